@@ -1,0 +1,256 @@
+/**
+ * The per-account aggregate and the pure rules that turn a signal into an update of it.
+ *
+ * Every update is built from three operations whose result does not depend on the order
+ * the events arrive in (design decision 2), so they map onto single DynamoDB writes:
+ * - `add`: numeric counters and forward-decayed sums (`ADD`, commutative);
+ * - `union`: string sets such as active days (`ADD` to a set, commutative and idempotent);
+ * - `latest`: "latest value" registers stamped with the source time; a register is only
+ *   replaced by a newer one (ties broken by event id so every order agrees).
+ *
+ * Attribute names are the stored names: `n_` counters, `d_` decayed sums, `s_` sets,
+ * `l_` registers. All of them are top-level because DynamoDB's ADD only works there.
+ */
+import Sentiment from "sentiment";
+import { decayedIncrement } from "./decay.ts";
+import type { Signal, TicketPriority } from "./signals.ts";
+import { epochDay, weekStartDay, yearMonth } from "./time.ts";
+
+export type RegisterField = string | number | boolean | null;
+/** A latest-value register: its fields plus the source time and event id that set it. */
+export interface LatestValue {
+  readonly ts: number;
+  readonly eid: string;
+  readonly [field: string]: RegisterField;
+}
+
+export interface Aggregate {
+  readonly accountId: string;
+  readonly sums: Readonly<Record<string, number>>;
+  readonly sets: Readonly<Record<string, ReadonlySet<string>>>;
+  readonly latest: Readonly<Record<string, LatestValue>>;
+}
+
+export interface AggregateUpdate {
+  readonly add: Readonly<Record<string, number>>;
+  readonly union: Readonly<Record<string, readonly string[]>>;
+  readonly latest: Readonly<Record<string, LatestValue>>;
+}
+
+/** Half-lives, in days, of the decayed sums the model reads. */
+export interface DecaySettings {
+  readonly usageShortDays: number;
+  readonly usageLongDays: number;
+  readonly surveyDays: number;
+  readonly supportDays: number;
+  readonly reopenDays: number;
+  readonly billingDays: number;
+  readonly disputeDays: number;
+}
+
+/** Stored names, in one place so that writer and reader cannot disagree. */
+export const attr = {
+  count: (kind: string) => `n_${kind}`,
+  activeDays: "s_activeDays",
+  /** Entries `feature@weekStartDay`: breadth of recent use without one register per feature. */
+  featureWeeks: "s_featureWeeks",
+  milestones: "s_milestones",
+  subscription: "l_sub",
+  mrrMonth: (yyyymm: number) => `l_mrr_${yyyymm}`,
+  lastPayment: "l_pay",
+  invoice: (id: string) => `l_inv_${id}`,
+  ticketStatus: (id: string) => `l_tkt_${id}`,
+  ticketPriority: (id: string) => `l_tkp_${id}`,
+  lastNps: "l_nps",
+  profile: (field: "plan" | "seats" | "name" | "owner") => `l_prof_${field}`,
+} as const;
+
+/** Metric names of the decayed sums (the `d_<metric>_<h>d_e<epoch>` part). */
+export const metric = {
+  usage: "usage",
+  npsPromoters: "npsPro",
+  npsPassives: "npsPas",
+  npsDetractors: "npsDet",
+  csatSum: "csatSum",
+  csatCount: "csatN",
+  cesSum: "cesSum",
+  cesCount: "cesN",
+  ticketsOpened: "tktOpen",
+  ticketsSolved: "tktSolved",
+  ticketsReopened: "tktReopen",
+  ticketSentimentSum: "tktSentSum",
+  ticketSentimentCount: "tktSentN",
+  paymentsFailed: "payFail",
+  refunds: "refund",
+  disputes: "dispute",
+} as const;
+
+export const emptyAggregate = (accountId: string): Aggregate => ({
+  accountId,
+  sums: {},
+  sets: {},
+  latest: {},
+});
+
+const sentimentAnalyzer = new Sentiment();
+
+/** Lexicon (AFINN) sentiment per word of a ticket text, roughly -1 (angry) .. 1 (happy). */
+export function textSentiment(text: string): number | undefined {
+  if (text.trim() === "") return undefined;
+  const { comparative, words } = sentimentAnalyzer.analyze(text.slice(0, 5000));
+  // Text with no scored word says nothing about mood; leave it out rather than count 0.
+  return words.length === 0 ? undefined : comparative;
+}
+
+/** The update one signal makes to its account's aggregate. */
+export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateUpdate {
+  const add: Record<string, number> = { [attr.count(signal.values.kind)]: 1 };
+  const union: Record<string, string[]> = {};
+  const latest: Record<string, LatestValue> = {};
+  const t = signal.occurredAt;
+  const eid = signal.sourceEventId;
+  const addDecayed = (name: string, halfLifeDays: number, weight: number) => {
+    const { key, value } = decayedIncrement(name, halfLifeDays, weight, t);
+    add[key] = (add[key] ?? 0) + value;
+  };
+  const register = (name: string, fields: Record<string, RegisterField>) => {
+    latest[name] = { ...fields, ts: t, eid };
+  };
+  const markActive = () => {
+    union[attr.activeDays] = [String(epochDay(t))];
+  };
+  const ticketSentiment = (text: string | undefined) => {
+    const mood = text === undefined ? undefined : textSentiment(text);
+    if (mood === undefined) return;
+    addDecayed(metric.ticketSentimentSum, decay.supportDays, mood);
+    addDecayed(metric.ticketSentimentCount, decay.supportDays, 1);
+  };
+  const ticketPriority = (id: string, priority: TicketPriority | undefined) => {
+    if (priority !== undefined) register(attr.ticketPriority(id), { priority });
+  };
+
+  const v = signal.values;
+  switch (v.kind) {
+    case "usage":
+      addDecayed(metric.usage, decay.usageShortDays, v.count);
+      addDecayed(metric.usage, decay.usageLongDays, v.count);
+      markActive();
+      break;
+    case "active":
+      markActive();
+      break;
+    case "feature_used":
+      union[attr.featureWeeks] = [`${v.feature}@${weekStartDay(t)}`];
+      markActive();
+      break;
+    case "nps": {
+      const bucket =
+        v.score >= 9
+          ? metric.npsPromoters
+          : v.score >= 7
+            ? metric.npsPassives
+            : metric.npsDetractors;
+      addDecayed(bucket, decay.surveyDays, 1);
+      register(attr.lastNps, { score: v.score });
+      break;
+    }
+    case "csat":
+      addDecayed(metric.csatSum, decay.surveyDays, v.score);
+      addDecayed(metric.csatCount, decay.surveyDays, 1);
+      break;
+    case "ces":
+      addDecayed(metric.cesSum, decay.surveyDays, v.score);
+      addDecayed(metric.cesCount, decay.surveyDays, 1);
+      break;
+    case "ticket_opened":
+      addDecayed(metric.ticketsOpened, decay.supportDays, 1);
+      register(attr.ticketStatus(v.ticketId), { status: "open" });
+      ticketPriority(v.ticketId, v.priority);
+      ticketSentiment(v.text);
+      break;
+    case "ticket_solved":
+      addDecayed(metric.ticketsSolved, decay.reopenDays, 1);
+      register(attr.ticketStatus(v.ticketId), { status: "solved" });
+      break;
+    case "ticket_reopened":
+      addDecayed(metric.ticketsReopened, decay.reopenDays, 1);
+      register(attr.ticketStatus(v.ticketId), { status: "open" });
+      ticketPriority(v.ticketId, v.priority);
+      break;
+    case "ticket_priority":
+      ticketPriority(v.ticketId, v.priority);
+      break;
+    case "ticket_comment":
+      ticketSentiment(v.text);
+      break;
+    case "payment_succeeded":
+      register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null });
+      if (v.invoiceId !== undefined) register(attr.invoice(v.invoiceId), { status: "paid" });
+      break;
+    case "payment_failed":
+      addDecayed(metric.paymentsFailed, decay.billingDays, 1);
+      register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null });
+      if (v.invoiceId !== undefined) {
+        register(attr.invoice(v.invoiceId), { status: "failed", attempt: v.attempt ?? 1 });
+      }
+      break;
+    case "refund":
+      addDecayed(metric.refunds, decay.billingDays, 1);
+      break;
+    case "dispute":
+      addDecayed(metric.disputes, decay.disputeDays, 1);
+      break;
+    case "subscription":
+      register(attr.subscription, {
+        status: v.status,
+        mrr: v.mrr ?? null,
+        currency: v.currency ?? null,
+        seats: v.seats ?? null,
+        plan: v.plan ?? null,
+        renewsAt: v.renewsAt ?? null,
+        cancelAtPeriodEnd: v.cancelAtPeriodEnd ?? false,
+      });
+      if (v.mrr !== undefined) register(attr.mrrMonth(yearMonth(t)), { mrr: v.mrr });
+      break;
+    case "milestone":
+      union[attr.milestones] = [v.name];
+      break;
+    case "profile":
+      for (const field of ["plan", "seats", "name", "owner"] as const) {
+        const value = v[field];
+        if (value !== undefined) register(attr.profile(field), { value });
+      }
+      break;
+  }
+  return { add, union, latest };
+}
+
+/** True when register `a` should replace register `b`: newer source time, then event id. */
+export const isNewer = (a: LatestValue, b: LatestValue | undefined) =>
+  b === undefined || a.ts > b.ts || (a.ts === b.ts && a.eid > b.eid);
+
+/** Applies an update in memory with the same semantics as the DynamoDB write. */
+export function applyUpdate(aggregate: Aggregate, update: AggregateUpdate): Aggregate {
+  const sums = { ...aggregate.sums };
+  for (const [key, value] of Object.entries(update.add)) sums[key] = (sums[key] ?? 0) + value;
+  const sets: Record<string, ReadonlySet<string>> = { ...aggregate.sets };
+  for (const [key, values] of Object.entries(update.union)) {
+    sets[key] = new Set([...(sets[key] ?? []), ...values]);
+  }
+  const latest = { ...aggregate.latest };
+  for (const [key, value] of Object.entries(update.latest)) {
+    if (isNewer(value, latest[key])) latest[key] = value;
+  }
+  return { accountId: aggregate.accountId, sums, sets, latest };
+}
+
+/** Folds signals into an aggregate; the result is the same for any order of `signals`. */
+export const aggregateOf = (
+  accountId: string,
+  signals: readonly Signal[],
+  decay: DecaySettings,
+): Aggregate =>
+  signals.reduce(
+    (agg, signal) => applyUpdate(agg, signalToUpdate(signal, decay)),
+    emptyAggregate(accountId),
+  );

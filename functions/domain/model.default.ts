@@ -1,0 +1,292 @@
+/**
+ * The default scoring model. Change it through a reviewed pull request: every score
+ * records `version#hash`, so a change is visible on every customer it touches.
+ * Bump `version` with each change.
+ */
+import type { ModelInput } from "./model.ts";
+
+export const defaultModel = {
+  version: "2026.11.1",
+  description: "Default B2B SaaS health model",
+
+  decay: {
+    // Two views of usage: the last week against the last month shows the trend.
+    usageShortDays: 7,
+    usageLongDays: 30,
+    // Survey answers stay relevant for a quarter; one answer counts half after 90 days.
+    surveyDays: 90,
+    // Ticket volume and ticket mood are about the current month.
+    supportDays: 30,
+    // Reopens are rare; a longer memory keeps the rate meaningful.
+    reopenDays: 90,
+    billingDays: 30,
+    // A dispute is a serious event and is remembered for a quarter.
+    disputeDays: 90,
+  },
+
+  // A score needs at least 30% of the model's weight backed by data (e.g. usage alone);
+  // below that it says "unknown" rather than guess.
+  minCoverage: 0.3,
+
+  tiers: { healthy: 70, atRisk: 40, margin: 5 },
+  drop: { points: 15, windowDays: 7 },
+
+  components: {
+    engagement: {
+      // Usage is the strongest leading indicator of renewal, and the freshest: it moves
+      // weeks before a failed payment or a cancellation does.
+      weight: 0.35,
+      metrics: {
+        // Usage events per seat per day over the last week (decayed). Tuned so that a
+        // couple of meaningful actions per seat per day reads as healthy.
+        volume: {
+          weight: 0.4,
+          curve: [
+            [0, 0],
+            [0.25, 35],
+            [1, 70],
+            [3, 100],
+          ],
+        },
+        // Days since the last active day: silence is the clearest churn warning.
+        recency: {
+          weight: 0.4,
+          curve: [
+            [0, 100],
+            [3, 100],
+            [7, 75],
+            [14, 45],
+            [21, 20],
+            [30, 0],
+          ],
+        },
+        // Last week's daily rate divided by last month's: 1 is steady, 0.5 is halving.
+        trend: {
+          weight: 0.2,
+          curve: [
+            [0.25, 0],
+            [0.5, 30],
+            [0.8, 60],
+            [1, 80],
+            [1.3, 100],
+          ],
+        },
+      },
+    },
+    adoption: {
+      // Breadth predicts stickiness: a customer using several key features is costly to
+      // replace. Weighted below engagement because it changes slowly.
+      weight: 0.15,
+      metrics: {
+        breadth: {
+          weight: 0.7,
+          curve: [
+            [0, 0],
+            [0.5, 60],
+            [0.8, 90],
+            [1, 100],
+          ],
+        },
+        milestones: {
+          weight: 0.3,
+          curve: [
+            [0, 0],
+            [0.5, 50],
+            [1, 100],
+          ],
+        },
+      },
+      keyFeatures: [],
+      targetFeatureCount: 5,
+      recentDays: 30,
+      milestones: ["account_created", "integration_connected", "first_report", "team_invited"],
+    },
+    sentiment: {
+      // What customers say is direct evidence but sparse and noisy (few answers, often
+      // from one person), so it weighs less than behaviour.
+      weight: 0.15,
+      metrics: {
+        // NPS on -100..100 over the recent answers.
+        nps: {
+          weight: 0.5,
+          curve: [
+            [-100, 0],
+            [0, 50],
+            [50, 85],
+            [100, 100],
+          ],
+        },
+        // Average CSAT, 1..5.
+        csat: {
+          weight: 0.3,
+          curve: [
+            [1, 0],
+            [3, 45],
+            [4, 80],
+            [5, 100],
+          ],
+        },
+        // Average CES, 1..7 (7 = effortless).
+        ces: {
+          weight: 0.2,
+          curve: [
+            [1, 0],
+            [4, 50],
+            [7, 100],
+          ],
+        },
+      },
+      // Effective (decayed) number of answers needed: 0.5 is one answer from the last 90 days.
+      minResponses: 0.5,
+    },
+    support: {
+      // Tickets show friction, but a customer who files tickets is also engaged, so support
+      // weighs less than usage and is driven by what is open, urgent and reopened.
+      weight: 0.15,
+      metrics: {
+        openTickets: {
+          weight: 0.25,
+          curve: [
+            [0, 100],
+            [2, 80],
+            [5, 50],
+            [10, 20],
+            [20, 0],
+          ],
+        },
+        // Open tickets of priority urgent or high: an escalation in progress.
+        urgentTickets: {
+          weight: 0.3,
+          curve: [
+            [0, 100],
+            [1, 55],
+            [2, 30],
+            [4, 0],
+          ],
+        },
+        // Tickets opened per seat over the last month (decayed).
+        volume: {
+          weight: 0.15,
+          curve: [
+            [0, 100],
+            [0.2, 85],
+            [0.5, 60],
+            [1, 30],
+            [2, 0],
+          ],
+        },
+        // Reopened per solved ticket: fixes that did not stick.
+        reopenRate: {
+          weight: 0.15,
+          curve: [
+            [0, 100],
+            [0.1, 80],
+            [0.3, 40],
+            [0.5, 0],
+          ],
+        },
+        // Mood of ticket text (AFINN lexicon, per word): -0.5 is angry, +0.3 is warm.
+        textSentiment: {
+          weight: 0.15,
+          curve: [
+            [-0.5, 0],
+            [-0.2, 30],
+            [0, 60],
+            [0.3, 100],
+          ],
+        },
+      },
+    },
+    financial: {
+      // Billing trouble is late but hard evidence: a failed card or a downgrade is
+      // often the first time churn becomes visible in money.
+      weight: 0.2,
+      metrics: {
+        status: { weight: 0.35 },
+        // Failed payments in the window that no later payment recovered.
+        failedPayments: {
+          weight: 0.3,
+          curve: [
+            [0, 100],
+            [1, 40],
+            [2, 15],
+            [3, 0],
+          ],
+        },
+        // MRR now divided by MRR at the lookback: below 1 is contraction.
+        contraction: {
+          weight: 0.15,
+          curve: [
+            [0.5, 0],
+            [0.8, 40],
+            [0.95, 85],
+            [1, 100],
+          ],
+        },
+        // Recent refunds plus three times recent disputes (decayed).
+        refundsDisputes: {
+          weight: 0.1,
+          curve: [
+            [0, 100],
+            [1, 60],
+            [3, 20],
+            [5, 0],
+          ],
+        },
+        // Days to renewal, counted only inside the renewal window: an approaching
+        // renewal makes any other weakness more urgent.
+        renewal: {
+          weight: 0.1,
+          curve: [
+            [0, 50],
+            [30, 100],
+          ],
+        },
+      },
+      statusScores: {
+        active: 100,
+        trialing: 80,
+        paused: 40,
+        incomplete: 30,
+        past_due: 25,
+        unpaid: 10,
+        incomplete_expired: 0,
+        canceled: 0,
+      },
+      failedPaymentWindowDays: 30,
+      contractionLookbackDays: 90,
+      renewalWindowDays: 30,
+    },
+  },
+
+  segments: [
+    {
+      // Large accounts: fewer, heavier users; support friction and money matter more.
+      name: "enterprise",
+      when: { minMrr: 500_000 },
+      weights: { engagement: 0.3, support: 0.2, financial: 0.2 },
+    },
+    {
+      // Self-serve: usage is nearly everything; there is rarely a survey or a ticket.
+      name: "self-serve",
+      when: { maxSeats: 5 },
+      weights: { engagement: 0.45, adoption: 0.2, sentiment: 0.1, support: 0.05 },
+    },
+  ],
+
+  alerts: {
+    routing: {
+      intoCritical: "page",
+      healthyToAtRisk: "page",
+      otherWorsening: "page",
+      improvement: "report",
+      drop: "page",
+    },
+    topDrivers: 3,
+  },
+
+  mapping: {
+    typeform: { npsRef: "nps", csatRef: "csat", cesRef: "ces" },
+    segment: { featureEvents: {} },
+  },
+} satisfies ModelInput;

@@ -1,0 +1,221 @@
+/**
+ * The scoring model: one validated, versioned, hashed definition of how a customer's
+ * aggregates become a score (design decision 8). The default lives in model.default.ts;
+ * a deployment may point at another file with the same shape.
+ */
+import { createHash } from "node:crypto";
+import * as z from "zod/mini";
+
+const finite = z.number().check(z.refine(Number.isFinite, "must be a finite number"));
+const weight = finite.check(z.gte(0));
+const percent = finite.check(z.gte(0), z.lte(100));
+const positive = finite.check(z.gt(0));
+
+/** Piecewise-linear map from a raw value to 0-100: [[x, y], ...] with ascending x. */
+const Curve = z.array(z.tuple([finite, percent])).check(
+  z.minLength(2),
+  z.refine((points) => points.every((p, i) => i === 0 || p[0] > (points[i - 1]?.[0] ?? 0)), {
+    message: "curve x values must ascend",
+  }),
+);
+export type Curve = z.infer<typeof Curve>;
+
+const Metric = z.object({ weight, curve: Curve });
+export type MetricSettings = z.infer<typeof Metric>;
+
+const DecaySettings = z.object({
+  usageShortDays: positive,
+  usageLongDays: positive,
+  surveyDays: positive,
+  supportDays: positive,
+  reopenDays: positive,
+  billingDays: positive,
+  disputeDays: positive,
+});
+
+export const COMPONENTS = ["engagement", "adoption", "sentiment", "support", "financial"] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+const Tiers = z.object({ healthy: percent, atRisk: percent, margin: finite.check(z.gte(0)) });
+
+const Segment = z.object({
+  name: z.string().check(z.minLength(1)),
+  /** Every given condition must hold; the first matching segment wins. */
+  when: z.object({
+    plans: z.optional(z.array(z.string())),
+    minSeats: z.optional(finite),
+    maxSeats: z.optional(finite),
+    /** Monthly recurring revenue in minor units (cents). */
+    minMrr: z.optional(finite),
+    maxMrr: z.optional(finite),
+  }),
+  weights: z.optional(z.partialRecord(z.enum(COMPONENTS), weight)),
+  tiers: z.optional(z.partial(Tiers)),
+  keyFeatures: z.optional(z.array(z.string())),
+});
+
+export const ALERT_KINDS = [
+  "intoCritical",
+  "healthyToAtRisk",
+  "otherWorsening",
+  "improvement",
+  "drop",
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+/** page: Slack and email, loud. report: Slack only, quiet. none: recorded on the bus only. */
+export const AlertLevel = z.enum(["page", "report", "none"]);
+export type AlertLevel = z.infer<typeof AlertLevel>;
+
+export const Model = z.object({
+  version: z.string().check(z.regex(/^[\w.-]+$/)),
+  description: z.optional(z.string()),
+  decay: DecaySettings,
+  /** Below this share of the model's weight backed by data, the score is null (tier unknown). */
+  minCoverage: finite.check(z.gte(0), z.lte(1)),
+  tiers: Tiers,
+  drop: z.object({ points: positive, windowDays: positive }),
+  components: z.object({
+    engagement: z.object({
+      weight,
+      metrics: z.object({ volume: Metric, recency: Metric, trend: Metric }),
+    }),
+    adoption: z.object({
+      weight,
+      metrics: z.object({ breadth: Metric, milestones: Metric }),
+      keyFeatures: z.array(z.string()),
+      /** When no key features are listed, breadth counts distinct features against this. */
+      targetFeatureCount: positive,
+      recentDays: positive,
+      milestones: z.array(z.string()),
+    }),
+    sentiment: z.object({
+      weight,
+      metrics: z.object({ nps: Metric, csat: Metric, ces: Metric }),
+      minResponses: positive,
+    }),
+    support: z.object({
+      weight,
+      metrics: z.object({
+        openTickets: Metric,
+        urgentTickets: Metric,
+        volume: Metric,
+        reopenRate: Metric,
+        textSentiment: Metric,
+      }),
+    }),
+    financial: z.object({
+      weight,
+      metrics: z.object({
+        status: z.object({ weight }),
+        failedPayments: Metric,
+        contraction: Metric,
+        refundsDisputes: Metric,
+        renewal: Metric,
+      }),
+      statusScores: z.record(z.string(), percent),
+      failedPaymentWindowDays: positive,
+      contractionLookbackDays: positive,
+      renewalWindowDays: positive,
+    }),
+  }),
+  segments: z.array(Segment),
+  alerts: z.object({
+    routing: z.record(z.enum(ALERT_KINDS), AlertLevel),
+    topDrivers: z.number().check(z.int(), z.gte(1), z.lte(10)),
+  }),
+  mapping: z.object({
+    typeform: z.object({ npsRef: z.string(), csatRef: z.string(), cesRef: z.string() }),
+    segment: z.object({ featureEvents: z.record(z.string(), z.string()) }),
+  }),
+});
+export type Model = z.infer<typeof Model>;
+export type ModelInput = z.input<typeof Model>;
+
+/** A validated model with its version stamp `version#hash` and its segments resolved. */
+export interface CompiledModel {
+  readonly model: Model;
+  /** Recorded on every score: the human version plus a hash of the exact content. */
+  readonly modelVersion: string;
+  readonly hash: string;
+  /** The model as it applies to each segment, by segment name; "" is the default. */
+  readonly bySegment: ReadonlyMap<string, Model>;
+}
+
+/** Canonical JSON (sorted keys) so that the hash depends on content, not key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Thrown when a model file does not validate: names every problem. */
+export class InvalidModelError extends Error {
+  override readonly name = "InvalidModelError";
+}
+
+function applySegment(model: Model, segment: z.infer<typeof Segment>): Model {
+  const components = structuredClone(model.components);
+  for (const name of COMPONENTS) {
+    const w = segment.weights?.[name];
+    if (w !== undefined) components[name].weight = w;
+  }
+  if (segment.keyFeatures) components.adoption.keyFeatures = segment.keyFeatures;
+  return { ...model, components, tiers: { ...model.tiers, ...segment.tiers } };
+}
+
+/** Validates a model and prepares it for scoring. Throws InvalidModelError. */
+export function compileModel(input: unknown): CompiledModel {
+  const parsed = Model.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join(".") || "(root)"}: ${i.message}`,
+    );
+    throw new InvalidModelError(`invalid scoring model: ${problems.join("; ")}`);
+  }
+  const model = parsed.data;
+  const total = COMPONENTS.reduce((sum, name) => sum + model.components[name].weight, 0);
+  if (total <= 0) throw new InvalidModelError("invalid scoring model: component weights sum to 0");
+  if (model.tiers.atRisk >= model.tiers.healthy) {
+    throw new InvalidModelError("invalid scoring model: tiers.atRisk must be below tiers.healthy");
+  }
+  const hash = createHash("sha256").update(canonical(model)).digest("hex").slice(0, 12);
+  const bySegment = new Map<string, Model>([["", model]]);
+  for (const segment of model.segments) bySegment.set(segment.name, applySegment(model, segment));
+  return { model, hash, modelVersion: `${model.version}#${hash}`, bySegment };
+}
+
+/** The first segment whose conditions all hold for this customer, or "" (default). */
+export function segmentFor(
+  model: Model,
+  customer: { plan?: string | null; seats?: number | null; mrr?: number | null },
+): string {
+  for (const { name, when } of model.segments) {
+    const { plan, seats, mrr } = customer;
+    if (when.plans && (plan == null || !when.plans.includes(plan))) continue;
+    if (when.minSeats !== undefined && (seats == null || seats < when.minSeats)) continue;
+    if (when.maxSeats !== undefined && (seats == null || seats > when.maxSeats)) continue;
+    if (when.minMrr !== undefined && (mrr == null || mrr < when.minMrr)) continue;
+    if (when.maxMrr !== undefined && (mrr == null || mrr > when.maxMrr)) continue;
+    return name;
+  }
+  return "";
+}
+
+/** Evaluates a piecewise-linear curve, clamping outside its ends. */
+export function evalCurve(curve: Curve, x: number): number {
+  const first = curve[0] as [number, number];
+  if (x <= first[0]) return first[1];
+  for (let i = 1; i < curve.length; i++) {
+    const [x1, y1] = curve[i] as [number, number];
+    if (x <= x1) {
+      const [x0, y0] = curve[i - 1] as [number, number];
+      return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+    }
+  }
+  return (curve[curve.length - 1] as [number, number])[1];
+}
