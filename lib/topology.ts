@@ -10,6 +10,8 @@ import {
   UNMATCHED_INDEX,
 } from "../functions/adapters/dynamo/keys.ts";
 
+export { MAX_BODY_BYTES } from "../functions/webhook/inbound.ts";
+
 export const SERVICE_NAME = "customer-health";
 export const EVENT_SOURCE = "customer-health";
 
@@ -120,9 +122,6 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "PUT", path: "/accounts/{accountId}/aliases", function: "api", auth: "iam" },
   { method: "GET", path: "/unmatched", function: "api", auth: "iam" },
 ];
-
-/** Largest webhook body accepted; providers send far less. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The score function's stream trigger. */
 export const SCORE_STREAM = {

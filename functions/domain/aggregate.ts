@@ -229,6 +229,22 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
 export const isNewer = (a: LatestValue, b: LatestValue | undefined) =>
   b === undefined || a.ts > b.ts || (a.ts === b.ts && a.eid > b.eid);
 
+/** Merges the updates of one event's signals into a single update. */
+export function mergeUpdates(updates: readonly AggregateUpdate[]): AggregateUpdate {
+  const add: Record<string, number> = {};
+  const union: Record<string, string[]> = {};
+  const latest: Record<string, LatestValue> = {};
+  for (const u of updates) {
+    for (const [k, v] of Object.entries(u.add)) add[k] = (add[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(u.union))
+      union[k] = [...new Set([...(union[k] ?? []), ...v])];
+    for (const [k, v] of Object.entries(u.latest)) {
+      if (isNewer(v, latest[k])) latest[k] = v;
+    }
+  }
+  return { add, union, latest };
+}
+
 /** Applies an update in memory with the same semantics as the DynamoDB write. */
 export function applyUpdate(aggregate: Aggregate, update: AggregateUpdate): Aggregate {
   const sums = { ...aggregate.sums };

@@ -1,0 +1,73 @@
+/**
+ * The HTTP side of every API handler, built once: Powertools logging, and the one place
+ * where errors become status codes. Callers see a short reason for a 4xx and a generic
+ * message for a 5xx; details and stacks go to the log only.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from "aws-lambda";
+
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "customer-health",
+});
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpEvent = APIGatewayProxyEventV2;
+
+/** An error whose message is safe to show the caller. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): HttpResult {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Maps any error to a response; only HttpErrors below 500 reveal their message. */
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof HttpError && error.statusCode < 500) {
+    return json(error.statusCode, { error: error.message });
+  }
+  logger.error("request failed", error as Error);
+  const status = error instanceof HttpError ? error.statusCode : 500;
+  return json(status, {
+    error: status === 503 ? "storage unavailable, retry later" : "internal error",
+  });
+}
+
+/** Wraps a use-case handler with logging and error mapping. */
+export function httpHandler(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger))
+    .handler(async function handleHttp(event, context) {
+      try {
+        return await handler(event, context);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    });
+}
+
+/** The exact bytes received (API Gateway may base64-encode the body). */
+export function bodyBytes(event: HttpEvent): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded
+    ? Buffer.from(event.body, "base64")
+    : Buffer.from(event.body, "utf8");
+}

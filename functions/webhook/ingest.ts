@@ -1,0 +1,147 @@
+/**
+ * Ingestion use cases: apply a verified inbound event to its customer's aggregate exactly
+ * once, resolving who the customer is (design decisions 1, 2 and 9). Plain async functions
+ * over the IngestStore port; nothing here knows about DynamoDB or API Gateway.
+ */
+import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
+import type { Model } from "../domain/model.ts";
+import type { Signal, SignalValues, Source } from "../domain/signals.ts";
+import type { ExternalRef, InboundEvent } from "./inbound.ts";
+
+export type EventStatus = "applied" | "unmatched" | "ignored";
+
+/** What is kept of an accepted event: its normalized signals (for replay), not the raw body. */
+export interface EventRecord {
+  readonly source: Source;
+  readonly eventId: string;
+  readonly type: string;
+  readonly occurredAt: number;
+  readonly receivedAt: number;
+  readonly accountId: string | null;
+  readonly refs: readonly ExternalRef[];
+  readonly signals: readonly SignalValues[];
+  readonly status: EventStatus;
+}
+
+export type WriteOutcome = "stored" | "duplicate";
+
+/** Storage port of the ingestion use cases. */
+export interface IngestStore {
+  /** The account of the first ref that has an alias, or null. */
+  resolveAliases(refs: readonly ExternalRef[]): Promise<Map<string, string>>;
+  /** Saves aliases to `accountId`. */
+  saveAliases(accountId: string, refs: readonly ExternalRef[]): Promise<void>;
+  /** Event record (deduplicated) and aggregate update, in one transaction. */
+  recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome>;
+  /** Event record kept as unmatched, findable by each of its refs. */
+  recordUnmatched(record: EventRecord): Promise<WriteOutcome>;
+  /** Event record for an event type we do not apply, counted per type. */
+  recordIgnored(record: EventRecord): Promise<WriteOutcome>;
+  /** Unmatched events waiting for an alias of `ref`. */
+  unmatchedFor(ref: ExternalRef): Promise<EventRecord[]>;
+  /** Applies an unmatched event to `accountId`; false if it was applied meanwhile. */
+  applyUnmatched(record: EventRecord, accountId: string, update: AggregateUpdate): Promise<boolean>;
+}
+
+export type IngestOutcome = "accepted" | "duplicate" | "ignored" | "unmatched";
+
+export const refKey = (ref: ExternalRef) => `${ref.kind}:${ref.id}`;
+
+/** The signals of an event, attributed to `accountId`. */
+export function signalsOf(record: EventRecord, accountId: string | null): Signal[] {
+  return record.signals.map((values) => ({
+    accountId,
+    source: record.source,
+    sourceEventId: record.eventId,
+    occurredAt: record.occurredAt,
+    values,
+  }));
+}
+
+/** The aggregate update an event makes to `accountId`. */
+export const updateFor = (record: EventRecord, accountId: string, model: Model) =>
+  mergeUpdates(signalsOf(record, accountId).map((s) => signalToUpdate(s, model.decay)));
+
+/** Ingests one verified event. Resolves the customer, then applies, parks or counts it. */
+export async function ingestEvent(
+  store: IngestStore,
+  model: Model,
+  event: InboundEvent,
+  now: number,
+): Promise<IngestOutcome> {
+  const base = {
+    source: event.source,
+    eventId: event.eventId,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    receivedAt: now,
+    refs: event.refs,
+    signals: event.signals,
+  };
+  if (event.ignored) {
+    const outcome = await store.recordIgnored({
+      ...base,
+      accountId: event.accountId,
+      status: "ignored",
+    });
+    return outcome === "duplicate" ? "duplicate" : "ignored";
+  }
+
+  const known = event.refs.length > 0 ? await store.resolveAliases(event.refs) : new Map();
+  let accountId = event.accountId;
+  if (accountId !== null) {
+    // The event names both our account and the tool's ids: learn what we did not know,
+    // and apply whatever was waiting for those ids.
+    const learned = event.refs.filter((ref) => known.get(refKey(ref)) !== accountId);
+    if (learned.length > 0) {
+      await store.saveAliases(accountId, learned);
+      await applyPendingEvents(store, model, accountId, learned);
+    }
+  } else {
+    accountId =
+      event.refs.map((ref) => known.get(refKey(ref))).find((a) => a !== undefined) ?? null;
+  }
+
+  if (accountId === null) {
+    const outcome = await store.recordUnmatched({ ...base, accountId: null, status: "unmatched" });
+    return outcome === "duplicate" ? "duplicate" : "unmatched";
+  }
+  if (event.signals.length === 0) {
+    // Nothing to apply (e.g. a Stripe customer.updated that only taught us an alias).
+    const outcome = await store.recordIgnored({ ...base, accountId, status: "ignored" });
+    return outcome === "duplicate" ? "duplicate" : "accepted";
+  }
+  const record: EventRecord = { ...base, accountId, status: "applied" };
+  const outcome = await store.recordApplied(record, updateFor(record, accountId, model));
+  return outcome === "duplicate" ? "duplicate" : "accepted";
+}
+
+/** Applies, exactly once each, the unmatched events waiting for any of `refs`. */
+export async function applyPendingEvents(
+  store: IngestStore,
+  model: Model,
+  accountId: string,
+  refs: readonly ExternalRef[],
+): Promise<number> {
+  let applied = 0;
+  for (const ref of refs) {
+    for (const record of await store.unmatchedFor(ref)) {
+      if (await store.applyUnmatched(record, accountId, updateFor(record, accountId, model))) {
+        applied++;
+      }
+    }
+  }
+  return applied;
+}
+
+/** Registers aliases for an account (admin API) and applies the events they unlock. */
+export async function registerAliases(
+  store: IngestStore,
+  model: Model,
+  accountId: string,
+  refs: readonly ExternalRef[],
+): Promise<{ aliases: number; applied: number }> {
+  await store.saveAliases(accountId, refs);
+  const applied = await applyPendingEvents(store, model, accountId, refs);
+  return { aliases: refs.length, applied };
+}
