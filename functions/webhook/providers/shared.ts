@@ -1,0 +1,150 @@
+/**
+ * Helpers the provider adapters share: validation with short reasons, timestamps, ids,
+ * and signal construction checked against the domain schema.
+ */
+import * as z from "zod/mini";
+import { SignalValues, type Source } from "../../domain/signals.ts";
+import { type ExternalRef, type InboundEvent, MalformedPayloadError } from "../inbound.ts";
+
+/** Longest free text a signal may carry (matches `text` in the signal schema). */
+export const TEXT_MAX = 20_000;
+
+/** An id a provider may send as a JSON string or number; read with `idOf`. */
+export const Id = z.union([
+  z.string().check(z.minLength(1), z.maxLength(512)),
+  z.number().check(z.int(), z.gte(0)),
+]);
+
+/** A lower- or upper-case three-letter ISO currency code; read with `currencyOf`. */
+export const Currency = z.string().check(z.regex(/^[a-zA-Z]{3}$/));
+
+/** Money in minor units. */
+export const MinorUnits = z.number().check(z.int(), z.gte(0));
+
+/** An ISO 8601 date-time with a zone, any number of fraction digits; read with `isoMillis`. */
+export const IsoDateTime = z
+  .string()
+  .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/));
+
+/** An `Id` as the string our refs and signals carry. */
+export function idOf(id: string | number): string {
+  return typeof id === "number" ? String(id) : id;
+}
+
+/** A `Currency` in the lower case signals carry. */
+export function currencyOf(code: string): string {
+  return code.toLowerCase();
+}
+
+/** Epoch milliseconds of an `IsoDateTime`; fractions below a millisecond are dropped. */
+export function isoMillis(value: string, field: string): number {
+  // Date.parse takes at most millisecond precision reliably: cut longer fractions first.
+  const millis = Date.parse(value.replace(/(\.\d{3})\d+/, "$1"));
+  if (!Number.isFinite(millis) || millis < 0) {
+    throw new MalformedPayloadError(`${field}: not a valid date-time`);
+  }
+  return millis;
+}
+
+/** Epoch milliseconds of a Unix timestamp in seconds. */
+export function secondsMillis(seconds: number): number {
+  return seconds * 1000;
+}
+
+/** The lower-cased domain of an email address, or null when it does not look like one. */
+export function emailDomain(email: unknown): string | null {
+  if (typeof email !== "string") return null;
+  const match = /^[^@\s]+@([^@\s]+\.[^@\s]+)$/.exec(email.trim());
+  const domain = match?.[1]?.toLowerCase();
+  return domain && domain.length <= 253 ? domain : null; // 253: the longest DNS name
+}
+
+/** A non-empty string id, or null for absent, empty and non-string values. */
+export function nonEmptyString(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 && value.length <= 512 ? value : null;
+}
+
+/** Free text cut to what a signal may carry. */
+export function truncate(text: string, max = TEXT_MAX): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/**
+ * Validates `input` or throws MalformedPayloadError naming the first bad field, as a
+ * path below `at` (where `input` sits in the body; empty for the body itself).
+ */
+export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: string, at = ""): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new MalformedPayloadError(issue ? `${what}: ${describeIssue(issue, at)}` : what);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, at: string): string {
+  const where = [at, ...issue.path.map(String)].filter((part) => part !== "").join(".") || "body";
+  // zod/mini ships no locale: its default message is "Invalid input"; ours are custom.
+  if (issue.message && issue.message !== "Invalid input") return `${where} ${issue.message}`;
+  switch (issue.code) {
+    case "invalid_type": {
+      const expected = issue.expected === "int" ? "integer" : issue.expected;
+      return `${where} must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}`;
+    }
+    case "too_small":
+      return `${where} must be at least ${String(issue.minimum)}${issue.origin === "string" ? " characters" : ""}`;
+    case "too_big":
+      return `${where} must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : ""}`;
+    case "invalid_value":
+      return `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_format":
+      return `${where} has an invalid format`;
+    case "invalid_union":
+      return `${where} has an unexpected type`;
+    default:
+      return `${where} is invalid`;
+  }
+}
+
+/** Drops keys whose value is undefined: stored items must not carry them. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The signal, validated against the domain schema; a payload value out of range is malformed. */
+export function signal<T extends SignalValues>(values: T): T {
+  const clean = compact(values);
+  parseWith(SignalValues, clean, `${values.kind} signal`);
+  return clean;
+}
+
+/** An event we acknowledge and count but do not apply. */
+export function ignoredEvent(
+  source: Source,
+  eventId: string,
+  type: string,
+  occurredAt: number,
+): InboundEvent {
+  return {
+    source,
+    eventId,
+    type,
+    occurredAt,
+    accountId: null,
+    refs: [],
+    signals: [],
+    ignored: true,
+  };
+}
+
+/** Refs without duplicates, in the order given. */
+export function uniqueRefs(refs: readonly (ExternalRef | null)[]): ExternalRef[] {
+  const seen = new Set<string>();
+  const out: ExternalRef[] = [];
+  for (const ref of refs) {
+    if (ref === null) continue;
+    const key = `${ref.kind}\u0000${ref.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(ref);
+  }
+  return out;
+}
