@@ -185,7 +185,22 @@ export function compileModel(input: unknown): CompiledModel {
   }
   const hash = createHash("sha256").update(canonical(model)).digest("hex").slice(0, 12);
   const bySegment = new Map<string, Model>([["", model]]);
-  for (const segment of model.segments) bySegment.set(segment.name, applySegment(model, segment));
+  model.segments.forEach((segment, i) => {
+    // A segment's overrides must leave a model as valid as the base one.
+    const resolved = applySegment(model, segment);
+    const weights = COMPONENTS.reduce((sum, name) => sum + resolved.components[name].weight, 0);
+    if (weights <= 0) {
+      throw new InvalidModelError(
+        `invalid scoring model: segments.${i}.weights: component weights sum to 0`,
+      );
+    }
+    if (resolved.tiers.atRisk >= resolved.tiers.healthy) {
+      throw new InvalidModelError(
+        `invalid scoring model: segments.${i}.tiers: atRisk must be below healthy`,
+      );
+    }
+    bySegment.set(segment.name, resolved);
+  });
   return { model, hash, modelVersion: `${model.version}#${hash}`, bySegment };
 }
 
@@ -208,14 +223,13 @@ export function segmentFor(
 
 /** Evaluates a piecewise-linear curve, clamping outside its ends. */
 export function evalCurve(curve: Curve, x: number): number {
-  const first = curve[0] as [number, number];
-  if (x <= first[0]) return first[1];
+  let prev = curve[0] as [number, number];
+  if (x <= prev[0]) return prev[1];
   for (let i = 1; i < curve.length; i++) {
-    const [x1, y1] = curve[i] as [number, number];
-    if (x <= x1) {
-      const [x0, y0] = curve[i - 1] as [number, number];
-      return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
-    }
+    const point = curve[i] as [number, number];
+    if (x <= point[0])
+      return prev[1] + ((point[1] - prev[1]) * (x - prev[0])) / (point[0] - prev[0]);
+    prev = point;
   }
-  return (curve[curve.length - 1] as [number, number])[1];
+  return prev[1];
 }

@@ -30,8 +30,6 @@ export interface ComponentScore {
   readonly weight: number;
   /** Points this component adds to the score (normalized × weight). */
   readonly contribution: number;
-  /** Its most telling measurement, in plain words. */
-  readonly reason: string | null;
 }
 
 export interface Driver {
@@ -341,7 +339,6 @@ export function score(
       p.normalized === null || availableWeight === 0 ? 0 : p.configuredWeight / availableWeight;
     const rawValues: Record<string, number> = {};
     for (const m of p.metrics) rawValues[m.name] = round1(m.raw * 100) / 100;
-    const top = telling(p, (p.normalized ?? 100) >= 70 ? "up" : "down");
     return {
       name: p.name,
       available: p.normalized !== null,
@@ -349,7 +346,6 @@ export function score(
       normalized: p.normalized === null ? null : round1(p.normalized),
       weight: Math.round(weight * 1000) / 1000,
       contribution: p.normalized === null ? 0 : round1(p.normalized * weight),
-      reason: top ? describe(p.name, top, facts, model) : null,
     };
   });
 

@@ -20,6 +20,10 @@ export const yearMonth = (ms: number) => {
   return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
 };
 
-/** Short human date in UTC: "Nov 2". */
-export const shortDate = (ms: number) =>
-  new Date(ms).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Short human date in UTC: "Nov 2". (Intl formatting is ~100x slower on the scoring path.) */
+export function shortDate(ms: number): string {
+  const d = new Date(ms);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+}
