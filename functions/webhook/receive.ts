@@ -1,0 +1,77 @@
+/**
+ * POST /webhooks/{provider}: verify the signature over the exact bytes, normalize, resolve
+ * the customer, apply exactly once. 2xx only after the write is durable.
+ */
+import { StorageError } from "../adapters/dynamo/event-store.ts";
+import {
+  bodyBytes,
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  logger,
+} from "../adapters/http.ts";
+import type { Model } from "../domain/model.ts";
+import { SOURCES, type Source } from "../domain/signals.ts";
+import { type InboundEvent, MAX_BODY_BYTES, MalformedPayloadError } from "./inbound.ts";
+import { type IngestStore, ingestEvent } from "./ingest.ts";
+import { parseDelivery } from "./providers/index.ts";
+import { verifySignature } from "./verify.ts";
+
+export interface WebhookDeps {
+  readonly store: IngestStore;
+  readonly model: Model;
+  /** Active secrets of a provider (two during rotation). */
+  readonly secretsFor: (provider: Source) => Promise<string[]>;
+}
+
+/** Our own storage errors and any AWS SDK service error (they carry `$metadata`). */
+const isStorageFailure = (error: unknown) =>
+  error instanceof StorageError || (error instanceof Error && "$metadata" in error);
+
+const isSource = (value: string | undefined): value is Source =>
+  (SOURCES as readonly string[]).includes(value ?? "");
+
+/** Handles one webhook delivery; throws HttpError for the caller's mistakes. */
+export async function receiveWebhook(
+  deps: WebhookDeps,
+  event: HttpEvent,
+  now = Date.now(),
+): Promise<HttpResult> {
+  const provider = event.pathParameters?.provider;
+  if (!isSource(provider)) throw new HttpError(404, "unknown provider");
+  const headers = event.headers ?? {};
+  const declared = Number(headers["content-length"] ?? 0);
+  const raw = bodyBytes(event);
+  if (declared > MAX_BODY_BYTES || raw.length > MAX_BODY_BYTES) {
+    throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+  }
+
+  const secrets = await deps.secretsFor(provider);
+  if (secrets.length === 0) throw new HttpError(401, "webhook secret not configured");
+  const verification = verifySignature(provider, raw, headers, secrets, now);
+  if (!verification.ok) throw new HttpError(401, verification.reason);
+
+  let inbound: InboundEvent[];
+  try {
+    inbound = parseDelivery(provider, raw, deps.model.mapping, headers);
+  } catch (error) {
+    if (error instanceof MalformedPayloadError) throw new HttpError(400, error.message);
+    throw error;
+  }
+
+  const results = [];
+  for (const item of inbound) {
+    try {
+      const outcome = await ingestEvent(deps.store, deps.model, item, now);
+      results.push({ eventId: item.eventId, type: item.type, outcome });
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      // Earlier events of a batch are stored; the provider's retry finds them as duplicates.
+      logger.error("storage failed", { provider, eventId: item.eventId, error: error as Error });
+      throw new HttpError(503, "storage unavailable, retry later");
+    }
+  }
+  logger.info("webhook received", { provider, results });
+  return json(200, { received: results.length, results });
+}

@@ -1,0 +1,275 @@
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
+import {
+  AGGREGATE_SK,
+  accountPk,
+  EVENT_SK,
+  eventPk,
+} from "../../functions/adapters/dynamo/keys.ts";
+import { errorResponse } from "../../functions/adapters/http.ts";
+import { defaultModel } from "../../functions/domain/model.default.ts";
+import { compileModel } from "../../functions/domain/model.ts";
+import { registerAliases } from "../../functions/webhook/ingest.ts";
+import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
+import { freshTable, testClients } from "../support/dynamo.ts";
+import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
+
+const model = compileModel(defaultModel).model;
+const { doc } = testClients();
+
+async function setup() {
+  const { tableName } = await freshTable("ingest");
+  const store = new DynamoEventStore(doc, { tableName });
+  const deps: WebhookDeps = { store, model, secretsFor: testSecretsFor };
+  /** Sends a webhook through the handler logic; errors become responses as in Lambda. */
+  const send = async (event: ReturnType<typeof signedWebhook>) => {
+    const response = await receiveWebhook(deps, event).catch(errorResponse);
+    return { status: response.statusCode, body: JSON.parse(String(response.body)) };
+  };
+  const aggregate = async (accountId: string) =>
+    (
+      await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  return { tableName, store, send, aggregate };
+}
+
+describe("webhook ingestion against DynamoDB Local", () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    env = await setup();
+  });
+
+  it("applies an event delivered three times concurrently exactly once", async () => {
+    const event = signedWebhook(
+      "generic",
+      genericPayload("payment", "acct-dup", { status: "failed", amount: 4900, currency: "usd" }),
+      Date.now(),
+      "msg_dup_1",
+    );
+
+    const responses = await Promise.all([env.send(event), env.send(event), env.send(event)]);
+
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    const outcomes = responses.map((r) => r.body.results[0].outcome).sort();
+    expect(outcomes).toEqual(["accepted", "duplicate", "duplicate"]);
+    const agg = await env.aggregate("acct-dup");
+    expect(agg?.n_payment_failed).toBe(1);
+    expect(agg?.l_pay).toMatchObject({ status: "failed", eid: "msg_dup_1" });
+  });
+
+  it("gives the same aggregate and latest state for the same events in reverse order", async () => {
+    const day = 86_400_000;
+    const base = Date.now() - 10 * day;
+    const payloads = (account: string) => [
+      genericPayload(
+        "subscription",
+        account,
+        { status: "active", mrr: 90000, seats: 12, plan: "pro" },
+        new Date(base),
+      ),
+      genericPayload("usage", account, { event: "report_viewed", count: 5 }, new Date(base + day)),
+      genericPayload(
+        "ticket",
+        account,
+        {
+          ticket_id: "T-1",
+          status: "open",
+          priority: "urgent",
+          text: "Export is broken and I am angry",
+        },
+        new Date(base + 2 * day),
+      ),
+      genericPayload(
+        "subscription",
+        account,
+        { status: "past_due", mrr: 60000, seats: 8, plan: "pro" },
+        new Date(base + 3 * day),
+      ),
+      genericPayload(
+        "ticket",
+        account,
+        { ticket_id: "T-1", status: "solved" },
+        new Date(base + 4 * day),
+      ),
+      genericPayload("nps", account, { score: 4 }, new Date(base + 5 * day)),
+    ];
+    const forward = payloads("acct-fwd");
+    const reverse = payloads("acct-rev").reverse();
+
+    for (const [i, p] of forward.entries())
+      await env.send(signedWebhook("generic", p, Date.now(), `msg_fwd_${i}`));
+    for (const [i, p] of reverse.entries()) {
+      await env.send(signedWebhook("generic", p, Date.now(), `msg_rev_${forward.length - 1 - i}`));
+    }
+
+    const a = await env.aggregate("acct-fwd");
+    const b = await env.aggregate("acct-rev");
+    const strip = (item: Record<string, unknown> | undefined) => {
+      const { pk, accountId, ...rest } = item ?? {};
+      // Register event ids differ only by the fwd/rev prefix.
+      return JSON.parse(
+        JSON.stringify(rest, (_k, v) => (v instanceof Set ? [...v].sort() : v)).replaceAll(
+          /msg_(fwd|rev)_/g,
+          "msg_",
+        ),
+      );
+    };
+    const left = strip(a);
+    const right = strip(b);
+    expect(Object.keys(left).sort()).toEqual(Object.keys(right).sort());
+    for (const key of Object.keys(left)) {
+      if (typeof left[key] === "number") expect(right[key]).toBeCloseTo(left[key], 6);
+      else expect(right[key]).toEqual(left[key]);
+    }
+    expect(left.l_sub).toMatchObject({ status: "past_due", mrr: 60000, seats: 8 });
+    expect(left["l_tkt_T-1"]).toMatchObject({ status: "solved" });
+  });
+
+  it("keeps an unmatched event and applies it once when an alias is registered", async () => {
+    const stripeEvent = {
+      id: "evt_unmatched_1",
+      object: "event",
+      type: "invoice.payment_failed",
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: "in_unmatched_1",
+          object: "invoice",
+          customer: "cus_unknown_1",
+          attempt_count: 2,
+          amount_due: 12000,
+          amount_paid: 0,
+          currency: "usd",
+        },
+      },
+    };
+
+    const first = await env.send(signedWebhook("stripe", stripeEvent));
+    expect(first.status).toBe(200);
+    expect(first.body.results[0].outcome).toBe("unmatched");
+    expect(await env.aggregate("acct-late")).toBeUndefined();
+    const listed = await env.store.listUnmatched(10);
+    expect(listed.records.map((r) => r.eventId)).toContain("evt_unmatched_1");
+
+    const ref = { kind: "stripe" as const, id: "cus_unknown_1" };
+    const once = await registerAliases(env.store, model, "acct-late", [ref]);
+    const twice = await registerAliases(env.store, model, "acct-late", [ref]);
+
+    expect(once.applied).toBe(1);
+    expect(twice.applied).toBe(0);
+    const agg = await env.aggregate("acct-late");
+    expect(agg?.n_payment_failed).toBe(1);
+    expect(agg?.["l_inv_in_unmatched_1"]).toMatchObject({ status: "failed", attempt: 2 });
+    expect((await env.store.listUnmatched(10)).records.map((r) => r.eventId)).not.toContain(
+      "evt_unmatched_1",
+    );
+    // A redelivery now resolves through the alias and is a duplicate, not a second failure.
+    const again = await env.send(signedWebhook("stripe", stripeEvent));
+    expect(again.body.results[0].outcome).toBe("duplicate");
+    expect((await env.aggregate("acct-late"))?.n_payment_failed).toBe(1);
+  });
+
+  it("learns an alias from an event that carries both ids", async () => {
+    const customer = {
+      id: "evt_customer_1",
+      object: "event",
+      type: "customer.updated",
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: { id: "cus_learn_1", object: "customer", metadata: { account_id: "acct-learn" } },
+      },
+    };
+    const failed = {
+      id: "evt_learn_fail",
+      object: "event",
+      type: "invoice.payment_failed",
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: "in_learn",
+          object: "invoice",
+          customer: "cus_learn_1",
+          attempt_count: 1,
+          amount_due: 900,
+          amount_paid: 0,
+          currency: "usd",
+        },
+      },
+    };
+
+    await env.send(signedWebhook("stripe", customer));
+    const response = await env.send(signedWebhook("stripe", failed));
+
+    expect(response.body.results[0].outcome).toBe("accepted");
+    expect((await env.aggregate("acct-learn"))?.n_payment_failed).toBe(1);
+  });
+
+  it("answers 503 on a storage failure and leaves nothing half-applied", async () => {
+    // An aggregate whose counter has the wrong type makes DynamoDB reject the ADD, so the
+    // whole transaction fails: the event record must not be written either.
+    await doc.send(
+      new PutCommand({
+        TableName: env.tableName,
+        Item: { pk: accountPk("acct-broken"), sk: AGGREGATE_SK, n_payment_failed: "not a number" },
+      }),
+    );
+    const event = signedWebhook(
+      "generic",
+      genericPayload("payment", "acct-broken", { status: "failed" }),
+      Date.now(),
+      "msg_broken_1",
+    );
+
+    const failed = await env.send(event);
+
+    expect(failed.status).toBe(503);
+    expect(failed.body).toEqual({ error: "storage unavailable, retry later" });
+    const record = await doc.send(
+      new GetCommand({
+        TableName: env.tableName,
+        Key: { pk: eventPk("generic", "msg_broken_1"), sk: EVENT_SK },
+      }),
+    );
+    expect(record.Item).toBeUndefined();
+
+    // Once storage is healthy, the provider's retry is applied exactly once.
+    await doc.send(
+      new PutCommand({
+        TableName: env.tableName,
+        Item: { pk: accountPk("acct-broken"), sk: AGGREGATE_SK },
+      }),
+    );
+    const retried = await env.send(event);
+    expect(retried.body.results[0].outcome).toBe("accepted");
+    expect((await env.aggregate("acct-broken"))?.n_payment_failed).toBe(1);
+  });
+
+  it("acknowledges and counts an event type it does not apply", async () => {
+    const response = await env.send(
+      signedWebhook(
+        "generic",
+        genericPayload("contact.created", "acct-x", {}),
+        Date.now(),
+        "msg_ignored_1",
+      ),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.body.results[0].outcome).toBe("ignored");
+    const stats = await doc.send(
+      new QueryCommand({
+        TableName: env.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "STATS#ignored" },
+      }),
+    );
+    expect(stats.Items?.find((i) => i.sk === "generic#contact.created")?.count).toBe(1);
+  });
+});
