@@ -3,7 +3,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // The SDK's Node-version notice is harmless on Node 20; silencing it keeps real warnings visible.
-    env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
+    // The SDK's Node-version notice is harmless on Node 20; expected error logs are noise here.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    },
     projects: [
       {
         extends: true,

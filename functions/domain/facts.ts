@@ -69,7 +69,11 @@ const slotIndex: Record<string, Record<number, number>> = {};
 let slotCount = 0;
 
 function slotOf(name: string, halfLifeDays: number): number {
-  const byHalfLife = (slotIndex[name] ??= {});
+  let byHalfLife = slotIndex[name];
+  if (byHalfLife === undefined) {
+    byHalfLife = {};
+    slotIndex[name] = byHalfLife;
+  }
   let slot = byHalfLife[halfLifeDays];
   if (slot === undefined) {
     slot = slotCount++;
@@ -159,7 +163,8 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   const failureWindowStart = now - financial.failedPaymentWindowDays * DAY_MS;
   const lookbackMonth = cachedYearMonth(now - financial.contractionLookbackDays * DAY_MS);
   const lastPayment = agg.latest[attr.lastPayment];
-  const lastSuccessAt = lastPayment?.status === "succeeded" ? lastPayment.ts : -1;
+  // Its own register, not `lastPayment`: a later failure must not un-recover earlier ones.
+  const lastSuccessAt = agg.latest[attr.lastPaid]?.ts ?? -1;
   let openTickets = 0;
   let urgentOpenTickets = 0;
   let ticketsEver = false;
@@ -191,12 +196,10 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
       }
     }
   }
-  // A failure reported without an invoice id stands alone: count it while unrecovered.
-  if (
-    lastPayment?.status === "failed" &&
-    lastPayment.invoice === null &&
-    lastPayment.ts >= failureWindowStart
-  ) {
+  // A failure reported without an invoice id stands alone: count the latest while unrecovered,
+  // whatever invoices failed after it.
+  const looseFailure = agg.latest[attr.lastLooseFailure];
+  if (looseFailure && looseFailure.ts >= failureWindowStart && looseFailure.ts > lastSuccessAt) {
     unrecoveredFailures++;
   }
 

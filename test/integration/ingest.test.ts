@@ -166,7 +166,7 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(twice.applied).toBe(0);
     const agg = await env.aggregate("acct-late");
     expect(agg?.n_payment_failed).toBe(1);
-    expect(agg?.["l_inv_in_unmatched_1"]).toMatchObject({ status: "failed", attempt: 2 });
+    expect(agg?.l_inv_in_unmatched_1).toMatchObject({ status: "failed", attempt: 2 });
     expect((await env.store.listUnmatched(10)).records.map((r) => r.eventId)).not.toContain(
       "evt_unmatched_1",
     );
