@@ -2,7 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // The SDK's Node-version notice is harmless on Node 20; silencing it keeps real warnings visible.
     // The SDK's Node-version notice is harmless on Node 20; expected error logs are noise here.
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
