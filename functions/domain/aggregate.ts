@@ -58,6 +58,10 @@ export const attr = {
   subscription: "l_sub",
   mrrMonth: (yyyymm: number) => `l_mrr_${yyyymm}`,
   lastPayment: "l_pay",
+  /** The last successful payment: it recovers every failure before it. */
+  lastPaid: "l_paid",
+  /** The last failure reported without an invoice id (it cannot be told from a retry). */
+  lastLooseFailure: "l_payfail",
   invoice: (id: string) => `l_inv_${id}`,
   ticketStatus: (id: string) => `l_tkt_${id}`,
   ticketPriority: (id: string) => `l_tkp_${id}`,
@@ -185,6 +189,7 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
       break;
     case "payment_succeeded":
       register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null });
+      register(attr.lastPaid, { invoice: v.invoiceId ?? null });
       if (v.invoiceId !== undefined) register(attr.invoice(v.invoiceId), { status: "paid" });
       break;
     case "payment_failed":
@@ -192,6 +197,8 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
       register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null });
       if (v.invoiceId !== undefined) {
         register(attr.invoice(v.invoiceId), { status: "failed", attempt: v.attempt ?? 1 });
+      } else {
+        register(attr.lastLooseFailure, { attempt: v.attempt ?? 1 });
       }
       break;
     case "refund":
