@@ -38,17 +38,16 @@ describe("secretsFor (environment)", () => {
     vi.unstubAllEnvs();
   });
 
-  it.each(Object.entries(SECRET_ENV_VARS))(
-    "reads %s secrets from %s",
-    async (provider, variable) => {
-      // Arrange
-      const source = createSecretsSource({ env: { [variable]: "one, two" } });
-      // Act
-      const secrets = await source(provider as Provider);
-      // Assert
-      expect(secrets).toEqual(["one", "two"]);
-    },
-  );
+  it.each(
+    Object.entries(SECRET_ENV_VARS),
+  )("reads %s secrets from %s", async (provider, variable) => {
+    // Arrange
+    const source = createSecretsSource({ env: { [variable]: "one, two" } });
+    // Act
+    const secrets = await source(provider as Provider);
+    // Assert
+    expect(secrets).toEqual(["one", "two"]);
+  });
 
   it("returns no secrets for a provider whose variable is unset", async () => {
     const source = createSecretsSource({ env: { STRIPE_WEBHOOK_SECRET: "whsec_a" } });

@@ -316,29 +316,33 @@ describe("verifySignature", () => {
       expect(verify(body, headers, [newSecret])).toEqual(NO_MATCH);
     });
 
-    it.each(["webhook-id", "webhook-timestamp", "webhook-signature"])(
-      "reports a missing %s",
-      (name) => {
-        const headers = { ...headersFor(body.toString()), [name]: undefined };
+    it.each([
+      "webhook-id",
+      "webhook-timestamp",
+      "webhook-signature",
+    ])("reports a missing %s", (name) => {
+      const headers = { ...headersFor(body.toString()), [name]: undefined };
 
-        expect(verify(body, headers, [secret])).toEqual({
-          ok: false,
-          reason: `missing ${name} header`,
-        });
-      },
-    );
+      expect(verify(body, headers, [secret])).toEqual({
+        ok: false,
+        reason: `missing ${name} header`,
+      });
+    });
 
-    it.each(["abc", "-1", "1.7e9", "0x10", "17000000000000000000"])(
-      "rejects the malformed timestamp %j",
-      (timestamp) => {
-        const headers = { ...headersFor(body.toString()), "webhook-timestamp": timestamp };
+    it.each([
+      "abc",
+      "-1",
+      "1.7e9",
+      "0x10",
+      "17000000000000000000",
+    ])("rejects the malformed timestamp %j", (timestamp) => {
+      const headers = { ...headersFor(body.toString()), "webhook-timestamp": timestamp };
 
-        expect(verify(body, headers, [secret])).toEqual({
-          ok: false,
-          reason: "malformed webhook-timestamp header",
-        });
-      },
-    );
+      expect(verify(body, headers, [secret])).toEqual({
+        ok: false,
+        reason: "malformed webhook-timestamp header",
+      });
+    });
 
     it("reports that no usable secret is configured", () => {
       expect(verify(body, headersFor(body.toString()), ["", "whsec_"])).toEqual(NOT_CONFIGURED);
@@ -475,17 +479,19 @@ describe("verifySignature", () => {
       expect(result).toEqual(expected);
     });
 
-    it.each(["1700000000", "yesterday", "2023-11-14 22:13:20", "2023-13-45T99:99:99Z"])(
-      "rejects the malformed timestamp %j",
-      (timestamp) => {
-        const result = verifySignature("zendesk", body, signedAt(timestamp), [secret], NOW_MS);
+    it.each([
+      "1700000000",
+      "yesterday",
+      "2023-11-14 22:13:20",
+      "2023-13-45T99:99:99Z",
+    ])("rejects the malformed timestamp %j", (timestamp) => {
+      const result = verifySignature("zendesk", body, signedAt(timestamp), [secret], NOW_MS);
 
-        expect(result).toEqual({
-          ok: false,
-          reason: "malformed X-Zendesk-Webhook-Signature-Timestamp",
-        });
-      },
-    );
+      expect(result).toEqual({
+        ok: false,
+        reason: "malformed X-Zendesk-Webhook-Signature-Timestamp",
+      });
+    });
 
     it("reports a missing timestamp header", () => {
       const headers = {

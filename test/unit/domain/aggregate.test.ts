@@ -32,12 +32,13 @@ function expectSumsClose(actual: Aggregate["sums"], expected: Aggregate["sums"])
 }
 
 describe("textSentiment", () => {
-  it.each(["", "   ", "the table and the chair"])(
-    "returns undefined for text with no scored word: %j",
-    (text) => {
-      expect(textSentiment(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    "",
+    "   ",
+    "the table and the chair",
+  ])("returns undefined for text with no scored word: %j", (text) => {
+    expect(textSentiment(text)).toBeUndefined();
+  });
 
   it.each([
     ["I hate this", -1],

@@ -43,12 +43,16 @@ describe("decayedKey / parseDecayedKey", () => {
     expect(parseDecayedKey(key)).toEqual({ metric, halfLifeDays, epoch });
   });
 
-  it.each(["n_usage", "s_activeDays", "l_sub", "d_usage", "d_usage_7x_e1", "d_usage_7d_ex"])(
-    "returns undefined for %s",
-    (key) => {
-      expect(parseDecayedKey(key)).toBeUndefined();
-    },
-  );
+  it.each([
+    "n_usage",
+    "s_activeDays",
+    "l_sub",
+    "d_usage",
+    "d_usage_7x_e1",
+    "d_usage_7d_ex",
+  ])("returns undefined for %s", (key) => {
+    expect(parseDecayedKey(key)).toBeUndefined();
+  });
 });
 
 describe("forwardWeight", () => {
