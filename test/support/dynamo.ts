@@ -3,25 +3,44 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
-import { createTables } from "../../lib/local/tables.ts";
+import { type CreatedTable, createTables } from "../../lib/local/tables.ts";
 
-const local = { region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+/** Dummy credentials and region: DynamoDB Local runs with -sharedDb, so any will do. */
+export const LOCAL_CLIENT_CONFIG = {
+  region: "local",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+} as const;
 
-/** Clients pointed at the test run's DynamoDB Local. */
-export function testClients() {
-  const endpoint = inject("dynamoEndpoint");
-  const client = new DynamoDBClient({ endpoint, ...local });
-  return {
-    endpoint,
-    client,
-    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    streams: new DynamoDBStreamsClient({ endpoint, ...local }),
-  };
+export interface TestClients {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly streams: DynamoDBStreamsClient;
+}
+
+let clients: TestClients | undefined;
+
+/** Clients pointed at the test run's DynamoDB Local (one set per test file). */
+export function testClients(): TestClients {
+  if (!clients) {
+    const endpoint = inject("dynamoEndpoint");
+    const client = new DynamoDBClient({ endpoint, ...LOCAL_CLIENT_CONFIG });
+    clients = {
+      endpoint,
+      client,
+      doc: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      streams: new DynamoDBStreamsClient({ endpoint, ...LOCAL_CLIENT_CONFIG }),
+    };
+  }
+  return clients;
 }
 
 let counter = 0;
-/** A new, uniquely named table per test file, so files never share state. */
-export async function freshTable(prefix: string) {
+
+/** Creates a uniquely named table (per HEALTH_TABLE), so test files never share state. */
+export async function freshTable(prefix: string): Promise<CreatedTable> {
   counter += 1;
   const name = `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`;
   return createTables(testClients().client, name);
