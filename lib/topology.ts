@@ -10,10 +10,11 @@ import {
   UNMATCHED_INDEX,
 } from "../functions/adapters/dynamo/keys.ts";
 
+import { DETAIL_TYPES, EVENT_SOURCE } from "../functions/events/health-events.ts";
+
 export { MAX_BODY_BYTES } from "../functions/webhook/inbound.ts";
 
 export const SERVICE_NAME = "customer-health";
-export const EVENT_SOURCE = "customer-health";
 
 export interface KeyAttribute {
   readonly name: string;
@@ -141,24 +142,35 @@ export const SCORE_STREAM = {
   ],
 } as const;
 
-export const DETAIL_TYPES = {
-  tierChanged: "HealthTierChanged",
-  scoreDropped: "HealthScoreDropped",
-} as const;
+export { DETAIL_TYPES, EVENT_SOURCE };
 
-/** EventBridge rules on the custom bus; each target exists in AWS and locally. */
+/**
+ * EventBridge rules on the custom bus; each target exists in AWS and locally. Routing
+ * (model file `alerts.routing`) sets `detail.alert`: pages go to email and Slack,
+ * reports to Slack only.
+ */
 export const EVENT_RULES = [
   {
     id: "AlertsToEmail",
     target: "emailTopic",
-    pattern: { source: [EVENT_SOURCE], "detail-type": Object.values(DETAIL_TYPES) },
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": Object.values(DETAIL_TYPES),
+      detail: { alert: ["page"] },
+    },
   },
   {
     id: "AlertsToSlack",
     target: "slack",
-    pattern: { source: [EVENT_SOURCE], "detail-type": Object.values(DETAIL_TYPES) },
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": Object.values(DETAIL_TYPES),
+      detail: { alert: ["page", "report"] },
+    },
   },
 ] as const;
+
+export type EventRuleTarget = (typeof EVENT_RULES)[number]["target"];
 
 export const RESCORE_SCHEDULE = {
   function: "rescore" as FunctionId,

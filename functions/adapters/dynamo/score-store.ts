@@ -1,0 +1,185 @@
+/**
+ * DynamoDB implementation of the scoring store. Reads each customer's aggregate, current
+ * score and the history snapshot of the drop window in one BatchGetItem per 33 customers;
+ * writes the score and today's snapshot in one transaction, conditional on the version read.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { isoDay } from "../../domain/time.ts";
+import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
+import { aggregateFromItem } from "./aggregate-item.ts";
+import {
+  AGGREGATE_SK,
+  accountIdFromPk,
+  accountPk,
+  daySk,
+  SCORE_SK,
+  TTL_ATTRIBUTE,
+  tierPk,
+  tierSk,
+} from "./keys.ts";
+
+const DAY_MS = 86_400_000;
+/** BatchGetItem takes 100 keys; each customer needs 3. */
+const ACCOUNTS_PER_BATCH = 33;
+
+export interface ScoreStoreOptions {
+  readonly tableName: string;
+  /** Days a daily history snapshot is kept (TTL). */
+  readonly historyDays?: number;
+}
+
+export class DynamoScoreStore implements ScoreStore {
+  private readonly table: string;
+  private readonly historyDays: number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    options: ScoreStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.historyDays = options.historyDays ?? 400;
+  }
+
+  async load(accountIds: readonly string[], now: number, windowDays: number) {
+    const states = new Map<string, AccountState>();
+    const earlierSk = daySk(isoDay(now - windowDays * DAY_MS));
+    for (let i = 0; i < accountIds.length; i += ACCOUNTS_PER_BATCH) {
+      const chunk = accountIds.slice(i, i + ACCOUNTS_PER_BATCH);
+      const items = await this.batchGet(
+        chunk.flatMap((id) =>
+          [AGGREGATE_SK, SCORE_SK, earlierSk].map((sk) => ({ pk: accountPk(id), sk })),
+        ),
+      );
+      for (const id of chunk) {
+        const pk = accountPk(id);
+        const aggregate = items.get(`${pk}|${AGGREGATE_SK}`);
+        const current = items.get(`${pk}|${SCORE_SK}`);
+        const earlier = items.get(`${pk}|${earlierSk}`);
+        states.set(id, {
+          aggregate: aggregate ? aggregateFromItem(id, aggregate) : null,
+          current: current ? toStoredScore(current) : null,
+          earlierScore: typeof earlier?.score === "number" ? earlier.score : null,
+        });
+      }
+    }
+    return states;
+  }
+
+  async save(next: StoredScore, expectedVersion: number | null): Promise<boolean> {
+    const pk = accountPk(next.accountId);
+    const { outbox, ...score } = next;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  pk,
+                  sk: SCORE_SK,
+                  ...score,
+                  ...(outbox.length > 0 ? { outbox } : {}),
+                  tierPk: tierPk(next.tier),
+                  tierSk: tierSk(next.score, next.accountId),
+                },
+                // A late or retried invocation never overwrites a newer score.
+                ConditionExpression:
+                  expectedVersion === null ? "attribute_not_exists(pk)" : "version = :expected",
+                ...(expectedVersion === null
+                  ? {}
+                  : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  pk,
+                  sk: daySk(isoDay(next.computedAt)),
+                  score: next.score,
+                  tier: next.tier,
+                  coverage: next.coverage,
+                  modelVersion: next.modelVersion,
+                  computedAt: next.computedAt,
+                  [TTL_ATTRIBUTE]: Math.floor(next.computedAt / 1000) + this.historyDays * 86_400,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons =
+        error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
+      const conflict = reasons?.some(
+        (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+      );
+      if (conflict) return false;
+      throw error;
+    }
+  }
+
+  async clearOutbox(accountId: string, version: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: accountPk(accountId), sk: SCORE_SK },
+          UpdateExpression: "REMOVE outbox",
+          ConditionExpression: "version = :v",
+          ExpressionAttributeValues: { ":v": version },
+        }),
+      )
+      .catch((error: Error) => {
+        // A newer score replaced this one (and its outbox) meanwhile: nothing to clear.
+        if (error.name !== "ConditionalCheckFailedException") throw error;
+      });
+  }
+
+  private async batchGet(keys: Record<string, string>[]) {
+    const found = new Map<string, Record<string, unknown>>();
+    let request: Record<string, string>[] = keys;
+    for (let attempt = 0; request.length > 0; attempt++) {
+      if (attempt > 8) throw new Error("BatchGetItem kept returning unprocessed keys");
+      const out = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } },
+        }),
+      );
+      for (const item of out.Responses?.[this.table] ?? [])
+        found.set(`${item.pk}|${item.sk}`, item);
+      request =
+        (out.UnprocessedKeys?.[this.table]?.Keys as Record<string, string>[] | undefined) ?? [];
+      if (request.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+    return found;
+  }
+}
+
+/** The stored score item as the use case sees it. */
+export function toStoredScore(item: Record<string, unknown>): StoredScore {
+  return {
+    accountId: accountIdFromPk(String(item.pk)),
+    score: (item.score as number | null) ?? null,
+    tier: item.tier as StoredScore["tier"],
+    components: (item.components as StoredScore["components"]) ?? [],
+    coverage: Number(item.coverage ?? 0),
+    drivers: (item.drivers as StoredScore["drivers"]) ?? [],
+    modelVersion: String(item.modelVersion ?? ""),
+    segment: String(item.segment ?? ""),
+    computedAt: Number(item.computedAt ?? 0),
+    version: Number(item.version ?? 0),
+    inDrop: item.inDrop === true,
+    accountName: (item.accountName as string | null) ?? null,
+    owner: (item.owner as string | null) ?? null,
+    outbox: (item.outbox as StoredScore["outbox"]) ?? [],
+  };
+}

@@ -1,0 +1,21 @@
+/** Lambda entry for the DynamoDB stream of aggregate changes: wiring only. */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
+import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
+import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
+import { logger } from "../adapters/http.ts";
+import { activeModel } from "../domain/active-model.ts";
+import type { ScoreDeps } from "../scoring/score-accounts.ts";
+import { handleScoreStream } from "./stream.ts";
+
+const deps: ScoreDeps = {
+  store: new DynamoScoreStore(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),
+  publisher: new EventBridgePublisher(eventBridgeClient(), requiredEnv("EVENT_BUS_NAME")),
+  model: activeModel,
+};
+
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(injectLambdaContext(logger))
+  .handler((event) => handleScoreStream(deps, event));

@@ -1,0 +1,133 @@
+/**
+ * The scoring use case shared by the stream function and the hourly rescore: for each
+ * customer, read its newest aggregate and current score, compute the new score, write it
+ * (conditional on the version read) with today's history snapshot and any events in an
+ * outbox, then publish the events and clear the outbox. A retry finds an unpublished
+ * outbox and publishes it; the events' ids are deterministic, so consumers dedupe.
+ */
+import { type Aggregate, attr } from "../domain/aggregate.ts";
+import type { CompiledModel } from "../domain/model.ts";
+import { type HealthScore, score } from "../domain/score.ts";
+import type { HealthEvent } from "../events/health-events.ts";
+import { type AccountLabel, decideEvents, type PreviousState } from "./decide.ts";
+
+export interface StoredScore extends HealthScore, PreviousState, AccountLabel {
+  /** Events decided with this score and not yet confirmed published. */
+  readonly outbox: readonly HealthEvent[];
+}
+
+export interface AccountState {
+  readonly aggregate: Aggregate | null;
+  readonly current: StoredScore | null;
+  /** The score `drop.windowDays` ago, from the daily history. */
+  readonly earlierScore: number | null;
+}
+
+/** Storage port of the scoring use case. */
+export interface ScoreStore {
+  load(
+    accountIds: readonly string[],
+    now: number,
+    windowDays: number,
+  ): Promise<Map<string, AccountState>>;
+  /** Writes `next` if the stored version is still `expectedVersion`; false otherwise. */
+  save(next: StoredScore, expectedVersion: number | null): Promise<boolean>;
+  clearOutbox(accountId: string, version: number): Promise<void>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly HealthEvent[]): Promise<void>;
+}
+
+export interface ScoreDeps {
+  readonly store: ScoreStore;
+  readonly publisher: EventPublisher;
+  readonly model: CompiledModel;
+}
+
+export interface ScoreResult {
+  readonly scored: string[];
+  published: number;
+  readonly failed: Map<string, Error>;
+}
+
+const MAX_ATTEMPTS = 4;
+
+function labelOf(aggregate: Aggregate): AccountLabel {
+  const value = (name: string) => {
+    const v = aggregate.latest[name]?.value;
+    return typeof v === "string" ? v : null;
+  };
+  return { accountName: value(attr.profile("name")), owner: value(attr.profile("owner")) };
+}
+
+/** Scores each account once, from its newest state. Failures are per account. */
+export async function scoreAccounts(
+  deps: ScoreDeps,
+  accountIds: readonly string[],
+  now: number,
+): Promise<ScoreResult> {
+  const unique = [...new Set(accountIds)];
+  const result: ScoreResult = { scored: [], published: 0, failed: new Map() };
+  let pending = unique;
+  for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
+    const conflicted: string[] = [];
+    let states: Map<string, AccountState>;
+    try {
+      states = await deps.store.load(pending, now, deps.model.model.drop.windowDays);
+    } catch (error) {
+      for (const id of pending) result.failed.set(id, error as Error);
+      return result;
+    }
+    for (const accountId of pending) {
+      try {
+        const outcome = await scoreOne(deps, states.get(accountId), now);
+        if (outcome === "conflict") conflicted.push(accountId);
+        else {
+          result.scored.push(accountId);
+          result.published += outcome;
+        }
+      } catch (error) {
+        result.failed.set(accountId, error as Error);
+      }
+    }
+    pending = conflicted;
+  }
+  for (const id of pending) result.failed.set(id, new Error("score write kept conflicting"));
+  return result;
+}
+
+/** Returns the number of events published, or "conflict" when another writer won. */
+async function scoreOne(
+  deps: ScoreDeps,
+  state: AccountState | undefined,
+  now: number,
+): Promise<number | "conflict"> {
+  let published = 0;
+  const current = state?.current ?? null;
+  if (current && current.outbox.length > 0) {
+    // An earlier attempt saved these events but may not have published them.
+    await deps.publisher.publish(current.outbox);
+    await deps.store.clearOutbox(current.accountId, current.version);
+    published += current.outbox.length;
+  }
+  if (!state?.aggregate) return published;
+
+  const next = score(state.aggregate, deps.model, current, now);
+  const label = labelOf(state.aggregate);
+  const { events, inDrop } = decideEvents(
+    current,
+    next,
+    state.earlierScore,
+    deps.model.model,
+    label,
+  );
+  const version = (current?.version ?? 0) + 1;
+  const stored: StoredScore = { ...next, ...label, version, inDrop, outbox: events };
+  if (!(await deps.store.save(stored, current?.version ?? null))) return "conflict";
+  if (events.length > 0) {
+    await deps.publisher.publish(events);
+    await deps.store.clearOutbox(next.accountId, version);
+  }
+  return published + events.length;
+}
