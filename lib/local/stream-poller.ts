@@ -120,6 +120,31 @@ export function toLambdaRecord(
   };
 }
 
+/**
+ * The SDK deserializes some attribute values of DynamoDB Local's stream (seen: values of
+ * non-aggregate items, likely empty lists or maps) as `{}`, which has no Lambda form. Such a
+ * record can still be filtered on its keys: if the keys-only record does not match the
+ * filter, Lambda would drop it anyway; if it matches, the conversion error stands.
+ */
+function toLambdaRecordForFilter(
+  record: _Record,
+  streamArn: string,
+  awsRegion: string | undefined,
+  patterns: readonly EventPattern[],
+): DynamoDBRecord {
+  try {
+    return toLambdaRecord(record, streamArn, awsRegion);
+  } catch (error) {
+    const keysOnly = toLambdaRecord(
+      { ...record, dynamodb: { ...record.dynamodb, NewImage: undefined, OldImage: undefined } },
+      streamArn,
+      awsRegion,
+    );
+    if (patterns.length > 0 && !matchesAnyPattern(patterns, keysOnly)) return keysOnly;
+    throw error;
+  }
+}
+
 function toLambdaImage(image: Record<string, SdkAttributeValue>): Record<string, AttributeValue> {
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
 }
@@ -135,7 +160,7 @@ function toLambdaValue(value: SdkAttributeValue): AttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString("base64")) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  throw new TypeError(`unknown attribute value type: ${Object.keys(value).join(",")}`);
+  throw new TypeError(`unknown attribute value type: ${Object.keys(value).join(",") || "(empty)"}`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -615,7 +640,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
             busy = true;
             shard.lastReadSequence = records.at(-1)?.dynamodb?.SequenceNumber;
             const lambdaRecords = records.map((r) =>
-              toLambdaRecord(r, streamArn, options.awsRegion),
+              toLambdaRecordForFilter(r, streamArn, options.awsRegion, patterns),
             );
             shard.delivery.push(
               patterns.length === 0

@@ -1,0 +1,224 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
+import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
+import { errorResponse } from "../../functions/adapters/http.ts";
+import { defaultModel } from "../../functions/domain/model.default.ts";
+import { compileModel } from "../../functions/domain/model.ts";
+import type { HealthEvent } from "../../functions/events/health-events.ts";
+import { rescoreStale } from "../../functions/rescore/rescore.ts";
+import { handleScoreStream } from "../../functions/score/stream.ts";
+import type { EventPublisher, ScoreDeps } from "../../functions/scoring/score-accounts.ts";
+import { receiveWebhook } from "../../functions/webhook/receive.ts";
+import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
+import { SCORE_STREAM } from "../../lib/topology.ts";
+import { freshTable, testClients } from "../support/dynamo.ts";
+import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
+
+const compiled = compileModel(defaultModel);
+const { doc, streams } = testClients();
+const DAY = 86_400_000;
+
+/** Records what would go to the EventBridge bus; can be told to fail. */
+class RecordingPublisher implements EventPublisher {
+  readonly events: HealthEvent[] = [];
+  failuresLeft = 0;
+  async publish(events: readonly HealthEvent[]) {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error("EventBridge unavailable (test)");
+    }
+    this.events.push(...events);
+  }
+  ofAccount(accountId: string, detailType = "HealthTierChanged") {
+    return this.events.filter(
+      (e) => e.detail.accountId === accountId && e.detailType === detailType,
+    );
+  }
+}
+
+const pollers: StreamPoller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+});
+
+async function setup() {
+  const { tableName, streamArn } = await freshTable("scoring");
+  const publisher = new RecordingPublisher();
+  const scoreStore = new DynamoScoreStore(doc, { tableName });
+  const deps: ScoreDeps = { store: scoreStore, publisher, model: compiled };
+  const webhookDeps = {
+    store: new DynamoEventStore(doc, { tableName }),
+    model: compiled.model,
+    secretsFor: testSecretsFor,
+  };
+  const invocations: DynamoDBRecord[][] = [];
+  const deadLetters: DynamoDBRecord[] = [];
+  const poller = startStreamPoller({
+    ...SCORE_STREAM,
+    streamsClient: streams,
+    streamArn,
+    startingPosition: "TRIM_HORIZON",
+    pollIntervalMs: 50,
+    retryDelayMs: 0,
+    handler: async (event) => {
+      invocations.push(event.Records);
+      return handleScoreStream(deps, event);
+    },
+    onFailure: (records) => {
+      deadLetters.push(...records);
+    },
+  });
+  pollers.push(poller);
+  let sequence = 0;
+  const send = async (
+    type: string,
+    accountId: string,
+    data: Record<string, unknown>,
+    at: number,
+  ) => {
+    sequence += 1;
+    const event = signedWebhook(
+      "generic",
+      genericPayload(type, accountId, data, new Date(at)),
+      Date.now(),
+      `msg_${accountId}_${sequence}`,
+    );
+    const response = await receiveWebhook(webhookDeps, event).catch(errorResponse);
+    expect(response.statusCode).toBe(200);
+  };
+  const scoreOf = async (accountId: string) =>
+    (
+      await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: accountPk(accountId), sk: SCORE_SK },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  /** A healthy customer: daily usage for two weeks, an active subscription, one detractor answer. */
+  const healthyCustomer = async (accountId: string) => {
+    const now = Date.now();
+    await send(
+      "subscription",
+      accountId,
+      { status: "active", mrr: 50_000, seats: 10, plan: "pro" },
+      now - 60 * DAY,
+    );
+    await send("nps", accountId, { score: 3 }, now - 20 * DAY);
+    for (let d = 14; d >= 0; d--)
+      await send("usage", accountId, { event: "report_viewed", count: 20 }, now - d * DAY);
+  };
+  return {
+    tableName,
+    deps,
+    publisher,
+    poller,
+    send,
+    scoreOf,
+    healthyCustomer,
+    invocations,
+    deadLetters,
+  };
+}
+
+describe("stream-driven scoring against DynamoDB Local", () => {
+  it("publishes exactly one HealthTierChanged when a webhook moves a customer across a boundary", async () => {
+    const env = await setup();
+    await env.healthyCustomer("acct-cross");
+    await env.poller.drain();
+    expect((await env.scoreOf("acct-cross"))?.tier).toBe("healthy");
+    const before = env.publisher.ofAccount("acct-cross").length;
+
+    await env.send(
+      "subscription",
+      "acct-cross",
+      { status: "canceled", mrr: 0, seats: 10, plan: "pro" },
+      Date.now(),
+    );
+    await env.poller.drain();
+
+    const changes = env.publisher.ofAccount("acct-cross").slice(before);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.detail).toMatchObject({
+      previousTier: "healthy",
+      tier: "at-risk",
+      alert: "page",
+    });
+    expect((await env.scoreOf("acct-cross"))?.tier).toBe("at-risk");
+  });
+
+  it("scores each customer once per batch, and a retried batch publishes no extra event", async () => {
+    const env = await setup();
+    await env.healthyCustomer("acct-retry");
+    await env.poller.drain();
+    const scoreWritesBefore = (await env.scoreOf("acct-retry"))?.version as number;
+    // Every batch scored the customer once: one score version per invocation that held it.
+    const batchesWithCustomer = env.invocations.length;
+    expect(scoreWritesBefore).toBeLessThanOrEqual(batchesWithCustomer);
+
+    // EventBridge fails once: the batch fails, is retried, and the event goes out once.
+    env.publisher.failuresLeft = 1;
+    await env.send(
+      "subscription",
+      "acct-retry",
+      { status: "canceled", mrr: 0, seats: 10 },
+      Date.now(),
+    );
+    await env.poller.drain();
+    const lastBatch = env.invocations.at(-1) as DynamoDBRecord[];
+    // Replaying the same records (a retried invocation) changes nothing and publishes nothing.
+    const replay = await handleScoreStream(env.deps, { Records: lastBatch });
+
+    expect(replay.batchItemFailures).toEqual([]);
+    const changes = env.publisher.ofAccount("acct-retry").filter((e) => e.detail.alert === "page");
+    expect(changes).toHaveLength(1);
+    expect((await env.scoreOf("acct-retry"))?.outbox).toBeUndefined();
+  });
+
+  it("sends a poison record to the dead-letter queue while the rest of its batch is scored", async () => {
+    const env = await setup();
+    // A corrupt score item (version is not a number) makes every write for this customer fail.
+    await doc.send(
+      new PutCommand({
+        TableName: env.tableName,
+        Item: { pk: accountPk("acct-poison"), sk: SCORE_SK, version: "corrupt", tier: "healthy" },
+      }),
+    );
+    const now = Date.now();
+    await env.send("usage", "acct-poison", { event: "login", count: 1 }, now);
+    await env.send("usage", "acct-fine", { event: "login", count: 3 }, now);
+    await env.send("subscription", "acct-fine", { status: "active", mrr: 10_000, seats: 2 }, now);
+    await env.poller.drain();
+
+    expect(env.deadLetters.map((r) => r.dynamodb?.Keys?.pk?.S)).toContain(accountPk("acct-poison"));
+    expect((await env.scoreOf("acct-fine"))?.score).toEqual(expect.any(Number));
+    expect((await env.scoreOf("acct-poison"))?.version).toBe("corrupt");
+  });
+
+  it("downgrades a customer that went silent when rescored 30 days later", async () => {
+    const env = await setup();
+    await env.healthyCustomer("acct-silent");
+    await env.poller.drain();
+    const before = await env.scoreOf("acct-silent");
+    expect(before?.tier).toBe("healthy");
+
+    const result = await rescoreStale(
+      doc,
+      env.deps,
+      { tableName: env.tableName, intervalMinutes: 60 },
+      Date.now() + 30 * DAY,
+    );
+
+    expect(result.scored).toBeGreaterThanOrEqual(1);
+    const after = await env.scoreOf("acct-silent");
+    expect(after?.score).toBeLessThan(before?.score as number);
+    expect(["at-risk", "critical"]).toContain(after?.tier);
+    const change = env.publisher.ofAccount("acct-silent").at(-1);
+    expect(change?.detail).toMatchObject({ previousTier: "healthy", tier: after?.tier });
+    expect(JSON.stringify(change?.detail)).toContain("no product usage for 30 days");
+  });
+});
