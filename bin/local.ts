@@ -1,29 +1,52 @@
 /**
- * `npm start`: the local runtime. Until it lands (issue "Local runtime"), this starts
- * DynamoDB Local with the real table and says what is coming, so the command is honest.
+ * `npm start`: the whole system on this machine (see lib/local/runtime.ts).
+ * Options: --data-dir DIR (persist DynamoDB Local), PORT (default 3000).
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { JavaMissingError, startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
-import { createTables } from "../lib/local/tables.ts";
+import { JavaMissingError } from "../lib/local/dynamodb-local.ts";
+import { startLocalStack } from "../lib/local/runtime.ts";
 
 // The SDK's Node-version notice is harmless on Node 20; keep real warnings visible.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const started = Date.now();
 try {
-  const local = await startDynamoDbLocal({ dataDir: argValue("--data-dir") });
-  const client = new DynamoDBClient({
-    endpoint: local.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  const { tableName } = await createTables(client, "customer-health-local");
-  console.log(`DynamoDB Local: ${local.endpoint} (table ${tableName})`);
-  console.log(
-    "The HTTP API, stream scoring and alerts are not served locally yet; they arrive with the local runtime issue.",
-  );
-  console.log("Press Ctrl-C to stop.");
+  const stack = await startLocalStack({ dataDir: argValue("--data-dir") });
+  const lines = [
+    "",
+    `customer-health is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    "",
+    "Webhooks (POST, signed):",
+    ...Object.keys(stack.secrets).map((p) => `  ${stack.baseUrl}/webhooks/${p}`),
+    "",
+    "Read and admin API:",
+    `  GET ${stack.baseUrl}/customers?tier=at-risk`,
+    `  GET ${stack.baseUrl}/customers/{accountId}`,
+    `  PUT ${stack.baseUrl}/accounts/{accountId}/aliases`,
+    `  GET ${stack.baseUrl}/unmatched`,
+    "",
+    "Webhook secrets in use:",
+    ...Object.entries(stack.secrets).map(
+      ([p, s]) =>
+        `  ${p.padEnd(9)} ${s.devDefault ? `${s.value}  (dev default: set ${p.toUpperCase()}_WEBHOOK_SECRET to use your own)` : "(from environment)"}`,
+    ),
+    "",
+    `Slack: ${process.env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "SLACK_WEBHOOK_URL not set: Slack alerts are skipped"}`,
+    `Email: ${process.env.SMTP_URL ? `sending via ${process.env.SMTP_URL} to ${process.env.ALERT_EMAIL_TO ?? "(ALERT_EMAIL_TO not set)"}` : "SMTP_URL not set: emails are printed here"}`,
+    `DynamoDB Local: ${stack.dynamoEndpoint} (${argValue("--data-dir") ? `data in ${argValue("--data-dir")}` : "in memory"})`,
+    "",
+    "Try it: npm run demo    Stop: Ctrl-C",
+    "",
+  ];
+  console.log(lines.join("\n"));
   const shutdown = async () => {
-    await local.stop();
+    console.log("\nstopping…");
+    await stack.stop();
     process.exit(0);
   };
   process.once("SIGINT", shutdown);
@@ -34,9 +57,4 @@ try {
     process.exit(1);
   }
   throw error;
-}
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }

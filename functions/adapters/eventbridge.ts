@@ -33,4 +33,14 @@ export class EventBridgePublisher implements EventPublisher {
   }
 }
 
-export const eventBridgeClient = () => new EventBridgeClient({});
+/** The bus client; `EVENTBRIDGE_ENDPOINT` points it at the local runtime's bus. */
+export const eventBridgeClient = (endpoint = process.env.EVENTBRIDGE_ENDPOINT) =>
+  new EventBridgeClient(
+    endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? "local",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        }
+      : {},
+  );
