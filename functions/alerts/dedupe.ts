@@ -1,0 +1,244 @@
+/**
+ * One tier change never produces two messages. EventBridge delivers at least once and a
+ * retried score batch republishes the same event (same deterministic `eventId`), so each
+ * delivery first claims a marker keyed by the event id:
+ *
+ * | item          | pk                 | sk      | attributes                                   |
+ * |---------------|--------------------|---------|----------------------------------------------|
+ * | alert marker  | ALERT#{eventId}    | SLACK   | status sending/sent, leaseId, leaseUntil, expiresAt |
+ *
+ * A claim is a conditional put of status "sending" with a short lease. A marker already
+ * "sent" means the message went out: skip. A "sending" marker whose lease is still running
+ * means another invocation is posting right now: fail with a retryable error, so the
+ * delivery is retried and then finds "sent" (or an expired lease, if that invocation
+ * died). After a failed post the claim is released, so a retry can post at once.
+ */
+import { randomUUID } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { TTL_ATTRIBUTE } from "../adapters/dynamo/keys.ts";
+
+export const ALERT_SLACK_SK = "SLACK";
+export const alertPk = (eventId: string) => `ALERT#${eventId}`;
+
+/**
+ * Longer than the Slack function's 15 s timeout, so a live invocation never loses its lease;
+ * shorter than Lambda's first asynchronous retry (about a minute), so the retry of an
+ * invocation that died mid-post finds the lease expired and takes over.
+ */
+export const DEFAULT_LEASE_MS = 30_000;
+/** How long a marker is kept (TTL): far beyond any redelivery or DLQ redrive window. */
+export const DEFAULT_MARKER_RETENTION_DAYS = 30;
+
+/** Another invocation holds a live lease on this alert; retry later. */
+export class AlertInFlightError extends Error {
+  override readonly name = "AlertInFlightError";
+  constructor(
+    readonly eventId: string,
+    readonly leaseUntil: number | undefined,
+  ) {
+    super(`alert ${eventId} is being sent by another invocation; retry later`);
+  }
+}
+
+/** A held claim: proof that this invocation may post the alert. */
+export interface AlertClaim {
+  readonly eventId: string;
+  readonly leaseId: string;
+}
+
+export type ClaimResult =
+  | { readonly outcome: "claimed"; readonly claim: AlertClaim }
+  | { readonly outcome: "alreadySent" };
+
+/** The port: where delivered alerts are recorded. */
+export interface AlertLedger {
+  /** Claims the alert; throws AlertInFlightError while another claim's lease runs. */
+  claim(eventId: string): Promise<ClaimResult>;
+  /** Records the alert as delivered; later claims answer "alreadySent". */
+  markSent(claim: AlertClaim): Promise<void>;
+  /** Gives the claim up after a failed delivery, so a retry can claim at once. */
+  release(claim: AlertClaim): Promise<void>;
+}
+
+export interface DynamoAlertLedgerOptions {
+  readonly tableName: string;
+  /** Sort key of the marker, one per channel; "SLACK" by default. */
+  readonly channel?: string;
+  readonly leaseMs?: number;
+  readonly retentionDays?: number;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: () => number;
+  /** A unique id per claim; injectable for tests. */
+  readonly newLeaseId?: () => string;
+}
+
+const STATUS_SENDING = "sending";
+const STATUS_SENT = "sent";
+const DAY_MS = 86_400_000;
+
+/** DynamoDB implementation of the alert ledger (document client, single table). */
+export class DynamoAlertLedger implements AlertLedger {
+  private readonly table: string;
+  private readonly channel: string;
+  private readonly leaseMs: number;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
+  private readonly newLeaseId: () => string;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    options: DynamoAlertLedgerOptions,
+  ) {
+    this.table = options.tableName;
+    this.channel = options.channel ?? ALERT_SLACK_SK;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.retentionMs = (options.retentionDays ?? DEFAULT_MARKER_RETENTION_DAYS) * DAY_MS;
+    this.now = options.now ?? Date.now;
+    this.newLeaseId = options.newLeaseId ?? randomUUID;
+  }
+
+  async claim(eventId: string): Promise<ClaimResult> {
+    const now = this.now();
+    const leaseId = this.newLeaseId();
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...this.key(eventId),
+            eventId,
+            status: STATUS_SENDING,
+            leaseId,
+            leaseUntil: now + this.leaseMs,
+            claimedAt: new Date(now).toISOString(),
+            // An abandoned claim is cleaned up too.
+            [TTL_ATTRIBUTE]: this.expiresAt(now),
+          },
+          ConditionExpression:
+            "attribute_not_exists(pk) OR (#status = :sending AND leaseUntil <= :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":sending": STATUS_SENDING, ":now": now },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { outcome: "claimed", claim: { eventId, leaseId } };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = error.Item ? rawMarker(error.Item) : await this.read(eventId);
+      if (existing?.status === STATUS_SENT) return { outcome: "alreadySent" };
+      throw new AlertInFlightError(eventId, existing?.leaseUntil);
+    }
+  }
+
+  async markSent(claim: AlertClaim): Promise<void> {
+    const now = this.now();
+    // Unconditional: "sent" is final whoever's lease posted it.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(claim.eventId),
+        UpdateExpression:
+          "SET #status = :sent, sentAt = :sentAt, #ttl = :ttl REMOVE leaseId, leaseUntil",
+        ExpressionAttributeNames: { "#status": "status", "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ":sent": STATUS_SENT,
+          ":sentAt": new Date(now).toISOString(),
+          ":ttl": this.expiresAt(now),
+        },
+      }),
+    );
+  }
+
+  async release(claim: AlertClaim): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.key(claim.eventId),
+          // Only our own unfinished claim: never a newer holder's, never a sent marker.
+          ConditionExpression: "#status = :sending AND leaseId = :leaseId",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":sending": STATUS_SENDING, ":leaseId": claim.leaseId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private key(eventId: string) {
+    return { pk: alertPk(eventId), sk: this.channel };
+  }
+
+  private expiresAt(nowMs: number): number {
+    return Math.floor((nowMs + this.retentionMs) / 1000);
+  }
+
+  private async read(eventId: string): Promise<Marker | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: this.key(eventId), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    return {
+      status: String(out.Item.status),
+      leaseUntil: typeof out.Item.leaseUntil === "number" ? out.Item.leaseUntil : undefined,
+    };
+  }
+}
+
+interface Marker {
+  readonly status: string;
+  readonly leaseUntil: number | undefined;
+}
+
+/** The exception's item is in raw attribute-value form (the document client leaves it). */
+function rawMarker(item: Record<string, { S?: string; N?: string }>): Marker {
+  const lease = item.leaseUntil?.N;
+  return {
+    status: item.status?.S ?? "",
+    leaseUntil: lease === undefined ? undefined : Number(lease),
+  };
+}
+
+export type DeliveryOutcome = "delivered" | "duplicate";
+
+export interface DeliverOnceOptions {
+  /** Told when the marker could not be written after a successful send. */
+  readonly onMarkFailed?: (error: unknown) => void;
+}
+
+/**
+ * Runs `send` at most once per event id (given the ledger): claim, send, mark sent. A failed
+ * send releases the claim and rethrows, so the caller's retry can try again.
+ */
+export async function deliverOnce(
+  ledger: AlertLedger,
+  eventId: string,
+  send: () => Promise<void>,
+  options: DeliverOnceOptions = {},
+): Promise<DeliveryOutcome> {
+  const result = await ledger.claim(eventId);
+  if (result.outcome === "alreadySent") return "duplicate";
+  try {
+    await send();
+  } catch (error) {
+    // If the release fails too, the lease runs out on its own; report the send failure.
+    await ledger.release(result.claim).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await ledger.markSent(result.claim);
+  } catch (error) {
+    // The message is out. Throwing would make the retry post it again once the lease
+    // expires; not throwing leaves only a rare later redelivery able to repeat it.
+    options.onMarkFailed?.(error);
+  }
+  return "delivered";
+}

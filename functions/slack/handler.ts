@@ -1,0 +1,21 @@
+/** Lambda entry for the AlertsToSlack rule: wiring only; the logic is in alerts/slack.ts. */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { EventBridgeEvent } from "aws-lambda";
+import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
+import { logger } from "../adapters/http.ts";
+import { DynamoAlertLedger } from "../alerts/dedupe.ts";
+import { createSlackAlerter, createWebhookUrlSource, postToSlack } from "../alerts/slack.ts";
+
+const alertSlack = createSlackAlerter({
+  ledger: new DynamoAlertLedger(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),
+  post: (url, message) => postToSlack(url, message),
+  webhookUrl: createWebhookUrlSource(),
+  log: logger,
+});
+
+export const handler = middy<EventBridgeEvent<string, unknown>, void>()
+  .use(injectLambdaContext(logger))
+  .handler(async function handleHealthEvent(event) {
+    await alertSlack(event);
+  });

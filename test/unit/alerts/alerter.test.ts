@@ -1,0 +1,291 @@
+import "aws-sdk-client-mock-vitest/extend";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Context, EventBridgeEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  type AlertClaim,
+  AlertInFlightError,
+  type AlertLedger,
+  type ClaimResult,
+} from "../../../functions/alerts/dedupe.ts";
+import { type SlackMessage, slackMessage } from "../../../functions/alerts/message.ts";
+import {
+  type AlertLog,
+  type BusEvent,
+  createSlackAlerter,
+  SlackPermanentError,
+  SlackUnavailableError,
+} from "../../../functions/alerts/slack.ts";
+import {
+  DETAIL_TYPES,
+  EVENT_SOURCE,
+  HEALTH_EVENTS_SCHEMA_VERSION,
+  type HealthTierChanged,
+  parseHealthEvent,
+} from "../../../functions/events/health-events.ts";
+
+const HOOK = "https://hooks.slack.test/services/T/B/X";
+
+function tierChangedDetail(overrides: Partial<HealthTierChanged> = {}): HealthTierChanged {
+  return {
+    schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
+    eventId: "evt-1",
+    accountId: "acct-42",
+    accountName: "Acme Corp",
+    owner: "jane",
+    alert: "page",
+    modelVersion: "2025.06-1",
+    occurredAt: "2025-06-01T09:00:00.000Z",
+    previousTier: "healthy",
+    tier: "critical",
+    previousScore: 72,
+    score: 48,
+    drivers: [{ component: "engagement", impact: -20, reason: "no product usage for 21 days" }],
+    components: [],
+    ...overrides,
+  };
+}
+
+function busEvent(detail: unknown, detailType: string = DETAIL_TYPES.tierChanged) {
+  return {
+    version: "0",
+    id: "eb-1",
+    "detail-type": detailType,
+    source: EVENT_SOURCE,
+    account: "123456789012",
+    time: "2025-06-01T09:00:00Z",
+    region: "eu-west-1",
+    resources: [],
+    detail,
+  } satisfies EventBridgeEvent<string, unknown>;
+}
+
+/** An in-memory ledger with the DynamoDB ledger's semantics (lease, sent, release). */
+class MemoryLedger implements AlertLedger {
+  readonly markers = new Map<string, { status: "sending" | "sent"; leaseId: string }>();
+  private next = 0;
+
+  async claim(eventId: string): Promise<ClaimResult> {
+    const marker = this.markers.get(eventId);
+    if (marker?.status === "sent") return { outcome: "alreadySent" };
+    if (marker) throw new AlertInFlightError(eventId, undefined);
+    const leaseId = `lease-${++this.next}`;
+    this.markers.set(eventId, { status: "sending", leaseId });
+    return { outcome: "claimed", claim: { eventId, leaseId } };
+  }
+
+  async markSent(claim: AlertClaim): Promise<void> {
+    this.markers.set(claim.eventId, { status: "sent", leaseId: claim.leaseId });
+  }
+
+  async release(claim: AlertClaim): Promise<void> {
+    if (this.markers.get(claim.eventId)?.leaseId === claim.leaseId) {
+      this.markers.delete(claim.eventId);
+    }
+  }
+}
+
+function setup(options: { url?: string | undefined; post?: () => Promise<void> } = {}) {
+  const ledger = new MemoryLedger();
+  const posted: { url: string; message: SlackMessage }[] = [];
+  const post = vi.fn(async (url: string, message: SlackMessage) => {
+    await options.post?.();
+    posted.push({ url, message });
+  });
+  const webhookUrl = vi.fn(async () => ("url" in options ? options.url : HOOK));
+  const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies AlertLog;
+  const alert = createSlackAlerter({ ledger, post, webhookUrl, log });
+  return { alert, ledger, post, posted, webhookUrl, log };
+}
+
+describe("createSlackAlerter", () => {
+  it("posts the event's Block Kit message to the webhook URL", async () => {
+    // Arrange
+    const { alert, posted } = setup();
+    const detail = tierChangedDetail();
+    // Act
+    const outcome = await alert(busEvent(detail));
+    // Assert
+    expect(outcome).toBe("posted");
+    expect(posted).toEqual([
+      {
+        url: HOOK,
+        message: slackMessage(parseHealthEvent(DETAIL_TYPES.tierChanged, detail)),
+      },
+    ]);
+  });
+
+  it("posts the same event delivered twice only once", async () => {
+    const { alert, post, ledger } = setup();
+    const event = busEvent(tierChangedDetail());
+
+    const outcomes = [await alert(event), await alert(event)];
+
+    expect(outcomes).toEqual(["posted", "duplicate"]);
+    expect(post).toHaveBeenCalledOnce();
+    expect(ledger.markers.get("evt-1")?.status).toBe("sent");
+  });
+
+  it("posts two different events once each", async () => {
+    const { alert, post } = setup();
+
+    await alert(busEvent(tierChangedDetail({ eventId: "evt-a" })));
+    await alert(busEvent(tierChangedDetail({ eventId: "evt-b" })));
+
+    expect(post).toHaveBeenCalledTimes(2);
+  });
+
+  it("never posts an event with alert level none", async () => {
+    const { alert, post, ledger, webhookUrl } = setup();
+
+    await expect(alert(busEvent(tierChangedDetail({ alert: "none" })))).resolves.toBe(
+      "not-alerting",
+    );
+    expect(post).not.toHaveBeenCalled();
+    expect(webhookUrl).not.toHaveBeenCalled();
+    expect(ledger.markers.size).toBe(0);
+  });
+
+  it("posts a report-level event", async () => {
+    const { alert, post } = setup();
+
+    await alert(busEvent(tierChangedDetail({ alert: "report", tier: "at-risk" })));
+
+    expect(post).toHaveBeenCalledOnce();
+  });
+
+  it("throws on a Slack failure and leaves the event retryable", async () => {
+    // Arrange
+    let failures = 1;
+    const { alert, ledger, posted } = setup({
+      post: async () => {
+        if (failures-- > 0) throw new SlackUnavailableError("Slack answered HTTP 503", 503);
+      },
+    });
+    const event = busEvent(tierChangedDetail());
+    // Act
+    const first = await alert(event).catch((e: unknown) => e);
+    const markerAfterFailure = ledger.markers.get("evt-1");
+    const retry = await alert(event);
+    // Assert
+    expect(first).toBeInstanceOf(SlackUnavailableError);
+    expect(markerAfterFailure).toBeUndefined();
+    expect(retry).toBe("posted");
+    expect(posted).toHaveLength(1);
+  });
+
+  it("throws a permanent Slack error too, so the event reaches the dead-letter queue", async () => {
+    const { alert, log } = setup({
+      post: () => Promise.reject(new SlackPermanentError(404, "no_service")),
+    });
+
+    await expect(alert(busEvent(tierChangedDetail()))).rejects.toBeInstanceOf(SlackPermanentError);
+    expect(log.error).toHaveBeenCalledWith(
+      "Slack rejected the alert; check the webhook URL",
+      expect.objectContaining({ eventId: "evt-1", error: expect.stringContaining("no_service") }),
+    );
+  });
+
+  it("throws a retryable error while another invocation is posting the same event", async () => {
+    const { alert, ledger, post } = setup();
+    await ledger.claim("evt-1");
+
+    await expect(alert(busEvent(tierChangedDetail()))).rejects.toBeInstanceOf(AlertInFlightError);
+    expect(post).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["a detail of the wrong shape", busEvent({ eventId: "evt-1", alert: "page" })],
+    ["an unknown detail type", busEvent(tierChangedDetail(), "HealthSomethingElse")],
+    ["a newer schema version", busEvent({ ...tierChangedDetail(), schemaVersion: 2 })],
+  ])("logs and drops %s without retrying", async (_, event) => {
+    const { alert, post, log } = setup();
+
+    await expect(alert(event)).resolves.toBe("malformed");
+    expect(post).not.toHaveBeenCalled();
+    expect(log.error).toHaveBeenCalledWith(
+      "dropping malformed health event",
+      expect.objectContaining({ busEventId: "eb-1", detailType: event["detail-type"] }),
+    );
+  });
+
+  it("skips, warning once, when no webhook URL is configured", async () => {
+    const { alert, post, log, ledger } = setup({ url: undefined });
+
+    const outcomes = [
+      await alert(busEvent(tierChangedDetail({ eventId: "evt-a" }))),
+      await alert(busEvent(tierChangedDetail({ eventId: "evt-b" }))),
+    ];
+
+    expect(outcomes).toEqual(["not-configured", "not-configured"]);
+    expect(post).not.toHaveBeenCalled();
+    expect(ledger.markers.size).toBe(0);
+    expect(log.warn).toHaveBeenCalledOnce();
+  });
+
+  it("takes a bus event typed as the alerter's own BusEvent", async () => {
+    const { alert } = setup();
+    const event: BusEvent = {
+      "detail-type": DETAIL_TYPES.tierChanged,
+      detail: tierChangedDetail(),
+    };
+
+    await expect(alert(event)).resolves.toBe("posted");
+  });
+});
+
+describe("slack handler (wiring)", () => {
+  const db = mockClient(DynamoDBDocumentClient);
+  const servers: Server[] = [];
+
+  afterEach(async () => {
+    db.reset();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  it("claims in TABLE_NAME, posts to SLACK_WEBHOOK_URL and marks the alert sent", async () => {
+    // Arrange
+    const bodies: string[] = [];
+    const server = createServer(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      bodies.push(body);
+      res.end("ok");
+    });
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    vi.stubEnv("TABLE_NAME", "health-wiring");
+    vi.stubEnv("SLACK_WEBHOOK_SECRET_ARN", "");
+    vi.stubEnv("SLACK_WEBHOOK_URL", `http://127.0.0.1:${port}/hook`);
+    db.on(PutCommand).resolves({});
+    db.on(UpdateCommand).resolves({});
+    const { handler } = await import("../../../functions/slack/handler.ts");
+    // Act
+    await handler(busEvent(tierChangedDetail()), {} as Context);
+    // Assert
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0] ?? "").text).toContain("Acme Corp");
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      TableName: "health-wiring",
+      Item: expect.objectContaining({ pk: "ALERT#evt-1", sk: "SLACK", status: "sending" }),
+    });
+    expect(db).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: "health-wiring",
+      Key: { pk: "ALERT#evt-1", sk: "SLACK" },
+    });
+    expect(db).not.toHaveReceivedCommand(DeleteCommand);
+  });
+});
