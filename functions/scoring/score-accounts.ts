@@ -43,6 +43,8 @@ export interface ScoreDeps {
   readonly store: ScoreStore;
   readonly publisher: EventPublisher;
   readonly model: CompiledModel;
+  /** Customers scored at the same time; each one is a read and a transaction. @default 8 */
+  readonly concurrency?: number;
 }
 
 export interface ScoreResult {
@@ -79,18 +81,23 @@ export async function scoreAccounts(
       for (const id of pending) result.failed.set(id, error as Error);
       return result;
     }
-    for (const accountId of pending) {
-      try {
-        const outcome = await scoreOne(deps, states.get(accountId), now);
-        if (outcome === "conflict") conflicted.push(accountId);
-        else {
-          result.scored.push(accountId);
-          result.published += outcome;
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length) {
+        const accountId = pending[next++] as string;
+        try {
+          const outcome = await scoreOne(deps, states.get(accountId), now);
+          if (outcome === "conflict") conflicted.push(accountId);
+          else {
+            result.scored.push(accountId);
+            result.published += outcome;
+          }
+        } catch (error) {
+          result.failed.set(accountId, error as Error);
         }
-      } catch (error) {
-        result.failed.set(accountId, error as Error);
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 8) }, worker));
     pending = conflicted;
   }
   for (const id of pending) result.failed.set(id, new Error("score write kept conflicting"));
