@@ -20,10 +20,10 @@ const Curve = z.array(z.tuple([finite, percent])).check(
 );
 export type Curve = z.infer<typeof Curve>;
 
-const Metric = z.object({ weight, curve: Curve });
+const Metric = z.strictObject({ weight, curve: Curve });
 export type MetricSettings = z.infer<typeof Metric>;
 
-const DecaySettings = z.object({
+const DecaySettings = z.strictObject({
   usageShortDays: positive,
   usageLongDays: positive,
   surveyDays: positive,
@@ -36,12 +36,12 @@ const DecaySettings = z.object({
 export const COMPONENTS = ["engagement", "adoption", "sentiment", "support", "financial"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
-const Tiers = z.object({ healthy: percent, atRisk: percent, margin: finite.check(z.gte(0)) });
+const Tiers = z.strictObject({ healthy: percent, atRisk: percent, margin: finite.check(z.gte(0)) });
 
-const Segment = z.object({
+const Segment = z.strictObject({
   name: z.string().check(z.minLength(1)),
   /** Every given condition must hold; the first matching segment wins. */
-  when: z.object({
+  when: z.strictObject({
     plans: z.optional(z.array(z.string())),
     minSeats: z.optional(finite),
     maxSeats: z.optional(finite),
@@ -66,36 +66,37 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const AlertLevel = z.enum(["page", "report", "none"]);
 export type AlertLevel = z.infer<typeof AlertLevel>;
 
-export const Model = z.object({
+/** Strict: a misspelt key (say `minMRR`) is an error, not a silently ignored setting. */
+export const Model = z.strictObject({
   version: z.string().check(z.regex(/^[\w.-]+$/)),
   description: z.optional(z.string()),
   decay: DecaySettings,
   /** Below this share of the model's weight backed by data, the score is null (tier unknown). */
   minCoverage: finite.check(z.gte(0), z.lte(1)),
   tiers: Tiers,
-  drop: z.object({ points: positive, windowDays: positive }),
-  components: z.object({
-    engagement: z.object({
+  drop: z.strictObject({ points: positive, windowDays: positive }),
+  components: z.strictObject({
+    engagement: z.strictObject({
       weight,
-      metrics: z.object({ volume: Metric, recency: Metric, trend: Metric }),
+      metrics: z.strictObject({ volume: Metric, recency: Metric, trend: Metric }),
     }),
-    adoption: z.object({
+    adoption: z.strictObject({
       weight,
-      metrics: z.object({ breadth: Metric, milestones: Metric }),
+      metrics: z.strictObject({ breadth: Metric, milestones: Metric }),
       keyFeatures: z.array(z.string()),
       /** When no key features are listed, breadth counts distinct features against this. */
       targetFeatureCount: positive,
       recentDays: positive,
       milestones: z.array(z.string()),
     }),
-    sentiment: z.object({
+    sentiment: z.strictObject({
       weight,
-      metrics: z.object({ nps: Metric, csat: Metric, ces: Metric }),
+      metrics: z.strictObject({ nps: Metric, csat: Metric, ces: Metric }),
       minResponses: positive,
     }),
-    support: z.object({
+    support: z.strictObject({
       weight,
-      metrics: z.object({
+      metrics: z.strictObject({
         openTickets: Metric,
         urgentTickets: Metric,
         volume: Metric,
@@ -103,10 +104,10 @@ export const Model = z.object({
         textSentiment: Metric,
       }),
     }),
-    financial: z.object({
+    financial: z.strictObject({
       weight,
-      metrics: z.object({
-        status: z.object({ weight }),
+      metrics: z.strictObject({
+        status: z.strictObject({ weight }),
         failedPayments: Metric,
         contraction: Metric,
         refundsDisputes: Metric,
@@ -119,13 +120,13 @@ export const Model = z.object({
     }),
   }),
   segments: z.array(Segment),
-  alerts: z.object({
+  alerts: z.strictObject({
     routing: z.record(z.enum(ALERT_KINDS), AlertLevel),
     topDrivers: z.number().check(z.int(), z.gte(1), z.lte(10)),
   }),
-  mapping: z.object({
-    typeform: z.object({ npsRef: z.string(), csatRef: z.string(), cesRef: z.string() }),
-    segment: z.object({ featureEvents: z.record(z.string(), z.string()) }),
+  mapping: z.strictObject({
+    typeform: z.strictObject({ npsRef: z.string(), csatRef: z.string(), cesRef: z.string() }),
+    segment: z.strictObject({ featureEvents: z.record(z.string(), z.string()) }),
   }),
 });
 export type Model = z.infer<typeof Model>;

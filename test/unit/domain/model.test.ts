@@ -234,3 +234,14 @@ describe("segmentFor", () => {
     expect(segmentFor(custom, { seats: 12 })).toBe("");
   });
 });
+
+describe("compileModel strictness", () => {
+  it("rejects a misspelt key instead of ignoring it", () => {
+    const input = structuredClone(defaultModel) as Record<string, unknown> & {
+      segments: { when: Record<string, unknown> }[];
+    };
+    input.segments[0] = { ...input.segments[0], when: { minMRR: 500_000 } } as never;
+
+    expect(() => compileModel(input)).toThrow(/segments\.0\.when/);
+  });
+});
