@@ -15,34 +15,15 @@ import {
   postToSlack,
   type SlackAlertOutcome,
 } from "../../functions/alerts/slack.ts";
-import {
-  DETAIL_TYPES,
-  EVENT_SOURCE,
-  HEALTH_EVENTS_SCHEMA_VERSION,
-  type HealthTierChanged,
-} from "../../functions/events/health-events.ts";
+import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/events/health-events.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { tierChangedDetail } from "../support/health-events.ts";
 
 const { doc } = testClients();
 const silent: AlertLog = { info() {}, warn() {}, error() {} };
 
 function busEvent(eventId: string) {
-  const detail: HealthTierChanged = {
-    schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
-    eventId,
-    accountId: "acct-42",
-    accountName: "Acme Corp",
-    owner: "jane",
-    alert: "page",
-    modelVersion: "2025.06-1",
-    occurredAt: "2025-06-01T09:00:00.000Z",
-    previousTier: "healthy",
-    tier: "critical",
-    previousScore: 72,
-    score: 48,
-    drivers: [{ component: "engagement", impact: -20, reason: "no product usage for 21 days" }],
-    components: [],
-  };
+  const detail = tierChangedDetail({ eventId });
   return {
     id: `eb-${eventId}`,
     source: EVENT_SOURCE,

@@ -28,32 +28,12 @@ import {
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
-  HEALTH_EVENTS_SCHEMA_VERSION,
-  type HealthTierChanged,
   parseHealthEvent,
 } from "../../../functions/events/health-events.ts";
 
-const HOOK = "https://hooks.slack.test/services/T/B/X";
+import { tierChangedDetail } from "../../support/health-events.ts";
 
-function tierChangedDetail(overrides: Partial<HealthTierChanged> = {}): HealthTierChanged {
-  return {
-    schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
-    eventId: "evt-1",
-    accountId: "acct-42",
-    accountName: "Acme Corp",
-    owner: "jane",
-    alert: "page",
-    modelVersion: "2025.06-1",
-    occurredAt: "2025-06-01T09:00:00.000Z",
-    previousTier: "healthy",
-    tier: "critical",
-    previousScore: 72,
-    score: 48,
-    drivers: [{ component: "engagement", impact: -20, reason: "no product usage for 21 days" }],
-    components: [],
-    ...overrides,
-  };
-}
+const HOOK = "https://hooks.slack.test/services/T/B/X";
 
 function busEvent(detail: unknown, detailType: string = DETAIL_TYPES.tierChanged) {
   return {

@@ -9,30 +9,13 @@ import {
   type LocalEmailSender,
 } from "../../../functions/alerts/email.ts";
 import { emailMessage } from "../../../functions/alerts/message.ts";
-import {
-  DETAIL_TYPES,
-  HEALTH_EVENTS_SCHEMA_VERSION,
-  type HealthEvent,
-} from "../../../functions/events/health-events.ts";
+import { DETAIL_TYPES, type HealthEvent } from "../../../functions/events/health-events.ts";
+
+import { tierChangedDetail } from "../../support/health-events.ts";
 
 const EVENT: HealthEvent = {
   detailType: DETAIL_TYPES.tierChanged,
-  detail: {
-    schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
-    eventId: "evt-mail-1",
-    accountId: "acct-42",
-    accountName: "Acme Corp",
-    owner: "jane",
-    alert: "page",
-    modelVersion: "2025.06-1",
-    occurredAt: "2025-06-01T09:00:00.000Z",
-    previousTier: "healthy",
-    tier: "critical",
-    previousScore: 72,
-    score: 48,
-    drivers: [{ component: "engagement", impact: -20, reason: "no product usage for 21 days" }],
-    components: [],
-  },
+  detail: tierChangedDetail({ eventId: "evt-mail-1" }),
 };
 
 interface Received {
