@@ -1,9 +1,4 @@
-/**
- * Ingestion benchmark against DynamoDB Local: write requests and capacity per accepted
- * event, and handler throughput next to raw TransactWriteItems for the same items.
- */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { aggregateUpdateExpression } from "../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import { AGGREGATE_SK, accountPk, EVENT_SK, eventPk } from "../functions/adapters/dynamo/keys.ts";
@@ -15,6 +10,7 @@ import { receiveWebhook } from "../functions/webhook/receive.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
 import { createTables } from "../lib/local/tables.ts";
 import { genericPayload, signedWebhook, testSecretsFor } from "../test/support/webhooks.ts";
+import { countRequests, itemBytes, localClients } from "./dynamo.ts";
 import type { Report } from "./report.ts";
 
 const EVENTS = 2_000;
@@ -23,19 +19,6 @@ const CONCURRENCY = 16;
 
 /** AWS bills a transactional write 2 WCU per started KB of each item. */
 const awsTransactWcu = (itemBytes: number) => 2 * Math.max(1, Math.ceil(itemBytes / 1024));
-
-/** Approximate DynamoDB item size: attribute names plus values, as AWS counts it. */
-function itemBytes(value: unknown): number {
-  if (value === null || value === undefined || typeof value === "boolean") return 1;
-  if (typeof value === "number")
-    return 1 + Math.ceil(String(value).replace(/^-|\.|e.*$/g, "").length / 2);
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (value instanceof Set) return [...value].reduce((n: number, v) => n + itemBytes(v), 0);
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemBytes(v), 0);
-  return (
-    3 + Object.entries(value).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + itemBytes(v), 0)
-  );
-}
 
 async function runPool<T>(items: T[], worker: (item: T) => Promise<void>) {
   let next = 0;
@@ -49,36 +32,13 @@ async function runPool<T>(items: T[], worker: (item: T) => Promise<void>) {
 export async function benchIngestion(report: Report): Promise<void> {
   const local = await startDynamoDbLocal();
   try {
-    const client = new DynamoDBClient({
-      endpoint: local.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    const doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    const { client, doc } = localClients(local.endpoint);
     const model = compileModel(defaultModel).model;
 
-    // Count every request and the capacity DynamoDB reports for it.
-    const requests = new Map<string, number>();
-    let consumed = 0;
+    const counter = countRequests(doc);
+    const requests = counter.requests;
     let handlerConsumed = 0;
     const handlerRequests = new Map<string, number>();
-    doc.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        if (context.commandName === "TransactWriteItemsCommand")
-          input.ReturnConsumedCapacity = "TOTAL";
-        const name = context.commandName ?? "unknown";
-        requests.set(name, (requests.get(name) ?? 0) + 1);
-        const out = await next(args);
-        const cap = (out.output as { ConsumedCapacity?: { CapacityUnits?: number }[] })
-          .ConsumedCapacity;
-        for (const c of cap ?? []) consumed += c.CapacityUnits ?? 0;
-        return out;
-      },
-      { step: "initialize", name: "benchCounter" },
-    );
 
     const { tableName } = await createTables(client, "bench-ingest");
     const store = new DynamoEventStore(doc, { tableName });
@@ -155,7 +115,7 @@ export async function benchIngestion(report: Report): Promise<void> {
     let handlerSeconds = 0;
     let accepted = 0;
     requests.clear();
-    consumed = 0;
+    counter.consumed = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const slice = [round * perRound, (round + 1) * perRound] as const;
       let t = performance.now();
@@ -164,7 +124,7 @@ export async function benchIngestion(report: Report): Promise<void> {
       });
       rawSeconds += (performance.now() - t) / 1000;
       const before = new Map(requests);
-      const consumedBefore = consumed;
+      const consumedBefore = counter.consumed;
       const sameBefore = (name: string) => before.get(name) ?? 0;
       t = performance.now();
       await runPool(events.slice(...slice), async (event) => {
@@ -176,7 +136,7 @@ export async function benchIngestion(report: Report): Promise<void> {
       for (const [name, count] of requests) {
         handlerRequests.set(name, (handlerRequests.get(name) ?? 0) + count - sameBefore(name));
       }
-      handlerConsumed += consumed - consumedBefore;
+      handlerConsumed += counter.consumed - consumedBefore;
     }
     const writeRequests = [...handlerRequests.entries()]
       .filter(([name]) => /Transact|Put|Update|Delete|BatchWrite/.test(name))

@@ -1,12 +1,4 @@
-/**
- * Scoring benchmarks against DynamoDB Local:
- * - score writes per customer per stream batch (a batch holding many changes of the same
- *   customers must write each customer's score once);
- * - rescore throughput over many customers (default 100k; BENCH_RESCORE_CUSTOMERS to change),
- *   with the request counts and item sizes that the README's cost figures come from.
- */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import {
   AGGREGATE_SK,
@@ -27,6 +19,7 @@ import { handleScoreStream } from "../functions/score/stream.ts";
 import type { ScoreDeps } from "../functions/scoring/score-accounts.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
 import { createTables } from "../lib/local/tables.ts";
+import { countRequests, itemBytes, localClients } from "./dynamo.ts";
 import { type Report, seededRandom } from "./report.ts";
 
 const DAY = 86_400_000;
@@ -58,31 +51,12 @@ function customerSignals(i: number, now: number, random: () => number): Signal[]
   return signals;
 }
 
-/** Item size as DynamoDB counts it (names + values), approximately. */
-const itemBytes = (item: unknown) =>
-  Buffer.byteLength(JSON.stringify(item, (_k, v) => (v instanceof Set ? [...v] : v)));
-
 export async function benchRescore(report: Report): Promise<void> {
   const customers = Number(process.env.BENCH_RESCORE_CUSTOMERS ?? 100_000);
   const local = await startDynamoDbLocal();
   try {
-    const client = new DynamoDBClient({
-      endpoint: local.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    const doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    const requests = new Map<string, number>();
-    doc.middlewareStack.add(
-      (next, context) => async (args) => {
-        const name = context.commandName ?? "unknown";
-        requests.set(name, (requests.get(name) ?? 0) + 1);
-        return next(args);
-      },
-      { step: "initialize", name: "benchCounter" },
-    );
+    const { client, doc } = localClients(local.endpoint);
+    const { requests } = countRequests(doc);
     const { tableName } = await createTables(client, "bench-rescore");
     const compiled = compileModel(defaultModel);
     const published: HealthEvent[] = [];
