@@ -1,0 +1,98 @@
+/**
+ * Deployment settings read from CDK context (`cdk.json` or `-c key=value`), validated once.
+ * A missing or malformed setting fails the synth with the name of the context key, never
+ * silently falls back to a default.
+ */
+import type { Node } from "constructs";
+
+export interface DeploymentConfig {
+  /** Short name of the deployment (`dev`, `prod`…): part of stack and resource names. */
+  readonly stage: string;
+  /** Subscribed to the alert topic (tier changes and drops routed as `page`). */
+  readonly alertEmails: readonly string[];
+  /** Subscribed to the ops topic (alarms). */
+  readonly opsEmails: readonly string[];
+  /** Name of the Secrets Manager secret holding the Slack incoming webhook URL. */
+  readonly slackWebhookSecretName: string;
+  /** Path of the scoring model file, relative to the repository root (.ts, .js or .json). */
+  readonly modelFile: string;
+  /** How often the rescore schedule runs, and how old a score must be to be rescored. */
+  readonly rescoreIntervalMinutes: number;
+}
+
+/** A context value is missing or has the wrong shape. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
+// Deliberately loose: SNS is the real validator; this catches a pasted list or a typo'd key.
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+
+function required(node: Node, key: string): unknown {
+  const value = node.tryGetContext(key);
+  if (value === undefined || value === null) {
+    throw new ConfigError(`missing CDK context "${key}" (set it in cdk.json or with -c ${key}=…)`);
+  }
+  return value;
+}
+
+function nonEmptyString(node: Node, key: string): string {
+  const value = required(node, key);
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigError(`CDK context "${key}" must be a non-empty string`);
+  }
+  return value.trim();
+}
+
+/** A list from cdk.json (JSON array) or from the command line (`-c key=a@x.com,b@y.com`). */
+function emailList(node: Node, key: string): string[] {
+  const value = required(node, key);
+  const items =
+    typeof value === "string"
+      ? value.split(",")
+      : Array.isArray(value) && value.every((v) => typeof v === "string")
+        ? (value as string[])
+        : undefined;
+  if (items === undefined) {
+    throw new ConfigError(`CDK context "${key}" must be a list of email addresses`);
+  }
+  const emails = items.map((e) => e.trim()).filter((e) => e.length > 0);
+  const bad = emails.filter((e) => !EMAIL.test(e));
+  if (bad.length > 0) {
+    throw new ConfigError(`CDK context "${key}" has invalid email addresses: ${bad.join(", ")}`);
+  }
+  return [...new Set(emails)];
+}
+
+/** Reads and validates the deployment settings from the app's context. */
+export function readDeploymentConfig(node: Node): DeploymentConfig {
+  const stage = nonEmptyString(node, "stage");
+  if (!STAGE.test(stage)) {
+    throw new ConfigError(
+      `CDK context "stage" must be lower-case letters, digits and dashes, starting with a letter, at most 20 characters (got "${stage}")`,
+    );
+  }
+  // `-c rescoreIntervalMinutes=30` arrives as a string.
+  const rawInterval = required(node, "rescoreIntervalMinutes");
+  const rescoreIntervalMinutes =
+    typeof rawInterval === "string" ? Number(rawInterval) : rawInterval;
+  if (
+    typeof rescoreIntervalMinutes !== "number" ||
+    !Number.isInteger(rescoreIntervalMinutes) ||
+    rescoreIntervalMinutes < 1 ||
+    rescoreIntervalMinutes > 1440
+  ) {
+    throw new ConfigError(
+      `CDK context "rescoreIntervalMinutes" must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(rawInterval)})`,
+    );
+  }
+  return {
+    stage,
+    alertEmails: emailList(node, "alertEmails"),
+    opsEmails: emailList(node, "opsEmails"),
+    slackWebhookSecretName: nonEmptyString(node, "slackWebhookSecretName"),
+    modelFile: nonEmptyString(node, "modelFile"),
+    rescoreIntervalMinutes,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Everything that holds state or identity: the table, the event bus, the alert and ops
+ * topics (and their key), and the secrets. It changes rarely and is retained on delete, so
+ * the stateless stack (functions, API, rules) can be replaced freely around it.
+ */
+import {
+  CfnOutput,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import {
+  AttributeType,
+  BillingMode,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Key } from "aws-cdk-lib/aws-kms";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import type { DeploymentConfig } from "./config.ts";
+import { DeadLetterQueue } from "./constructs/dead-letter-queue.ts";
+import { HEALTH_TABLE, type KeyAttribute, SERVICE_NAME, type TableDefinition } from "./topology.ts";
+import { WEBHOOK_PROVIDERS } from "./webhook-providers.ts";
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+  /**
+   * The table's shape.
+   * @default HEALTH_TABLE from the topology
+   */
+  readonly tableDefinition?: TableDefinition;
+}
+
+/** The resources the stateless stack receives; typed so a missing wire fails to compile. */
+export interface StatefulResources {
+  readonly table: Table;
+  readonly eventBus: EventBus;
+  /** CS alerts (tier changes, drops); email subscribers from context `alertEmails`. */
+  readonly alertTopic: Topic;
+  /** Operational alarms; email subscribers from context `opsEmails`. */
+  readonly opsTopic: Topic;
+  /** JSON `{"stripe":"whsec_…","zendesk":"…",…}`: comma-separated secrets per provider. */
+  readonly webhookSecrets: Secret;
+  /** The Slack incoming webhook URL. */
+  readonly slackWebhookSecret: Secret;
+  /** Receives what SNS could not deliver to a subscriber. */
+  readonly subscriptionDlq: DeadLetterQueue;
+}
+
+/** The name of the webhook signing secrets of `stage`. */
+export const webhookSecretsName = (stage: string) => `${SERVICE_NAME}/${stage}/webhook-secrets`;
+
+const attributeType = (key: KeyAttribute) =>
+  key.type === "S" ? AttributeType.STRING : AttributeType.NUMBER;
+
+const attribute = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key) });
+
+/** The stateful half of the app: data, bus, topics and secrets, retained on delete. */
+export class StatefulStack extends Stack implements StatefulResources {
+  public readonly table: Table;
+  public readonly eventBus: EventBus;
+  public readonly alertTopic: Topic;
+  public readonly opsTopic: Topic;
+  public readonly topicKey: Key;
+  public readonly webhookSecrets: Secret;
+  public readonly slackWebhookSecret: Secret;
+  public readonly subscriptionDlq: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const def = props.tableDefinition ?? HEALTH_TABLE;
+
+    this.table = new Table(this, def.id, {
+      partitionKey: attribute(def.partitionKey),
+      sortKey: attribute(def.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: def.ttlAttribute,
+      stream: StreamViewType[def.streamView],
+      // AWS-managed key: encrypted at rest with KMS and auditable in CloudTrail, without the
+      // kms:*DataKey* wildcard grants a customer key would add to every function's policy.
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of def.globalIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+      });
+    }
+
+    this.eventBus = new EventBus(this, "EventBus", {
+      eventBusName: `${SERVICE_NAME}-${config.stage}`,
+      description: "Customer health events: HealthTierChanged, HealthScoreDropped",
+    });
+
+    // A customer managed key: SNS's AWS managed key (aws/sns) cannot be used by EventBridge
+    // or CloudWatch alarms, whose service principals must be allowed in the key policy.
+    this.topicKey = new Key(this, "TopicKey", {
+      description: `${SERVICE_NAME} ${config.stage}: encrypts the alert and ops topics`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.subscriptionDlq = new DeadLetterQueue(this, "SubscriptionDlq", {
+      purpose: "alert or ops email notifications SNS could not deliver",
+    });
+
+    this.alertTopic = new Topic(this, "AlertTopic", {
+      displayName: "Customer health alerts",
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    this.alertTopic.grantPublish(new ServicePrincipal("events.amazonaws.com"));
+    subscribeEmails(this.alertTopic, config.alertEmails, this.subscriptionDlq.queue);
+
+    this.opsTopic = new Topic(this, "OpsTopic", {
+      displayName: "Customer health operations",
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    this.opsTopic.grantPublish(new ServicePrincipal("cloudwatch.amazonaws.com"));
+    subscribeEmails(this.opsTopic, config.opsEmails, this.subscriptionDlq.queue);
+
+    // Created with empty entries (= "no secret", answered 401): CloudFormation sets the value
+    // only when this template text changes, so values put with the CLI survive deploys.
+    this.webhookSecrets = new Secret(this, "WebhookSecrets", {
+      secretName: webhookSecretsName(config.stage),
+      description:
+        "Webhook signing secrets per provider: JSON object, each value a comma-separated list (two during a rotation)",
+      secretStringValue: SecretValue.unsafePlainText(
+        JSON.stringify(Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, ""]))),
+      ),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.webhookSecrets).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Webhook signing secrets are issued by each provider (Stripe, Zendesk, Typeform, Segment); Secrets Manager cannot rotate them. Rotation is manual and overlap-safe: each entry takes two comma-separated secrets.",
+    });
+    this.slackWebhookSecret = new Secret(this, "SlackWebhookSecret", {
+      secretName: config.slackWebhookSecretName,
+      description: "Slack incoming webhook URL for customer health alerts",
+      // Not configured yet: the Slack function skips posting (and logs it) until a URL is set.
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ url: "" })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.slackWebhookSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "A Slack incoming webhook URL is issued by Slack and cannot be rotated by Secrets Manager; to replace it, create a new webhook in Slack and put its URL into this secret.",
+    });
+
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
+    new CfnOutput(this, "EventBusName", { value: this.eventBus.eventBusName });
+    new CfnOutput(this, "AlertTopicArn", { value: this.alertTopic.topicArn });
+    new CfnOutput(this, "OpsTopicArn", { value: this.opsTopic.topicArn });
+    // The names as given: Secret.secretName is parsed back out of the ARN by splitting at
+    // "-", which cuts "customer-health/…" to "customer".
+    new CfnOutput(this, "WebhookSecretsName", {
+      value: webhookSecretsName(config.stage),
+      description: "aws secretsmanager put-secret-value --secret-id <this> (see docs/deploy.md)",
+    });
+    new CfnOutput(this, "SlackWebhookSecretName", {
+      value: config.slackWebhookSecretName,
+      description: "aws secretsmanager put-secret-value --secret-id <this> --secret-string <URL>",
+    });
+  }
+}
+
+function subscribeEmails(topic: Topic, emails: readonly string[], deadLetterQueue: IQueue): void {
+  for (const email of emails) {
+    topic.addSubscription(new EmailSubscription(email, { deadLetterQueue }));
+  }
+}
