@@ -29,6 +29,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression } from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { Construct } from "constructs";
+import { renderEmailTemplate } from "../functions/alerts/message.ts";
 import type { CompiledModel } from "../functions/domain/model.ts";
 import type { DeploymentConfig } from "./config.ts";
 import { DeadLetterQueue } from "./constructs/dead-letter-queue.ts";
@@ -118,30 +119,16 @@ export function toEventPattern(pattern: Readonly<Record<string, unknown>>): Even
 
 const field = (path: string) => EventField.fromPath(path);
 
-const driverLines = () =>
-  [0, 1, 2].map((i) => `${i + 1}. ${field(`$.detail.drivers[${i}].reason`)}`);
-
 /**
- * The email text per detail type (SNS email is plain text). EventBridge input transformers
- * cannot branch, so the account is shown as "name (id)".
+ * The email text per detail type (SNS email is plain text): the same template the local
+ * runtime fills (functions/alerts/message.ts), here with EventBridge input paths.
  */
-export const ALERT_EMAIL_TEXT: Readonly<Record<string, () => string>> = {
-  [DETAIL_TYPES.tierChanged]: () =>
-    [
-      `Customer ${field("$.detail.accountName")} (account ${field("$.detail.accountId")}) moved from ${field("$.detail.previousTier")} to ${field("$.detail.tier")}.`,
-      `Health score: ${field("$.detail.previousScore")} -> ${field("$.detail.score")} (model ${field("$.detail.modelVersion")}).`,
-      "Top drivers:",
-      ...driverLines(),
-      `Account owner: ${field("$.detail.owner")}. Event ${field("$.detail.eventId")} at ${field("$.detail.occurredAt")}.`,
-    ].join("\n"),
-  [DETAIL_TYPES.scoreDropped]: () =>
-    [
-      `Customer ${field("$.detail.accountName")} (account ${field("$.detail.accountId")}): health score dropped from ${field("$.detail.fromScore")} to ${field("$.detail.toScore")} within ${field("$.detail.windowDays")} days (model ${field("$.detail.modelVersion")}).`,
-      "Top drivers:",
-      ...driverLines(),
-      `Account owner: ${field("$.detail.owner")}. Event ${field("$.detail.eventId")} at ${field("$.detail.occurredAt")}.`,
-    ].join("\n"),
-};
+export const ALERT_EMAIL_TEXT: Readonly<Record<string, () => string>> = Object.fromEntries(
+  Object.values(DETAIL_TYPES).map((type) => [
+    type,
+    () => renderEmailTemplate(type, (_name, path) => field(path)),
+  ]),
+);
 
 /** The stateless half of the app: functions, API, stream trigger, rules, schedule, alarms. */
 export class StatelessStack extends Stack {

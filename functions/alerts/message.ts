@@ -212,7 +212,7 @@ export function slackMessage(event: HealthEvent): SlackMessage {
  * EMAIL_TEMPLATE_LINES. Drivers beyond the event's list resolve to nothing.
  */
 export const EMAIL_TEMPLATE_PATHS = {
-  accountName: "$.detail.accountName",
+  displayName: "$.detail.displayName",
   accountId: "$.detail.accountId",
   previousTier: "$.detail.previousTier",
   tier: "$.detail.tier",
@@ -240,7 +240,7 @@ export const EMAIL_TEMPLATE_LINES: Readonly<Record<DetailType, readonly string[]
   [DETAIL_TYPES.tierChanged]: [
     "Customer health: tier change",
     "",
-    "Customer: <accountName>",
+    "Customer: <displayName>",
     "Account: <accountId>",
     "Tier: <previousTier> → <tier>",
     "Score: <previousScore> → <score>",
@@ -254,7 +254,7 @@ export const EMAIL_TEMPLATE_LINES: Readonly<Record<DetailType, readonly string[]
   [DETAIL_TYPES.scoreDropped]: [
     "Customer health: score drop",
     "",
-    "Customer: <accountName>",
+    "Customer: <displayName>",
     "Account: <accountId>",
     "Score: <fromScore> → <toScore> within <windowDays> days",
     "Top drivers:",
@@ -295,8 +295,8 @@ function localValue(event: HealthEvent, name: EmailPlaceholder): string | undefi
   const d = event.detail;
   const drivers = d.drivers;
   switch (name) {
-    case "accountName":
-      return d.accountName?.trim() || undefined;
+    case "displayName":
+      return customerName(d);
     case "accountId":
       return d.accountId;
     case "owner":

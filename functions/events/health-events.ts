@@ -41,6 +41,8 @@ const Common = {
   accountId: z.string(),
   /** Display name and account owner, when a tool told us. */
   accountName: z.nullable(z.string()),
+  /** The name when known, else the account id: what a message should call the customer. */
+  displayName: z.string(),
   owner: z.nullable(z.string()),
   alert: AlertLevel,
   modelVersion: z.string(),

@@ -45,6 +45,7 @@ export function decideEvents(
     schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
     accountId: next.accountId,
     accountName: label.accountName,
+    displayName: label.accountName ?? next.accountId,
     owner: label.owner,
     modelVersion: next.modelVersion,
     occurredAt: new Date(next.computedAt).toISOString(),

@@ -11,6 +11,7 @@ export function tierChangedDetail(overrides: Partial<HealthTierChanged> = {}): H
     eventId: "evt-1",
     accountId: "acct-42",
     accountName: "Acme Corp",
+    displayName: "Acme Corp",
     owner: "jane",
     alert: "page",
     modelVersion: "2025.06-1",

@@ -32,6 +32,7 @@ function tierChanged(overrides: Partial<HealthTierChanged> = {}): HealthEvent {
       eventId: "evt-tier-1",
       accountId: "acct-42",
       accountName: "Acme Corp",
+      displayName: "Acme Corp",
       owner: "jane.doe",
       alert: "page",
       modelVersion: "2025.06-1",
@@ -55,6 +56,7 @@ function scoreDropped(overrides: Partial<HealthScoreDropped> = {}): HealthEvent 
       eventId: "evt-drop-1",
       accountId: "acct-7",
       accountName: "Globex",
+      displayName: "Globex",
       owner: null,
       alert: "page",
       modelVersion: "2025.06-1",
@@ -245,10 +247,11 @@ describe("emailMessage", () => {
   });
 
   it("names the account by id when it has no name", () => {
-    const email = emailMessage(tierChanged({ accountName: null }));
+    const email = emailMessage(tierChanged({ accountName: null, displayName: "acct-42" }));
 
     expect(email.subject).toBe("[Customer health] acct-42: healthy → critical");
-    expect(email.text).not.toContain("Customer:");
+    expect(email.text).toContain("Customer: acct-42");
+    expect(email.text).not.toContain("null");
     expect(email.text).toContain("Account: acct-42");
   });
 

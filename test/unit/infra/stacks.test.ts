@@ -396,7 +396,7 @@ describe("StatelessStack alert rules", () => {
       const { InputPathsMap, InputTemplate } = target.InputTransformer;
       expect(Object.values(InputPathsMap)).toEqual(
         expect.arrayContaining([
-          "$.detail.accountName",
+          "$.detail.displayName",
           "$.detail.accountId",
           "$.detail.drivers[0].reason",
           "$.detail.drivers[1].reason",
