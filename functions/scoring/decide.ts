@@ -57,8 +57,9 @@ export function decideEvents(
   const kind = classifyTierChange(previousTier, next.tier);
   if (kind) {
     let alert: AlertLevel = model.alerts.routing[kind];
-    // A customer scored for the first time is news only if it starts out critical.
-    if (previous === null && kind !== "intoCritical") alert = "none";
+    // A customer's first real score (never scored, or too little data so far) is news only
+    // if it starts out critical.
+    if (previousTier === "unknown" && kind !== "intoCritical") alert = "none";
     events.push({
       detailType: DETAIL_TYPES.tierChanged,
       detail: {

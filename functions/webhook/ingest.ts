@@ -103,8 +103,18 @@ export async function ingestEvent(
   }
 
   if (accountId === null) {
-    const outcome = await store.recordUnmatched({ ...base, accountId: null, status: "unmatched" });
-    return outcome === "duplicate" ? "duplicate" : "unmatched";
+    const record: EventRecord = { ...base, accountId: null, status: "unmatched" };
+    const outcome = await store.recordUnmatched(record);
+    if (outcome === "duplicate") return "duplicate";
+    // An alias may have been learned by a concurrent request between our lookup and our
+    // write; it applied the unmatched events it could see, which did not include this one.
+    const late = event.refs.length > 0 ? await store.resolveAliases(event.refs) : new Map();
+    const lateAccount = event.refs.map((ref) => late.get(refKey(ref))).find((a) => a !== undefined);
+    if (lateAccount !== undefined) {
+      await store.applyUnmatched(record, lateAccount, updateFor(record, lateAccount, model));
+      return "accepted";
+    }
+    return "unmatched";
   }
   if (event.signals.length === 0) {
     // Nothing to apply (e.g. a Stripe customer.updated that only taught us an alias).

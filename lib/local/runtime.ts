@@ -57,6 +57,8 @@ export interface LocalStackOptions {
   readonly rescoreIntervalMinutes?: number;
   /** Where runtime lines go (URLs, alerts, DLQ); default console.log. */
   readonly log?: (line: string) => void;
+  /** Where emails are printed when SMTP_URL is unset; default stdout. */
+  readonly printEmail?: (text: string) => void;
 }
 
 /** What reached the local bus, and what went to the dead-letter queues. */
@@ -71,7 +73,7 @@ export interface LocalStack {
   readonly secrets: Record<Source, { value: string; devDefault: boolean }>;
   /** Resolves when every stream record so far has been scored and its events routed. */
   settle(): Promise<void>;
-  /** Runs the rescore function now (as the schedule would), optionally at another clock. */
+  /** Runs the rescore function now, as the schedule would. */
   rescoreNow(): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -222,7 +224,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The local EventBridge: PutEvents from the handlers' SDK client, routed by EVENT_RULES.
   const busEvents: HealthEvent[] = [];
   const slackDeadLetters: HealthEvent[] = [];
-  const email: LocalEmailSender = createLocalEmailSender();
+  const email: LocalEmailSender = createLocalEmailSender(
+    options.printEmail ? { print: options.printEmail } : {},
+  );
   let slackFunction: EventFunction | undefined;
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>) => {

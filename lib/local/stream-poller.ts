@@ -652,7 +652,13 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           // No next iterator: the shard is closed and fully read.
           if (shard.iterator === undefined) shard.exhausted = true;
         } catch (error) {
-          if (!(error instanceof ExpiredIteratorException)) throw error;
+          // An expired iterator, or one DynamoDB Local declares trimmed (seen when another
+          // stream-enabled table is created before this stream has records): get a new one
+          // from where we are, as Lambda's poller does.
+          const recoverable =
+            error instanceof ExpiredIteratorException ||
+            error instanceof TrimmedDataAccessException;
+          if (!recoverable) throw error;
           shard.iterator = undefined;
           return true;
         }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { defaultModel } from "../../functions/domain/model.default.ts";
+import { compileModel } from "../../functions/domain/model.ts";
+import type { InboundEvent } from "../../functions/webhook/inbound.ts";
+import { type EventRecord, ingestEvent } from "../../functions/webhook/ingest.ts";
+import { MemoryStore } from "../support/memory-store.ts";
+
+const model = compileModel(defaultModel).model;
+
+const pageView = (eventId: string): InboundEvent => ({
+  source: "segment",
+  eventId,
+  type: "page",
+  occurredAt: Date.UTC(2026, 10, 20),
+  accountId: null,
+  refs: [{ kind: "segment", id: "user-9" }],
+  signals: [{ kind: "active" }],
+  ignored: false,
+});
+
+describe("ingestEvent", () => {
+  it("keeps an event it cannot attribute as unmatched", async () => {
+    const store = new MemoryStore();
+
+    expect(await ingestEvent(store, model, pageView("m1"), Date.now())).toBe("unmatched");
+    expect(store.records.get("segment#m1")?.status).toBe("unmatched");
+  });
+
+  it("applies an unmatched event whose alias was learned concurrently, while it was being stored", async () => {
+    // Another request learns user-9 → acct-1 between this request's alias lookup and its write.
+    class RacingStore extends MemoryStore {
+      override async recordUnmatched(record: EventRecord) {
+        this.aliases.set("segment:user-9", "acct-1");
+        return super.recordUnmatched(record);
+      }
+    }
+    const store = new RacingStore();
+
+    const outcome = await ingestEvent(store, model, pageView("m2"), Date.now());
+
+    expect(outcome).toBe("accepted");
+    expect(store.records.get("segment#m2")).toMatchObject({
+      status: "applied",
+      accountId: "acct-1",
+    });
+    expect(store.aggregates.get("acct-1")?.sums.n_active).toBe(1);
+  });
+
+  it("learns an alias from an event that names both ids and applies what waited for it", async () => {
+    const store = new MemoryStore();
+    await ingestEvent(store, model, pageView("m3"), Date.now());
+
+    const group: InboundEvent = {
+      ...pageView("m4"),
+      type: "group",
+      accountId: "acct-2",
+      signals: [],
+    };
+    await ingestEvent(store, model, group, Date.now());
+
+    expect(store.aliases.get("segment:user-9")).toBe("acct-2");
+    expect(store.records.get("segment#m3")).toMatchObject({
+      status: "applied",
+      accountId: "acct-2",
+    });
+  });
+});
