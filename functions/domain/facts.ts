@@ -16,8 +16,11 @@ export interface Facts {
   /** Epoch day of the last activity, or null. */
   readonly lastActiveDay: number | null;
   readonly featuresEver: boolean;
-  /** Distinct features used within the model's recent window. */
-  readonly recentFeatures: ReadonlySet<string>;
+  /**
+   * Distinct features used within the model's recent window, in first-seen order. An
+   * array, not a Set: there are few, and scoring only counts them and looks a handful up.
+   */
+  readonly recentFeatures: readonly string[];
   readonly milestones: ReadonlySet<string>;
   /** Decayed answer counts and averages; null without answers. */
   readonly nps: { readonly value: number; readonly responses: number } | null;
@@ -49,12 +52,33 @@ export interface Facts {
 
 const LN2 = Math.LN2;
 
-/**
- * Parsed decayed-sum keys, cached: the same few keys (metric × half-life × epoch) repeat
- * across every account, and scoring is a hot path (the bench scores 100k accounts).
- * Each `metric/halfLife` pair gets a small integer slot so sums accumulate in an array.
- */
-interface ParsedKey {
+// Scoring is a hot path (the bench scores 100k accounts; the hourly rescore reads every
+// customer), so reading facts avoids per-call work that only depends on the model: the
+// stored names below are built once, and everything about decayed sums that depends on
+// the model lives in a `FactPlan` built once per model.
+const ACTIVE_DAYS = attr.activeDays;
+const FEATURE_WEEKS = attr.featureWeeks;
+const MILESTONES = attr.milestones;
+const SUBSCRIPTION = attr.subscription;
+const LAST_PAYMENT = attr.lastPayment;
+const LAST_PAID = attr.lastPaid;
+const LAST_LOOSE_FAILURE = attr.lastLooseFailure;
+const LAST_NPS = attr.lastNps;
+const PROFILE_SEATS = attr.profile("seats");
+const PROFILE_PLAN = attr.profile("plan");
+const PROFILE_OWNER = attr.profile("owner");
+const PROFILE_NAME = attr.profile("name");
+const COUNT_PAID = attr.count("payment_succeeded");
+const COUNT_REFUND = attr.count("refund");
+const COUNT_DISPUTE = attr.count("dispute");
+
+/** Shared by every account without milestones or recent features: read-only, never grown. */
+const NO_STRINGS: ReadonlySet<string> = new Set();
+const NO_FEATURES: readonly string[] = Object.freeze([]);
+
+/** A stored decayed-sum key the model reads, parsed once per model. */
+interface ReadKey {
+  /** Accumulator of the key's `metric/halfLife` pair in `FactPlan.decayed`. */
   readonly slot: number;
   readonly epoch: number;
   readonly halfLifeDays: number;
@@ -62,45 +86,205 @@ interface ParsedKey {
   factorAt: number;
   factor: number;
 }
-const keyCache = new Map<string, ParsedKey | null>();
-/** Distinct metric × half-life pairs; the model uses 17. */
-const MAX_SLOTS = 64;
-const slotIndex: Record<string, Record<number, number>> = {};
-let slotCount = 0;
 
-function slotOf(name: string, halfLifeDays: number): number {
-  let byHalfLife = slotIndex[name];
-  if (byHalfLife === undefined) {
-    byHalfLife = {};
-    slotIndex[name] = byHalfLife;
-  }
-  let slot = byHalfLife[halfLifeDays];
-  if (slot === undefined) {
-    slot = slotCount++;
-    byHalfLife[halfLifeDays] = slot;
-  }
-  return slot;
+/**
+ * What reading facts needs from one model, computed once: an accumulator slot per
+ * `metric/halfLife` pair the model reads (pairs it does not read are skipped), and the
+ * keys already parsed. The same few keys (metric × half-life × epoch) repeat across every
+ * account, so each is parsed once. `decayed` and `seen` are scratch space reset by each
+ * call; `readFacts` is synchronous and never re-entered, so one set per model is enough.
+ */
+interface FactPlan {
+  readonly slotOfPair: ReadonlyMap<string, number>;
+  readonly keys: Map<string, ReadKey | null>;
+  readonly decayed: Float64Array;
+  readonly seen: Uint8Array;
+  readonly usageShort: number;
+  readonly usageLong: number;
+  readonly npsPromoters: number;
+  readonly npsPassives: number;
+  readonly npsDetractors: number;
+  readonly csatSum: number;
+  readonly csatCount: number;
+  readonly cesSum: number;
+  readonly cesCount: number;
+  readonly ticketsOpened: number;
+  readonly ticketsSolved: number;
+  readonly ticketsReopened: number;
+  readonly ticketSentimentSum: number;
+  readonly ticketSentimentCount: number;
+  readonly refunds: number;
+  readonly disputes: number;
+  /**
+   * `usageDivisor` of the two usage half-lives by whole days from the first active day to
+   * `now`, for the `now` in `divisorsAt` (NaN: none yet). A batch scores at one `now` and
+   * first active days repeat across customers, so two powers per customer become loads.
+   */
+  readonly divisorsAt: Float64Array;
+  readonly shortDivisors: Float64Array;
+  readonly longDivisors: Float64Array;
+  /** First week of the adoption window, for the `now` in `oldestWeekAt` (NaN: none yet). */
+  oldestWeekAt: number;
+  oldestWeek: number;
 }
 
-function parsedKey(key: string): ParsedKey | null {
-  let parsed = keyCache.get(key);
-  if (parsed === undefined) {
-    const p = parseDecayedKey(key);
-    parsed = p
-      ? {
-          slot: slotOf(p.metric, p.halfLifeDays),
-          epoch: p.epoch,
-          halfLifeDays: p.halfLifeDays,
-          factorAt: Number.NaN,
-          factor: 0,
-        }
-      : null;
-    if (keyCache.size < 10_000) keyCache.set(key, parsed);
-  }
+/** Days of history whose usage divisors are memoized (older first days compute them). */
+const DIVISOR_DAYS = 1024;
+
+/** Parsed keys kept per model; beyond this a key is parsed on every read (still correct). */
+const MAX_CACHED_KEYS = 10_000;
+
+const pairName = (name: string, halfLifeDays: number) => `${name}/${halfLifeDays}`;
+
+const factPlans = new WeakMap<Model, FactPlan>();
+// A batch reads every customer with the same model: remember the last one.
+let lastModel: Model | undefined;
+let lastFactPlan: FactPlan | undefined;
+
+function factPlanOf(model: Model): FactPlan {
+  if (model === lastModel && lastFactPlan !== undefined) return lastFactPlan;
+  const cached = factPlans.get(model) ?? newFactPlan(model);
+  lastModel = model;
+  lastFactPlan = cached;
+  return cached;
+}
+
+function newFactPlan(model: Model): FactPlan {
+  const slotOfPair = new Map<string, number>();
+  const slot = (name: string, halfLifeDays: number) => {
+    const pair = pairName(name, halfLifeDays);
+    let s = slotOfPair.get(pair);
+    if (s === undefined) {
+      s = slotOfPair.size;
+      slotOfPair.set(pair, s);
+    }
+    return s;
+  };
+  const { decay } = model;
+  const slots = {
+    usageShort: slot(metric.usage, decay.usageShortDays),
+    usageLong: slot(metric.usage, decay.usageLongDays),
+    npsPromoters: slot(metric.npsPromoters, decay.surveyDays),
+    npsPassives: slot(metric.npsPassives, decay.surveyDays),
+    npsDetractors: slot(metric.npsDetractors, decay.surveyDays),
+    csatSum: slot(metric.csatSum, decay.surveyDays),
+    csatCount: slot(metric.csatCount, decay.surveyDays),
+    cesSum: slot(metric.cesSum, decay.surveyDays),
+    cesCount: slot(metric.cesCount, decay.surveyDays),
+    ticketsOpened: slot(metric.ticketsOpened, decay.supportDays),
+    ticketsSolved: slot(metric.ticketsSolved, decay.reopenDays),
+    ticketsReopened: slot(metric.ticketsReopened, decay.reopenDays),
+    ticketSentimentSum: slot(metric.ticketSentimentSum, decay.supportDays),
+    ticketSentimentCount: slot(metric.ticketSentimentCount, decay.supportDays),
+    refunds: slot(metric.refunds, decay.billingDays),
+    disputes: slot(metric.disputes, decay.disputeDays),
+  };
+  const plan: FactPlan = {
+    ...slots,
+    slotOfPair,
+    keys: new Map(),
+    decayed: new Float64Array(slotOfPair.size),
+    seen: new Uint8Array(slotOfPair.size),
+    divisorsAt: new Float64Array(DIVISOR_DAYS).fill(Number.NaN),
+    shortDivisors: new Float64Array(DIVISOR_DAYS),
+    longDivisors: new Float64Array(DIVISOR_DAYS),
+    oldestWeekAt: Number.NaN,
+    oldestWeek: 0,
+  };
+  factPlans.set(model, plan);
+  return plan;
+}
+
+/**
+ * The parsed form of `key` for this model, null when it is no decayed sum the model reads;
+ * remembered in `plan.keys`, which callers look in first.
+ */
+function readKey(plan: FactPlan, key: string): ReadKey | null {
+  const p = parseDecayedKey(key);
+  const slot =
+    p === undefined ? undefined : plan.slotOfPair.get(pairName(p.metric, p.halfLifeDays));
+  const parsed =
+    p === undefined || slot === undefined
+      ? null
+      : { slot, epoch: p.epoch, halfLifeDays: p.halfLifeDays, factorAt: Number.NaN, factor: 0 };
+  if (plan.keys.size < MAX_CACHED_KEYS) plan.keys.set(key, parsed);
   return parsed;
 }
 
-const registerValue = (agg: Aggregate, name: string) => agg.latest[name]?.value ?? null;
+/**
+ * `feature@weekStartDay` entries, parsed once: the same few strings recur across accounts,
+ * and each cached feature name is one string object, quick to compare when de-duplicating.
+ */
+interface FeatureWeek {
+  readonly feature: string;
+  readonly week: number;
+}
+const featureWeekCache = new Map<string, FeatureWeek>();
+const MAX_CACHED_FEATURE_WEEKS = 10_000;
+
+/** Parses `entry` and remembers it in `featureWeekCache`, which callers look in first. */
+function featureWeekOf(entry: string): FeatureWeek {
+  const at = entry.lastIndexOf("@");
+  const parsed = { feature: entry.slice(0, at), week: Number(entry.slice(at + 1)) };
+  if (featureWeekCache.size < MAX_CACHED_FEATURE_WEEKS) featureWeekCache.set(entry, parsed);
+  return parsed;
+}
+
+const registerValue = (reg: LatestValue | undefined) => reg?.value ?? null;
+
+/** `list.includes(name)` for the few recent features, without a call into a builtin. */
+function listed(list: readonly string[], name: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === name) return true;
+  return false;
+}
+
+const at = (values: Float64Array, i: number) => values[i] as number;
+
+/** `yyyymm` of `l_mrr_<yyyymm>` keys, parsed once: the same months recur across accounts. */
+const mrrMonthCache = new Map<string, number>();
+function mrrMonthOf(key: string): number {
+  let month = mrrMonthCache.get(key);
+  if (month === undefined) {
+    month = Number(key.slice(6));
+    if (mrrMonthCache.size < MAX_CACHED_KEYS) mrrMonthCache.set(key, month);
+  }
+  return month;
+}
+
+/**
+ * Scratch lists of one `readFacts` call, used up to a count kept by the call: the keys of
+ * open tickets and of urgent priorities, matched once both are known, and the times of
+ * failed invoices inside the failure window, which can only be counted once the last
+ * successful payment is known.
+ */
+const openTicketKeys: string[] = [];
+const urgentPriorityKeys: string[] = [];
+const failedInvoiceTimes: number[] = [];
+
+/** True when `l_tkt_<id>` and `l_tkp_<id>` name the same ticket: same `<id>`. */
+function sameTicket(statusKey: string, priorityKey: string): boolean {
+  const length = statusKey.length;
+  if (priorityKey.length !== length) return false;
+  for (let i = 6; i < length; i++) {
+    if (statusKey.charCodeAt(i) !== priorityKey.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Above this many pairs, urgent open tickets are looked up by name instead of matched. */
+const MAX_TICKET_PAIRS = 64;
+
+/**
+ * `key.startsWith("l_" + abc + "_")` for register families, the letters given as char
+ * codes: a handful of comparisons, cheaper than a call per register.
+ */
+const inFamily = (key: string, a: number, b: number, c: number) =>
+  key.charCodeAt(0) === 108 /* l */ &&
+  key.charCodeAt(1) === 95 /* _ */ &&
+  key.charCodeAt(2) === a &&
+  key.charCodeAt(3) === b &&
+  key.charCodeAt(4) === c &&
+  key.charCodeAt(5) === 95; /* _ */
 
 let lastMonthInput = Number.NaN;
 let lastMonth = 0;
@@ -113,150 +297,276 @@ function cachedYearMonth(ms: number): number {
   return lastMonth;
 }
 
+/**
+ * A steady rate r per day, observed for `a` days, accumulates to r·h·(1 − 2^(−a/h))/ln2
+ * under half-life h. Dividing by the same factor gives the rate back, so a customer with
+ * a short history is not read as trending up just because the long sum is still filling.
+ */
+const usageDivisor = (h: number, historyDays: number) => h * (1 - 2 ** (-historyDays / h));
+const perDay = (seen: boolean, decayedSum: number, divisor: number) =>
+  seen ? (decayedSum * LN2) / divisor : null;
+
 /** The facts the model scores, read from an aggregate at `now`. */
 export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   const { decay } = model;
-  // Decayed value at `now` per `metric/halfLife` slot; a hole means never seen.
-  const decayed = new Float64Array(MAX_SLOTS);
-  const seen = new Uint8Array(MAX_SLOTS);
-  const sums = agg.sums;
-  const keys = Object.keys(sums);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (key.charCodeAt(0) !== 100 /* d */) continue;
-    const parsed = parsedKey(key);
-    if (!parsed || parsed.slot >= MAX_SLOTS) continue;
-    if (parsed.factorAt !== now) {
-      parsed.factor = decayedValueOf(1, parsed.epoch, parsed.halfLifeDays, now);
-      parsed.factorAt = now;
-    }
-    decayed[parsed.slot] = (decayed[parsed.slot] as number) + (sums[key] as number) * parsed.factor;
-    seen[parsed.slot] = 1;
+  const factPlan = factPlanOf(model);
+  // Decayed value at `now` per `metric/halfLife` slot; `seen` tells 0 from never seen.
+  const decayed = factPlan.decayed;
+  const seen = factPlan.seen;
+  for (let i = 0; i < decayed.length; i++) {
+    decayed[i] = 0;
+    seen[i] = 0;
   }
-  const d = (name: string, halfLife: number) => decayed[slotOf(name, halfLife)] as number;
-  const has = (name: string, halfLife: number) => seen[slotOf(name, halfLife)] === 1;
+  const sums = agg.sums;
+  // One pass over the sums: decayed sums by their parsed key, counters by name. Looking
+  // each name up instead would mostly miss, and a missing property on objects of many
+  // shapes (every account has its own) is V8's slowest lookup.
+  let paidCount = 0;
+  let refundCount = 0;
+  let disputeCount = 0;
+  for (const key in sums) {
+    const first = key.charCodeAt(0);
+    if (first === 100 /* d */) {
+      let parsed = factPlan.keys.get(key);
+      if (parsed === undefined) parsed = readKey(factPlan, key);
+      if (parsed === null) continue;
+      if (parsed.factorAt !== now) {
+        parsed.factor = decayedValueOf(1, parsed.epoch, parsed.halfLifeDays, now);
+        parsed.factorAt = now;
+      }
+      decayed[parsed.slot] =
+        (decayed[parsed.slot] as number) + (sums[key] as number) * parsed.factor;
+      seen[parsed.slot] = 1;
+    } else if (first === 110 /* n */) {
+      // By the third letter first: a string comparison is a call when V8 cannot tell
+      // both strings are interned.
+      const third = key.charCodeAt(2);
+      if (third === 112 /* p */ && key === COUNT_PAID) paidCount = sums[key] ?? 0;
+      else if (third === 114 /* r */ && key === COUNT_REFUND) refundCount = sums[key] ?? 0;
+      else if (third === 100 /* d */ && key === COUNT_DISPUTE) disputeCount = sums[key] ?? 0;
+    }
+  }
 
   let lastActiveDay: number | null = null;
   let firstActiveDay: number | null = null;
-  for (const day of agg.sets[attr.activeDays] ?? []) {
-    const n = Number(day);
-    if (lastActiveDay === null || n > lastActiveDay) lastActiveDay = n;
-    if (firstActiveDay === null || n < firstActiveDay) firstActiveDay = n;
+  // The sets by name, in one pass like the sums: there are at most three.
+  let activeDays: ReadonlySet<string> | undefined;
+  let featureWeeks: ReadonlySet<string> | undefined;
+  let milestones: ReadonlySet<string> | undefined;
+  const sets = agg.sets;
+  for (const key in sets) {
+    const third = key.charCodeAt(2);
+    if (third === 97 /* a */ && key === ACTIVE_DAYS) activeDays = sets[key];
+    else if (third === 102 /* f */ && key === FEATURE_WEEKS) featureWeeks = sets[key];
+    else if (third === 109 /* m */ && key === MILESTONES) milestones = sets[key];
   }
-  // A steady rate r per day, observed for `a` days, accumulates to r·h·(1 − 2^(−a/h))/ln2
-  // under half-life h. Dividing by the same factor gives the rate back, so a customer with
-  // a short history is not read as trending up just because the long sum is still filling.
+  if (activeDays !== undefined) {
+    for (const day of activeDays) {
+      const n = Number(day);
+      if (lastActiveDay === null || n > lastActiveDay) lastActiveDay = n;
+      if (firstActiveDay === null || n < firstActiveDay) firstActiveDay = n;
+    }
+  }
   const historyDays =
     firstActiveDay === null ? 1 : Math.max(1, (now - firstActiveDay * DAY_MS) / DAY_MS);
-  const perDay = (name: string, h: number) =>
-    has(name, h) ? (d(name, h) * LN2) / (h * (1 - 2 ** (-historyDays / h))) : null;
+  // At a given `now`, historyDays depends on the whole days since the first active day only.
+  const age = firstActiveDay === null ? -1 : epochDay(now) - firstActiveDay;
+  let shortDivisor: number;
+  let longDivisor: number;
+  if (Number.isInteger(age) && age >= 0 && age < DIVISOR_DAYS) {
+    if (factPlan.divisorsAt[age] !== now) {
+      factPlan.shortDivisors[age] = usageDivisor(decay.usageShortDays, historyDays);
+      factPlan.longDivisors[age] = usageDivisor(decay.usageLongDays, historyDays);
+      factPlan.divisorsAt[age] = now;
+    }
+    shortDivisor = factPlan.shortDivisors[age] as number;
+    longDivisor = factPlan.longDivisors[age] as number;
+  } else {
+    shortDivisor = usageDivisor(decay.usageShortDays, historyDays);
+    longDivisor = usageDivisor(decay.usageLongDays, historyDays);
+  }
 
-  const featureWeeks = agg.sets[attr.featureWeeks];
-  const recentFeatures = new Set<string>();
-  const oldestWeek = weekStartDay(now - model.components.adoption.recentDays * DAY_MS);
-  for (const entry of featureWeeks ?? []) {
-    const at = entry.lastIndexOf("@");
-    if (Number(entry.slice(at + 1)) >= oldestWeek) recentFeatures.add(entry.slice(0, at));
+  let recentFeatures = NO_FEATURES;
+  if (featureWeeks !== undefined && featureWeeks.size > 0) {
+    if (factPlan.oldestWeekAt !== now) {
+      factPlan.oldestWeek = weekStartDay(now - model.components.adoption.recentDays * DAY_MS);
+      factPlan.oldestWeekAt = now;
+    }
+    const oldestWeek = factPlan.oldestWeek;
+    const recent: string[] = [];
+    for (const entry of featureWeeks) {
+      const parsed = featureWeekCache.get(entry) ?? featureWeekOf(entry);
+      if (parsed.week >= oldestWeek && !listed(recent, parsed.feature)) {
+        recent.push(parsed.feature);
+      }
+    }
+    recentFeatures = recent;
   }
 
   const financial = model.components.financial;
   const failureWindowStart = now - financial.failedPaymentWindowDays * DAY_MS;
   const lookbackMonth = cachedYearMonth(now - financial.contractionLookbackDays * DAY_MS);
-  const lastPayment = agg.latest[attr.lastPayment];
-  // Its own register, not `lastPayment`: a later failure must not un-recover earlier ones.
-  const lastSuccessAt = agg.latest[attr.lastPaid]?.ts ?? -1;
+  const latest = agg.latest;
+  // One pass over the registers, by the third letter of their name, for the same reason
+  // as the sums above.
+  let sub: LatestValue | undefined;
+  let lastPayment: LatestValue | undefined;
+  let lastPaid: LatestValue | undefined;
+  let looseFailure: LatestValue | undefined;
+  let lastNpsReg: LatestValue | undefined;
+  let profileSeats: LatestValue | undefined;
+  let profilePlan: LatestValue | undefined;
+  let profileOwner: LatestValue | undefined;
+  let profileName: LatestValue | undefined;
   let openTickets = 0;
-  let urgentOpenTickets = 0;
+  let urgentPriorities = 0;
   let ticketsEver = false;
-  let unrecoveredFailures = 0;
   let invoicesEver = false;
-  let lookbackBucket: { month: number; mrr: number } | null = null;
-  for (const key in agg.latest) {
-    const reg = agg.latest[key] as LatestValue;
-    const kind = key.charCodeAt(2);
-    // Cheap first-letter dispatch (t, i, m): most registers are none of these.
-    if (kind !== 116 && kind !== 105 && kind !== 109) continue;
-    if (key.startsWith("l_tkt_")) {
-      ticketsEver = true;
-      if (reg.status === "open") {
-        openTickets++;
-        const priority = agg.latest[`l_tkp_${key.slice(6)}`]?.priority;
-        if (priority === "urgent" || priority === "high") urgentOpenTickets++;
-      }
-    } else if (key.startsWith("l_inv_")) {
-      invoicesEver = true;
-      if (reg.status === "failed" && reg.ts >= failureWindowStart && reg.ts > lastSuccessAt) {
-        unrecoveredFailures++;
-      }
-    } else if (key.startsWith("l_mrr_")) {
-      // The latest month bucket at or before the lookback point.
-      const month = Number(key.slice(6));
-      if (month <= lookbackMonth && (lookbackBucket === null || month > lookbackBucket.month)) {
-        lookbackBucket = { month, mrr: Number(reg.mrr) };
+  let failedInvoices = 0;
+  // The latest month bucket at or before the lookback point (plain locals: no object).
+  let hasLookback = false;
+  let lookbackBucketMonth = 0;
+  let mrrAtLookback = 0;
+  for (const key in latest) {
+    const reg = latest[key] as LatestValue;
+    switch (key.charCodeAt(2)) {
+      case 116 /* t */:
+        if (inFamily(key, 116, 107, 116) /* l_tkt_ */) {
+          ticketsEver = true;
+          if (reg.status === "open") openTicketKeys[openTickets++] = key;
+        } else if (inFamily(key, 116, 107, 112) /* l_tkp_ */) {
+          if (reg.priority === "urgent" || reg.priority === "high") {
+            urgentPriorityKeys[urgentPriorities++] = key;
+          }
+        }
+        break;
+      case 105 /* i */:
+        if (inFamily(key, 105, 110, 118) /* l_inv_ */) {
+          invoicesEver = true;
+          if (reg.status === "failed" && reg.ts >= failureWindowStart) {
+            failedInvoiceTimes[failedInvoices++] = reg.ts;
+          }
+        }
+        break;
+      case 109 /* m */:
+        if (inFamily(key, 109, 114, 114) /* l_mrr_ */) {
+          const month = mrrMonthOf(key);
+          if (month <= lookbackMonth && (!hasLookback || month > lookbackBucketMonth)) {
+            hasLookback = true;
+            lookbackBucketMonth = month;
+            mrrAtLookback = Number(reg.mrr);
+          }
+        }
+        break;
+      case 115 /* s */:
+        if (key === SUBSCRIPTION) sub = reg;
+        break;
+      case 110 /* n */:
+        if (key === LAST_NPS) lastNpsReg = reg;
+        break;
+      case 112 /* p */:
+        if (key === LAST_PAYMENT) lastPayment = reg;
+        else if (key === LAST_PAID) lastPaid = reg;
+        else if (key === LAST_LOOSE_FAILURE) looseFailure = reg;
+        else if (key === PROFILE_SEATS) profileSeats = reg;
+        else if (key === PROFILE_PLAN) profilePlan = reg;
+        else if (key === PROFILE_OWNER) profileOwner = reg;
+        else if (key === PROFILE_NAME) profileName = reg;
+        break;
+    }
+  }
+  // An open ticket is urgent when its priority register says so. Few tickets are both
+  // open and urgent: match the two short lists rather than build and look up a name for
+  // each open ticket (a new string has to be hashed and interned to be looked up).
+  let urgentOpenTickets = 0;
+  if (openTickets * urgentPriorities <= MAX_TICKET_PAIRS) {
+    for (let i = 0; i < openTickets; i++) {
+      const key = openTicketKeys[i] as string;
+      for (let j = 0; j < urgentPriorities; j++) {
+        if (sameTicket(key, urgentPriorityKeys[j] as string)) {
+          urgentOpenTickets++;
+          break;
+        }
       }
     }
+  } else {
+    for (let i = 0; i < openTickets; i++) {
+      const priority = latest[`l_tkp_${(openTicketKeys[i] as string).slice(6)}`]?.priority;
+      if (priority === "urgent" || priority === "high") urgentOpenTickets++;
+    }
+  }
+  // Its own register, not `lastPayment`: a later failure must not un-recover earlier ones.
+  const lastSuccessAt = lastPaid?.ts ?? -1;
+  let unrecoveredFailures = 0;
+  for (let i = 0; i < failedInvoices; i++) {
+    if ((failedInvoiceTimes[i] as number) > lastSuccessAt) unrecoveredFailures++;
   }
   // A failure reported without an invoice id stands alone: count the latest while unrecovered,
   // whatever invoices failed after it.
-  const looseFailure = agg.latest[attr.lastLooseFailure];
   if (looseFailure && looseFailure.ts >= failureWindowStart && looseFailure.ts > lastSuccessAt) {
     unrecoveredFailures++;
   }
 
-  const sub = agg.latest[attr.subscription] ?? null;
+  const subscription = sub ?? null;
   const seats =
-    (sub?.seats as number | null) ?? (registerValue(agg, attr.profile("seats")) as number | null);
+    (subscription?.seats as number | null) ?? (registerValue(profileSeats) as number | null);
   const plan =
-    (sub?.plan as string | null) ?? (registerValue(agg, attr.profile("plan")) as string | null);
-  const mrr = (sub?.mrr as number | null) ?? null;
+    (subscription?.plan as string | null) ?? (registerValue(profilePlan) as string | null);
+  const mrr = (subscription?.mrr as number | null) ?? null;
 
-  const npsPro = d(metric.npsPromoters, decay.surveyDays);
-  const npsPas = d(metric.npsPassives, decay.surveyDays);
-  const npsDet = d(metric.npsDetractors, decay.surveyDays);
+  const npsPro = at(decayed, factPlan.npsPromoters);
+  const npsPas = at(decayed, factPlan.npsPassives);
+  const npsDet = at(decayed, factPlan.npsDetractors);
   const npsN = npsPro + npsPas + npsDet;
-  const lastNpsReg = agg.latest[attr.lastNps];
-  const csatN = d(metric.csatCount, decay.surveyDays);
-  const cesN = d(metric.cesCount, decay.surveyDays);
-  const solved = d(metric.ticketsSolved, decay.reopenDays);
-  const moodN = d(metric.ticketSentimentCount, decay.supportDays);
-  const paidCount = agg.sums[attr.count("payment_succeeded")] ?? 0;
+  const csatN = at(decayed, factPlan.csatCount);
+  const cesN = at(decayed, factPlan.cesCount);
+  const solved = at(decayed, factPlan.ticketsSolved);
+  const moodN = at(decayed, factPlan.ticketSentimentCount);
 
   return {
     now,
-    usagePerDayShort: perDay(metric.usage, decay.usageShortDays),
-    usagePerDayLong: perDay(metric.usage, decay.usageLongDays),
+    usagePerDayShort: perDay(
+      seen[factPlan.usageShort] === 1,
+      at(decayed, factPlan.usageShort),
+      shortDivisor,
+    ),
+    usagePerDayLong: perDay(
+      seen[factPlan.usageLong] === 1,
+      at(decayed, factPlan.usageLong),
+      longDivisor,
+    ),
     lastActiveDay,
     featuresEver: featureWeeks !== undefined && featureWeeks.size > 0,
     recentFeatures,
-    milestones: agg.sets[attr.milestones] ?? new Set(),
+    milestones: milestones ?? NO_STRINGS,
     nps: npsN > 0 ? { value: (100 * (npsPro - npsDet)) / npsN, responses: npsN } : null,
     lastNps: lastNpsReg ? { score: Number(lastNpsReg.score), at: lastNpsReg.ts } : null,
-    csat:
-      csatN > 0 ? { mean: d(metric.csatSum, decay.surveyDays) / csatN, responses: csatN } : null,
-    ces: cesN > 0 ? { mean: d(metric.cesSum, decay.surveyDays) / cesN, responses: cesN } : null,
+    csat: csatN > 0 ? { mean: at(decayed, factPlan.csatSum) / csatN, responses: csatN } : null,
+    ces: cesN > 0 ? { mean: at(decayed, factPlan.cesSum) / cesN, responses: cesN } : null,
     ticketsEver,
     openTickets,
     urgentOpenTickets,
-    ticketsPerMonth: (d(metric.ticketsOpened, decay.supportDays) * LN2 * 30) / decay.supportDays,
-    reopenRate: solved > 0 ? d(metric.ticketsReopened, decay.reopenDays) / solved : null,
-    ticketMood: moodN > 0 ? d(metric.ticketSentimentSum, decay.supportDays) / moodN : null,
-    subscription: sub,
+    ticketsPerMonth: (at(decayed, factPlan.ticketsOpened) * LN2 * 30) / decay.supportDays,
+    reopenRate: solved > 0 ? at(decayed, factPlan.ticketsReopened) / solved : null,
+    ticketMood: moodN > 0 ? at(decayed, factPlan.ticketSentimentSum) / moodN : null,
+    subscription,
     seats: seats ?? null,
     plan: plan ?? null,
     mrr,
-    owner: registerValue(agg, attr.profile("owner")) as string | null,
-    name: registerValue(agg, attr.profile("name")) as string | null,
-    billingBaseline: sub !== null || paidCount > 0,
-    billingEver: sub !== null || lastPayment !== undefined || invoicesEver || hasBillingSums(agg),
+    owner: registerValue(profileOwner) as string | null,
+    name: registerValue(profileName) as string | null,
+    billingBaseline: subscription !== null || paidCount > 0,
+    billingEver:
+      subscription !== null ||
+      lastPayment !== undefined ||
+      invoicesEver ||
+      refundCount > 0 ||
+      disputeCount > 0,
     unrecoveredFailures,
-    mrrAtLookback: lookbackBucket?.mrr ?? null,
-    refunds: d(metric.refunds, decay.billingDays),
-    disputes: d(metric.disputes, decay.disputeDays),
+    mrrAtLookback: hasLookback ? mrrAtLookback : null,
+    refunds: at(decayed, factPlan.refunds),
+    disputes: at(decayed, factPlan.disputes),
   };
-}
-
-function hasBillingSums(agg: Aggregate): boolean {
-  return (agg.sums[attr.count("refund")] ?? 0) > 0 || (agg.sums[attr.count("dispute")] ?? 0) > 0;
 }
 
 /** Days from the last active day to `now`'s day. */

@@ -8,10 +8,12 @@ import type { Aggregate } from "./aggregate.ts";
 import { daysSinceActive, type Facts, readFacts } from "./facts.ts";
 import {
   COMPONENTS,
+  type CompiledCurve,
   type CompiledModel,
   type ComponentName,
-  evalCurve,
-  type MetricSettings,
+  type Curve,
+  compileCurve,
+  evalCompiledCurve,
   type Model,
   segmentFor,
 } from "./model.ts";
@@ -55,245 +57,539 @@ export interface HealthScore {
 /** The parts of a previous score this one is compared with. */
 export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score">;
 
-interface MetricValue {
-  readonly name: string;
-  readonly raw: number;
-  readonly normalized: number;
-  readonly weight: number;
-}
-
 const round1 = (x: number) => Math.round(x * 10) / 10;
+/** Raw measurements are reported to the hundredth. */
+const hundredths = (x: number) => round1(x * 100) / 100;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** Each component's available metrics. A metric without data is simply not returned. */
-function metricsOf(name: ComponentName, f: Facts, model: Model): MetricValue[] {
-  const out: MetricValue[] = [];
-  const push = (metricName: string, settings: MetricSettings, raw: number | null) => {
-    if (raw === null || !Number.isFinite(raw)) return;
-    out.push({
-      name: metricName,
-      raw,
-      normalized: evalCurve(settings.curve, raw),
-      weight: settings.weight,
-    });
-  };
+/** A measurement with data: a metric without data (null, NaN, ±Infinity) is left out. */
+const measured = (x: number | null): x is number => x !== null && Number.isFinite(x);
+const seatsOf = (f: Facts) => (f.seats && f.seats > 0 ? f.seats : 1);
+
+/*
+ * Scoring is a hot path: the hourly rescore reads every customer, and the bench scores
+ * 100k accounts on one core. The shapes below are chosen for that:
+ * - everything that depends on the model alone comes from a `ScorePlan`, computed once
+ *   per (segment) model;
+ * - the per-metric and per-component working values live in flat typed arrays reused by
+ *   every call (`work`), not in an object per metric and per component, so a score
+ *   allocates little beyond what it returns;
+ * - each component's `raw` record is written with literal property names, one store site
+ *   per metric, which V8 keeps fast; one generic `raw[name] = …` site would see every
+ *   shape of every component and fall back to its slowest path;
+ * - no closures, `map`/`filter`/`sort` callbacks or string keys built per call; reasons
+ *   are only made for the drivers reported, mostly from phrases already built (`Phrases`).
+ */
+
+const ENGAGEMENT = COMPONENTS.indexOf("engagement");
+const ADOPTION = COMPONENTS.indexOf("adoption");
+const SENTIMENT = COMPONENTS.indexOf("sentiment");
+const SUPPORT = COMPONENTS.indexOf("support");
+const FINANCIAL = COMPONENTS.indexOf("financial");
+const COMPONENT_COUNT = COMPONENTS.length;
+
+/** A metric's weight and its curve, compiled. */
+interface PlannedMetric {
+  readonly weight: number;
+  readonly curve: CompiledCurve;
+}
+type Planned<Metrics> = { readonly [K in keyof Metrics]: PlannedMetric };
+type MetricsOf<C extends ComponentName> = Model["components"][C]["metrics"];
+
+/** What scoring needs from one (segment) model, computed once per model. */
+interface ScorePlan {
+  /** Per component, in COMPONENTS order: its weight, and its metrics' total weight. */
+  readonly configuredWeights: Float64Array;
+  readonly metricWeightTotals: Float64Array;
+  readonly engagement: Planned<MetricsOf<"engagement">>;
+  readonly adoption: Planned<MetricsOf<"adoption">>;
+  readonly sentiment: Planned<MetricsOf<"sentiment">>;
+  readonly support: Planned<MetricsOf<"support">>;
+  readonly financial: Planned<MetricsOf<"financial">>;
+  readonly phrases: ModelPhrases;
+}
+const scorePlans = new WeakMap<Model, ScorePlan>();
+/** The last few plans used: a batch cycles through the same few segment models. */
+const recentPlans: ScorePlan[] = [];
+const recentModels: Model[] = [];
+const RECENT_PLANS = 4;
+
+const NO_CURVE = compileCurve([]);
+
+function planMetrics<M extends Record<string, { weight: number; curve?: Curve }>>(
+  metrics: M,
+): Planned<M> {
+  const planned: Record<string, PlannedMetric> = {};
+  for (const key in metrics) {
+    const { weight, curve } = metrics[key] as M[typeof key];
+    planned[key] = { weight, curve: curve ? compileCurve(curve) : NO_CURVE };
+  }
+  return planned as Planned<M>;
+}
+
+function scorePlanOf(model: Model): ScorePlan {
+  for (let i = 0; i < recentModels.length; i++) {
+    if (recentModels[i] === model) return recentPlans[i] as ScorePlan;
+  }
+  const plan = scorePlans.get(model) ?? newScorePlan(model);
+  if (recentModels.length === RECENT_PLANS) {
+    recentModels.shift();
+    recentPlans.shift();
+  }
+  recentModels.push(model);
+  recentPlans.push(plan);
+  return plan;
+}
+
+function newScorePlan(model: Model): ScorePlan {
+  const configuredWeights = new Float64Array(COMPONENT_COUNT);
+  const metricWeightTotals = new Float64Array(COMPONENT_COUNT);
+  COMPONENTS.forEach((name, c) => {
+    const component = model.components[name];
+    configuredWeights[c] = component.weight;
+    // Summed in the metrics' key order, as `score` always has.
+    let totalW = 0;
+    for (const key in component.metrics) {
+      totalW += (component.metrics as Record<string, { weight: number }>)[key]?.weight ?? 0;
+    }
+    metricWeightTotals[c] = totalW;
+  });
   const c = model.components;
-  switch (name) {
-    case "engagement": {
-      const m = c.engagement.metrics;
-      if (f.usagePerDayShort === null && f.lastActiveDay === null) break;
-      const seats = f.seats && f.seats > 0 ? f.seats : 1;
-      push("volume", m.volume, f.usagePerDayShort === null ? 0 : f.usagePerDayShort / seats);
-      push("recency", m.recency, daysSinceActive(f));
-      if (f.usagePerDayLong !== null && f.usagePerDayLong > 1e-9) {
-        push("trend", m.trend, (f.usagePerDayShort ?? 0) / f.usagePerDayLong);
-      }
-      break;
-    }
-    case "adoption": {
-      const a = c.adoption;
-      if (f.featuresEver) {
-        const breadth =
-          a.keyFeatures.length > 0
-            ? a.keyFeatures.filter((k) => f.recentFeatures.has(k)).length / a.keyFeatures.length
-            : Math.min(1, f.recentFeatures.size / a.targetFeatureCount);
-        push("breadth", a.metrics.breadth, breadth);
-      }
-      if (f.milestones.size > 0 && a.milestones.length > 0) {
-        const reached = a.milestones.filter((m) => f.milestones.has(m)).length;
-        push("milestones", a.metrics.milestones, reached / a.milestones.length);
-      }
-      break;
-    }
-    case "sentiment": {
-      const s = c.sentiment;
-      if (f.nps && f.nps.responses >= s.minResponses) push("nps", s.metrics.nps, f.nps.value);
-      if (f.csat && f.csat.responses >= s.minResponses) push("csat", s.metrics.csat, f.csat.mean);
-      if (f.ces && f.ces.responses >= s.minResponses) push("ces", s.metrics.ces, f.ces.mean);
-      break;
-    }
-    case "support": {
-      if (!f.ticketsEver) break;
-      const m = c.support.metrics;
-      push("openTickets", m.openTickets, f.openTickets);
-      push("urgentTickets", m.urgentTickets, f.urgentOpenTickets);
-      push("volume", m.volume, f.ticketsPerMonth / (f.seats && f.seats > 0 ? f.seats : 1));
-      push("reopenRate", m.reopenRate, f.reopenRate);
-      push("textSentiment", m.textSentiment, f.ticketMood);
-      break;
-    }
-    case "financial": {
-      if (!f.billingEver) break;
-      const fin = c.financial;
-      const status = f.subscription?.status;
-      if (typeof status === "string") {
-        let value = fin.statusScores[status] ?? 50;
-        // A subscription set to end is as good as canceled for planning purposes, but not yet lost.
-        if (f.subscription?.cancelAtPeriodEnd === true) value = Math.min(value, 20);
-        out.push({
-          name: "status",
-          raw: value,
-          normalized: value,
-          weight: fin.metrics.status.weight,
-        });
-      }
-      push("failedPayments", fin.metrics.failedPayments, f.unrecoveredFailures);
-      if (f.mrr !== null && f.mrrAtLookback !== null && f.mrrAtLookback > 0) {
-        push("contraction", fin.metrics.contraction, f.mrr / f.mrrAtLookback);
-      }
-      push("refundsDisputes", fin.metrics.refundsDisputes, f.refunds + 3 * f.disputes);
-      const renewsAt = f.subscription?.renewsAt;
-      if (typeof renewsAt === "number") {
-        const days = (renewsAt - f.now) / 86_400_000;
-        if (days >= 0 && days <= fin.renewalWindowDays) push("renewal", fin.metrics.renewal, days);
-      }
-      break;
-    }
-  }
-  return out;
+  const plan: ScorePlan = {
+    configuredWeights,
+    metricWeightTotals,
+    engagement: planMetrics(c.engagement.metrics),
+    adoption: planMetrics(c.adoption.metrics),
+    sentiment: planMetrics(c.sentiment.metrics),
+    support: planMetrics(c.support.metrics),
+    financial: planMetrics(c.financial.metrics),
+    phrases: phrasesFor(model),
+  };
+  scorePlans.set(model, plan);
+  return plan;
 }
 
-/** Plain-words reason for one metric, quoting the facts ("no product usage for 21 days"). */
-function describe(component: ComponentName, m: MetricValue, f: Facts, model: Model): string {
-  const key = `${component}.${m.name}`;
-  switch (key) {
-    case "engagement.recency": {
-      const days = Math.round(m.raw);
-      if (days >= 2) return `no product usage for ${days} days`;
-      return days === 0 ? "active today" : "last active yesterday";
-    }
-    case "engagement.volume":
-      return `${round1(m.raw)} usage events per seat per day over the last week`;
-    case "engagement.trend": {
-      const pct = Math.round((m.raw - 1) * 100);
-      return pct < 0
-        ? `usage down ${-pct}% against the monthly average`
-        : `usage up ${pct}% against the monthly average`;
-    }
-    case "adoption.breadth": {
-      const a = model.components.adoption;
-      return a.keyFeatures.length > 0
-        ? `${Math.round(m.raw * a.keyFeatures.length)} of ${a.keyFeatures.length} key features used in the last ${a.recentDays} days`
-        : `${plural(f.recentFeatures.size, "feature")} used in the last ${a.recentDays} days`;
-    }
-    case "adoption.milestones": {
-      const total = model.components.adoption.milestones.length;
-      return `${Math.round(m.raw * total)} of ${total} onboarding milestones reached`;
-    }
-    case "sentiment.nps": {
-      const last = f.lastNps;
-      if (last && last.score <= 6) return `NPS detractor (${last.score}) on ${shortDate(last.at)}`;
-      if (last && last.score >= 9) return `NPS promoter (${last.score}) on ${shortDate(last.at)}`;
-      return `NPS ${Math.round(m.raw)} over recent answers`;
-    }
-    case "sentiment.csat":
-      return `average CSAT ${m.raw.toFixed(1)} of 5`;
-    case "sentiment.ces":
-      return `average effort score ${m.raw.toFixed(1)} of 7`;
-    case "support.openTickets":
-      return `${plural(m.raw, "open ticket")}`;
-    case "support.urgentTickets":
-      return `${plural(m.raw, "urgent or high-priority ticket")} open`;
-    case "support.volume":
-      return `${round1(m.raw)} tickets per seat in the last month`;
-    case "support.reopenRate":
-      return `${Math.round(m.raw * 100)}% of solved tickets reopened`;
-    case "support.textSentiment":
-      return m.raw < -0.1
-        ? "ticket messages read as frustrated"
-        : m.raw > 0.1
-          ? "ticket messages read as positive"
-          : "ticket messages read as neutral";
-    case "financial.status": {
-      const status = String(f.subscription?.status ?? "unknown").replace("_", " ");
-      return f.subscription?.cancelAtPeriodEnd === true
-        ? `subscription set to cancel at period end`
-        : `subscription ${status}`;
-    }
-    case "financial.failedPayments": {
-      const days = model.components.financial.failedPaymentWindowDays;
-      return m.raw === 0
-        ? `no unrecovered failed payments in the last ${days} days`
-        : `${plural(m.raw, "failed payment")} in the last ${days} days not yet recovered`;
-    }
-    case "financial.contraction": {
-      const pct = Math.round((1 - m.raw) * 100);
-      const days = model.components.financial.contractionLookbackDays;
-      return pct > 0
-        ? `MRR down ${pct}% over ${days} days`
-        : `MRR steady or growing over ${days} days`;
-    }
-    case "financial.refundsDisputes": {
-      const disputes = Math.round(f.disputes);
-      const refunds = Math.round(f.refunds);
-      if (disputes > 0) return `${plural(disputes, "payment dispute")} recently`;
-      return refunds > 0
-        ? `${plural(refunds, "refund")} recently`
-        : "no recent refunds or disputes";
-    }
-    case "financial.renewal":
-      return `renews in ${plural(Math.round(m.raw), "day")}`;
-    default:
-      return `${component} ${m.name} ${round1(m.raw)}`;
-  }
-}
+/** Room per component in the metric arrays (the most any component has is 5). */
+const MAX_METRICS = 8;
 
-interface Evaluated {
-  readonly name: ComponentName;
-  readonly metrics: MetricValue[];
-  /** Weighted mean of the available metrics, or null. */
-  normalized: number | null;
-  readonly configuredWeight: number;
+/**
+ * The working values of the `score` call in progress. Component c's metrics are at
+ * [c · MAX_METRICS, c · MAX_METRICS + metricCount[c]), in the order they are reported.
+ * `score` is synchronous and calls back into no caller's code, so no two calls share it.
+ */
+const work = {
+  metricName: new Array<string>(COMPONENT_COUNT * MAX_METRICS).fill(""),
+  metricRaw: new Float64Array(COMPONENT_COUNT * MAX_METRICS),
+  metricNormalized: new Float64Array(COMPONENT_COUNT * MAX_METRICS),
+  metricWeight: new Float64Array(COMPONENT_COUNT * MAX_METRICS),
+  metricCount: new Int32Array(COMPONENT_COUNT),
+  /** 1 when the component has metric weight backed by data. */
+  available: new Uint8Array(COMPONENT_COUNT),
+  /** Weighted mean of the component's metrics (0-100), where available. */
+  normalized: new Float64Array(COMPONENT_COUNT),
   /** Share of the component's metric weight that has data. */
-  readonly metricCoverage: number;
+  metricCoverage: new Float64Array(COMPONENT_COUNT),
+  /** The component's normalized, weight and contribution as reported (rounded). */
+  shownNormalized: new Float64Array(COMPONENT_COUNT),
+  shownWeight: new Float64Array(COMPONENT_COUNT),
+  contribution: new Float64Array(COMPONENT_COUNT),
+  /** Driver candidates, ordered by |impact|, largest first. */
+  candidateComponent: new Int32Array(COMPONENT_COUNT),
+  candidateImpact: new Float64Array(COMPONENT_COUNT),
+};
+
+function addMetric(c: number, name: string, raw: number, normalized: number, weight: number) {
+  const n = work.metricCount[c] as number;
+  const k = c * MAX_METRICS + n;
+  work.metricName[k] = name;
+  work.metricRaw[k] = raw;
+  work.metricNormalized[k] = normalized;
+  work.metricWeight[k] = weight;
+  work.metricCount[c] = n + 1;
 }
 
-function evaluate(name: ComponentName, facts: Facts, model: Model): Evaluated {
-  const component = model.components[name];
-  const metrics = metricsOf(name, facts, model);
+/** Adds a measured metric normalized by its curve. */
+const addCurveMetric = (c: number, name: string, metric: PlannedMetric, raw: number) =>
+  addMetric(c, name, raw, evalCompiledCurve(metric.curve, raw), metric.weight);
+
+/** How many of `names` are in `set` (duplicates in `names` count each time). */
+function countIn(names: readonly string[], set: ReadonlySet<string>): number {
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (set.has(names[i] as string)) n++;
+  return n;
+}
+
+/** How many of `names` are in `list` (duplicates in `names` count each time). */
+function countAmong(names: readonly string[], list: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (list.includes(names[i] as string)) n++;
+  return n;
+}
+
+/*
+ * One function per component: each adds the component's available metrics to `work` and
+ * returns its `raw` record (a metric without data is simply left out of both).
+ */
+
+function engagementMetrics(f: Facts, plan: ScorePlan): Record<string, number> {
+  const raw: Record<string, number> = {};
+  if (f.usagePerDayShort === null && f.lastActiveDay === null) return raw;
+  const m = plan.engagement;
+  const volume = f.usagePerDayShort === null ? 0 : f.usagePerDayShort / seatsOf(f);
+  if (measured(volume)) {
+    raw.volume = hundredths(volume);
+    addCurveMetric(ENGAGEMENT, "volume", m.volume, volume);
+  }
+  const recency = daysSinceActive(f);
+  if (measured(recency)) {
+    raw.recency = hundredths(recency);
+    addCurveMetric(ENGAGEMENT, "recency", m.recency, recency);
+  }
+  if (f.usagePerDayLong !== null && f.usagePerDayLong > 1e-9) {
+    const trend = (f.usagePerDayShort ?? 0) / f.usagePerDayLong;
+    if (measured(trend)) {
+      raw.trend = hundredths(trend);
+      addCurveMetric(ENGAGEMENT, "trend", m.trend, trend);
+    }
+  }
+  return raw;
+}
+
+function adoptionMetrics(f: Facts, model: Model, plan: ScorePlan): Record<string, number> {
+  const raw: Record<string, number> = {};
+  const a = model.components.adoption;
+  if (f.featuresEver) {
+    const breadth =
+      a.keyFeatures.length > 0
+        ? countAmong(a.keyFeatures, f.recentFeatures) / a.keyFeatures.length
+        : Math.min(1, f.recentFeatures.length / a.targetFeatureCount);
+    if (measured(breadth)) {
+      raw.breadth = hundredths(breadth);
+      addCurveMetric(ADOPTION, "breadth", plan.adoption.breadth, breadth);
+    }
+  }
+  if (f.milestones.size > 0 && a.milestones.length > 0) {
+    const milestones = countIn(a.milestones, f.milestones) / a.milestones.length;
+    if (measured(milestones)) {
+      raw.milestones = hundredths(milestones);
+      addCurveMetric(ADOPTION, "milestones", plan.adoption.milestones, milestones);
+    }
+  }
+  return raw;
+}
+
+function sentimentMetrics(f: Facts, model: Model, plan: ScorePlan): Record<string, number> {
+  const raw: Record<string, number> = {};
+  const s = model.components.sentiment;
+  if (f.nps && f.nps.responses >= s.minResponses && measured(f.nps.value)) {
+    raw.nps = hundredths(f.nps.value);
+    addCurveMetric(SENTIMENT, "nps", plan.sentiment.nps, f.nps.value);
+  }
+  if (f.csat && f.csat.responses >= s.minResponses && measured(f.csat.mean)) {
+    raw.csat = hundredths(f.csat.mean);
+    addCurveMetric(SENTIMENT, "csat", plan.sentiment.csat, f.csat.mean);
+  }
+  if (f.ces && f.ces.responses >= s.minResponses && measured(f.ces.mean)) {
+    raw.ces = hundredths(f.ces.mean);
+    addCurveMetric(SENTIMENT, "ces", plan.sentiment.ces, f.ces.mean);
+  }
+  return raw;
+}
+
+function supportMetrics(f: Facts, plan: ScorePlan): Record<string, number> {
+  const raw: Record<string, number> = {};
+  if (!f.ticketsEver) return raw;
+  const m = plan.support;
+  if (measured(f.openTickets)) {
+    raw.openTickets = hundredths(f.openTickets);
+    addCurveMetric(SUPPORT, "openTickets", m.openTickets, f.openTickets);
+  }
+  if (measured(f.urgentOpenTickets)) {
+    raw.urgentTickets = hundredths(f.urgentOpenTickets);
+    addCurveMetric(SUPPORT, "urgentTickets", m.urgentTickets, f.urgentOpenTickets);
+  }
+  const volume = f.ticketsPerMonth / seatsOf(f);
+  if (measured(volume)) {
+    raw.volume = hundredths(volume);
+    addCurveMetric(SUPPORT, "volume", m.volume, volume);
+  }
+  if (measured(f.reopenRate)) {
+    raw.reopenRate = hundredths(f.reopenRate);
+    addCurveMetric(SUPPORT, "reopenRate", m.reopenRate, f.reopenRate);
+  }
+  if (measured(f.ticketMood)) {
+    raw.textSentiment = hundredths(f.ticketMood);
+    addCurveMetric(SUPPORT, "textSentiment", m.textSentiment, f.ticketMood);
+  }
+  return raw;
+}
+
+function financialMetrics(f: Facts, model: Model, plan: ScorePlan): Record<string, number> {
+  const raw: Record<string, number> = {};
+  if (!f.billingEver) return raw;
+  const fin = model.components.financial;
+  const status = f.subscription?.status;
+  if (typeof status === "string") {
+    let value = fin.statusScores[status] ?? 50;
+    // A subscription set to end is as good as canceled for planning purposes, but not yet lost.
+    if (f.subscription?.cancelAtPeriodEnd === true) value = Math.min(value, 20);
+    raw.status = hundredths(value);
+    addMetric(FINANCIAL, "status", value, value, plan.financial.status.weight);
+  }
+  if (measured(f.unrecoveredFailures)) {
+    raw.failedPayments = hundredths(f.unrecoveredFailures);
+    addCurveMetric(
+      FINANCIAL,
+      "failedPayments",
+      plan.financial.failedPayments,
+      f.unrecoveredFailures,
+    );
+  }
+  if (f.mrr !== null && f.mrrAtLookback !== null && f.mrrAtLookback > 0) {
+    const contraction = f.mrr / f.mrrAtLookback;
+    if (measured(contraction)) {
+      raw.contraction = hundredths(contraction);
+      addCurveMetric(FINANCIAL, "contraction", plan.financial.contraction, contraction);
+    }
+  }
+  const refundsDisputes = f.refunds + 3 * f.disputes;
+  if (measured(refundsDisputes)) {
+    raw.refundsDisputes = hundredths(refundsDisputes);
+    addCurveMetric(FINANCIAL, "refundsDisputes", plan.financial.refundsDisputes, refundsDisputes);
+  }
+  const renewsAt = f.subscription?.renewsAt;
+  if (typeof renewsAt === "number") {
+    const days = (renewsAt - f.now) / 86_400_000;
+    if (days >= 0 && days <= fin.renewalWindowDays && measured(days)) {
+      raw.renewal = hundredths(days);
+      addCurveMetric(FINANCIAL, "renewal", plan.financial.renewal, days);
+    }
+  }
+  return raw;
+}
+
+/** Fills the component's weighted mean and metric coverage from its metrics in `work`. */
+function evaluate(c: number, plan: ScorePlan): void {
   let sumW = 0;
   let sumWN = 0;
-  for (const m of metrics) {
-    sumW += m.weight;
-    sumWN += m.weight * m.normalized;
+  const end = c * MAX_METRICS + (work.metricCount[c] as number);
+  for (let k = c * MAX_METRICS; k < end; k++) {
+    const w = work.metricWeight[k] as number;
+    sumW += w;
+    sumWN += w * (work.metricNormalized[k] as number);
   }
-  let totalW = 0;
-  for (const key in component.metrics) {
-    totalW += (component.metrics as Record<string, { weight: number }>)[key]?.weight ?? 0;
-  }
-  return {
-    name,
-    metrics,
-    normalized: sumW > 0 ? sumWN / sumW : null,
-    configuredWeight: component.weight,
-    metricCoverage: totalW > 0 ? sumW / totalW : 0,
-  };
+  work.available[c] = sumW > 0 ? 1 : 0;
+  work.normalized[c] = sumW > 0 ? sumWN / sumW : 0;
+  const totalW = plan.metricWeightTotals[c] as number;
+  work.metricCoverage[c] = totalW > 0 ? sumW / totalW : 0;
 }
 
-/** Weighted mean over available components, skipping `except`; null if none. */
-function weightedScore(parts: readonly Evaluated[], except?: ComponentName): number | null {
+/** Weighted mean over available components, skipping component `except`; null if none. */
+function weightedScore(plan: ScorePlan, except: number): number | null {
   let w = 0;
   let wn = 0;
-  for (const p of parts) {
-    if (p.normalized === null || p.name === except || p.configuredWeight === 0) continue;
-    w += p.configuredWeight;
-    wn += p.configuredWeight * p.normalized;
+  for (let c = 0; c < COMPONENT_COUNT; c++) {
+    const weight = plan.configuredWeights[c] as number;
+    if (work.available[c] !== 1 || c === except || weight === 0) continue;
+    w += weight;
+    wn += weight * (work.normalized[c] as number);
   }
   return w > 0 ? wn / w : null;
 }
 
-/** The metric that best explains a component's direction: its biggest loss, or its best. */
-function telling(e: Evaluated, direction: "down" | "up"): MetricValue | undefined {
-  let best: MetricValue | undefined;
+/**
+ * The metric that best explains a component's direction: its biggest loss, or its best
+ * (the first of equals). Its index in `work`, or -1 when the component has no metrics.
+ */
+function telling(c: number, down: boolean): number {
+  let best = -1;
   let bestValue = Number.NEGATIVE_INFINITY;
-  for (const m of e.metrics) {
-    const value = direction === "down" ? m.weight * (100 - m.normalized) : m.weight * m.normalized;
+  const end = c * MAX_METRICS + (work.metricCount[c] as number);
+  for (let k = c * MAX_METRICS; k < end; k++) {
+    const w = work.metricWeight[k] as number;
+    const normalized = work.metricNormalized[k] as number;
+    const value = down ? w * (100 - normalized) : w * normalized;
     if (value > bestValue) {
-      best = m;
+      best = k;
       bestValue = value;
     }
   }
   return best;
+}
+
+/**
+ * Strings built from one number, kept by that number. Reasons quote a few rounded numbers
+ * ("no product usage for 21 days"), so across customers the same strings recur: building
+ * them (number-to-string conversions, concatenation) costs more than finding them.
+ * Keys are compared as Map keys are (-0 as 0), which no reason below tells apart.
+ */
+class Phrases {
+  /** By small whole number (most quoted numbers are), an array index being cheaper still. */
+  private readonly small: (string | undefined)[] = new Array(SMALL_NUMBERS).fill(undefined);
+  private readonly built = new Map<number, string>();
+  constructor(private readonly build: (n: number) => string) {}
+
+  of(n: number): string {
+    const isSmall = n >= 0 && n < SMALL_NUMBERS && Number.isInteger(n);
+    let phrase = isSmall ? this.small[n] : this.built.get(n);
+    if (phrase === undefined) {
+      phrase = this.build(n);
+      if (isSmall) this.small[n] = phrase;
+      else if (this.built.size < MAX_PHRASES) this.built.set(n, phrase);
+    }
+    return phrase;
+  }
+}
+const SMALL_NUMBERS = 512;
+const MAX_PHRASES = 2_000;
+
+/** The reasons that quote numbers, per model (some quote its settings too). */
+function phrasesFor(model: Model) {
+  const adoption = model.components.adoption;
+  const financial = model.components.financial;
+  const keyFeatures = adoption.keyFeatures.length;
+  const milestones = adoption.milestones.length;
+  const failureDays = financial.failedPaymentWindowDays;
+  const lookbackDays = financial.contractionLookbackDays;
+  return {
+    recency: new Phrases((days) => {
+      if (days >= 2) return `no product usage for ${days} days`;
+      return days === 0 ? "active today" : "last active yesterday";
+    }),
+    usageVolume: new Phrases(
+      (tenths) => `${tenths / 10} usage events per seat per day over the last week`,
+    ),
+    trend: new Phrases((pct) =>
+      pct < 0
+        ? `usage down ${-pct}% against the monthly average`
+        : `usage up ${pct}% against the monthly average`,
+    ),
+    breadth: new Phrases((used) =>
+      keyFeatures > 0
+        ? `${used} of ${keyFeatures} key features used in the last ${adoption.recentDays} days`
+        : `${plural(used, "feature")} used in the last ${adoption.recentDays} days`,
+    ),
+    milestones: new Phrases(
+      (reached) => `${reached} of ${milestones} onboarding milestones reached`,
+    ),
+    nps: new Phrases((value) => `NPS ${value} over recent answers`),
+    openTickets: new Phrases((n) => `${plural(n, "open ticket")}`),
+    urgentTickets: new Phrases((n) => `${plural(n, "urgent or high-priority ticket")} open`),
+    ticketVolume: new Phrases((tenths) => `${tenths / 10} tickets per seat in the last month`),
+    reopenRate: new Phrases((pct) => `${pct}% of solved tickets reopened`),
+    failedPayments: new Phrases((n) =>
+      n === 0
+        ? `no unrecovered failed payments in the last ${failureDays} days`
+        : `${plural(n, "failed payment")} in the last ${failureDays} days not yet recovered`,
+    ),
+    contraction: new Phrases((pct) =>
+      pct > 0
+        ? `MRR down ${pct}% over ${lookbackDays} days`
+        : `MRR steady or growing over ${lookbackDays} days`,
+    ),
+    disputes: new Phrases((n) => `${plural(n, "payment dispute")} recently`),
+    refunds: new Phrases((n) => `${plural(n, "refund")} recently`),
+    renewal: new Phrases((days) => `renews in ${plural(days, "day")}`),
+  };
+}
+type ModelPhrases = ReturnType<typeof phrasesFor>;
+
+/**
+ * Plain-words reason for one metric, quoting the facts ("no product usage for 21 days").
+ * Dispatches on the two names in turn rather than on a `component.metric` string built
+ * for the purpose; each phrase gets the rounded number it quotes.
+ */
+function describe(
+  component: ComponentName,
+  metricName: string,
+  raw: number,
+  f: Facts,
+  model: Model,
+  phrases: ModelPhrases,
+): string {
+  switch (component) {
+    case "engagement":
+      switch (metricName) {
+        case "recency":
+          return phrases.recency.of(Math.round(raw));
+        case "volume":
+          return phrases.usageVolume.of(Math.round(raw * 10));
+        case "trend":
+          return phrases.trend.of(Math.round((raw - 1) * 100));
+      }
+      break;
+    case "adoption":
+      switch (metricName) {
+        case "breadth": {
+          const keyFeatures = model.components.adoption.keyFeatures.length;
+          return phrases.breadth.of(
+            keyFeatures > 0 ? Math.round(raw * keyFeatures) : f.recentFeatures.length,
+          );
+        }
+        case "milestones":
+          return phrases.milestones.of(
+            Math.round(raw * model.components.adoption.milestones.length),
+          );
+      }
+      break;
+    case "sentiment":
+      switch (metricName) {
+        case "nps": {
+          const last = f.lastNps;
+          if (last && last.score <= 6)
+            return `NPS detractor (${last.score}) on ${shortDate(last.at)}`;
+          if (last && last.score >= 9)
+            return `NPS promoter (${last.score}) on ${shortDate(last.at)}`;
+          return phrases.nps.of(Math.round(raw));
+        }
+        case "csat":
+          return `average CSAT ${raw.toFixed(1)} of 5`;
+        case "ces":
+          return `average effort score ${raw.toFixed(1)} of 7`;
+      }
+      break;
+    case "support":
+      switch (metricName) {
+        case "openTickets":
+          return phrases.openTickets.of(raw);
+        case "urgentTickets":
+          return phrases.urgentTickets.of(raw);
+        case "volume":
+          return phrases.ticketVolume.of(Math.round(raw * 10));
+        case "reopenRate":
+          return phrases.reopenRate.of(Math.round(raw * 100));
+        case "textSentiment":
+          return raw < -0.1
+            ? "ticket messages read as frustrated"
+            : raw > 0.1
+              ? "ticket messages read as positive"
+              : "ticket messages read as neutral";
+      }
+      break;
+    case "financial":
+      switch (metricName) {
+        case "status": {
+          const status = String(f.subscription?.status ?? "unknown").replace("_", " ");
+          return f.subscription?.cancelAtPeriodEnd === true
+            ? `subscription set to cancel at period end`
+            : `subscription ${status}`;
+        }
+        case "failedPayments":
+          return phrases.failedPayments.of(raw);
+        case "contraction":
+          return phrases.contraction.of(Math.round((1 - raw) * 100));
+        case "refundsDisputes": {
+          const disputes = Math.round(f.disputes);
+          const refunds = Math.round(f.refunds);
+          if (disputes > 0) return phrases.disputes.of(disputes);
+          return refunds > 0 ? phrases.refunds.of(refunds) : "no recent refunds or disputes";
+        }
+        case "renewal":
+          return phrases.renewal.of(Math.round(raw));
+      }
+      break;
+  }
+  return `${component} ${metricName} ${round1(raw)}`;
 }
 
 /** Scores one customer. Pure: the same inputs always give the same score. */
@@ -307,49 +603,72 @@ export function score(
   const segment = segmentFor(compiled.model, baseFacts);
   const model = compiled.bySegment.get(segment) ?? compiled.model;
   // Segment overrides change weights, tiers and key features, never how facts are read,
-  // except the adoption window and key features which are read by `metricsOf`.
+  // except the adoption window and key features, which the component functions read.
   const facts = baseFacts;
+  const plan = scorePlanOf(model);
 
-  const parts = COMPONENTS.map((name) => evaluate(name, facts, model));
+  // Each component's `raw` record, returned as is in its ComponentScore. A local array:
+  // storing these new objects into a long-lived one would cost a write barrier each.
+  const raws: Record<string, number>[] = new Array(COMPONENT_COUNT);
+  for (let c = 0; c < COMPONENT_COUNT; c++) work.metricCount[c] = 0;
+  raws[ENGAGEMENT] = engagementMetrics(facts, plan);
+  raws[ADOPTION] = adoptionMetrics(facts, model, plan);
+  raws[SENTIMENT] = sentimentMetrics(facts, model, plan);
+  raws[SUPPORT] = supportMetrics(facts, plan);
+  raws[FINANCIAL] = financialMetrics(facts, model, plan);
+  for (let c = 0; c < COMPONENT_COUNT; c++) evaluate(c, plan);
 
   // Billing data that is only bad news (a failed payment before any subscription or
   // successful payment is known) must not lift the score by bringing a new component
   // into the average: it counts as no better than the rest of the account.
-  const financial = parts.find((p) => p.name === "financial") as Evaluated;
-  if (financial.normalized !== null && !facts.billingBaseline) {
-    const others = weightedScore(parts, "financial");
-    if (others !== null) financial.normalized = Math.min(financial.normalized, others);
+  if (work.available[FINANCIAL] === 1 && !facts.billingBaseline) {
+    const others = weightedScore(plan, FINANCIAL);
+    if (others !== null) {
+      work.normalized[FINANCIAL] = Math.min(work.normalized[FINANCIAL] as number, others);
+    }
   }
 
   let totalWeight = 0;
   let availableWeight = 0;
   let coveredWeight = 0;
-  for (const p of parts) {
-    totalWeight += p.configuredWeight;
-    coveredWeight += p.configuredWeight * p.metricCoverage;
-    if (p.normalized !== null) availableWeight += p.configuredWeight;
+  for (let c = 0; c < COMPONENT_COUNT; c++) {
+    const weight = plan.configuredWeights[c] as number;
+    totalWeight += weight;
+    coveredWeight += weight * (work.metricCoverage[c] as number);
+    if (work.available[c] === 1) availableWeight += weight;
   }
   const coverage = totalWeight > 0 ? coveredWeight / totalWeight : 0;
-  const raw = weightedScore(parts);
+  const raw = weightedScore(plan, -1);
   const value =
     raw === null || coverage < model.minCoverage ? null : Math.min(100, Math.max(0, round1(raw)));
 
-  const components: ComponentScore[] = parts.map((p) => {
+  // Arrays of the exact size: `[]` then `push` would allocate room for 17.
+  const components: ComponentScore[] = new Array(COMPONENT_COUNT);
+  for (let c = 0; c < COMPONENT_COUNT; c++) {
+    const available = work.available[c] === 1;
+    const normalized = work.normalized[c] as number;
     const weight =
-      p.normalized === null || availableWeight === 0 ? 0 : p.configuredWeight / availableWeight;
-    const rawValues: Record<string, number> = {};
-    for (const m of p.metrics) rawValues[m.name] = round1(m.raw * 100) / 100;
-    return {
-      name: p.name,
-      available: p.normalized !== null,
-      raw: rawValues,
-      normalized: p.normalized === null ? null : round1(p.normalized),
-      weight: Math.round(weight * 1000) / 1000,
-      contribution: p.normalized === null ? 0 : round1(p.normalized * weight),
+      !available || availableWeight === 0
+        ? 0
+        : (plan.configuredWeights[c] as number) / availableWeight;
+    const shownNormalized = round1(normalized);
+    const shownWeight = Math.round(weight * 1000) / 1000;
+    const contribution = available ? round1(normalized * weight) : 0;
+    // Kept for `findDrivers`, which would otherwise read them back out of the objects.
+    work.shownNormalized[c] = shownNormalized;
+    work.shownWeight[c] = shownWeight;
+    work.contribution[c] = contribution;
+    components[c] = {
+      name: COMPONENTS[c] as ComponentName,
+      available,
+      raw: raws[c] as Record<string, number>,
+      normalized: available ? shownNormalized : null,
+      weight: shownWeight,
+      contribution,
     };
-  });
+  }
 
-  const drivers = findDrivers(parts, components, previous, facts, model);
+  const drivers = findDrivers(previous, facts, model, plan);
   return {
     accountId: aggregate.accountId,
     score: value,
@@ -363,38 +682,77 @@ export function score(
   };
 }
 
+/** The previous contribution of component `name`, 0 when it had none. */
+function previousContribution(previous: readonly ComponentScore[], name: ComponentName): number {
+  for (let i = 0; i < previous.length; i++) {
+    const c = previous[i] as ComponentScore;
+    if (c.name === name) return c.contribution ?? 0;
+  }
+  return 0;
+}
+
+/**
+ * Adds a driver candidate, keeping candidates ordered by |impact|, largest first, and
+ * equals in component order (the order of a stable sort, without its scratch copy).
+ */
+function addCandidate(count: number, c: number, impact: number): number {
+  const size = Math.abs(impact);
+  let i = count;
+  while (i > 0 && Math.abs(work.candidateImpact[i - 1] as number) < size) {
+    work.candidateComponent[i] = work.candidateComponent[i - 1] as number;
+    work.candidateImpact[i] = work.candidateImpact[i - 1] as number;
+    i--;
+  }
+  work.candidateComponent[i] = c;
+  work.candidateImpact[i] = impact;
+  return count + 1;
+}
+
 /**
  * The components that moved the score most since the previous score; on a first score,
  * the components that hold it furthest below 100.
  */
 function findDrivers(
-  parts: readonly Evaluated[],
-  components: readonly ComponentScore[],
   previous: PreviousScore | null | undefined,
   facts: Facts,
   model: Model,
+  plan: ScorePlan,
 ): Driver[] {
-  const candidates: { part: Evaluated; impact: number }[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as Evaluated;
-    const now = components[i] as ComponentScore;
-    if (previous?.components) {
-      const before = previous.components.find((c) => c.name === part.name)?.contribution ?? 0;
-      const impact = round1(now.contribution - before);
-      if (Math.abs(impact) >= 0.5) candidates.push({ part, impact });
-    } else if (now.available) {
-      const shortfall = round1(now.weight * (100 - (now.normalized ?? 100)));
-      if (shortfall >= 0.5) candidates.push({ part, impact: -shortfall });
+  let candidates = 0;
+  const before = previous?.components;
+  for (let c = 0; c < COMPONENT_COUNT; c++) {
+    if (before) {
+      const contribution = work.contribution[c] as number;
+      const impact = round1(
+        contribution - previousContribution(before, COMPONENTS[c] as ComponentName),
+      );
+      if (Math.abs(impact) >= 0.5) candidates = addCandidate(candidates, c, impact);
+    } else if (work.available[c] === 1) {
+      const shortfall = round1(
+        (work.shownWeight[c] as number) * (100 - (work.shownNormalized[c] as number)),
+      );
+      if (shortfall >= 0.5) candidates = addCandidate(candidates, c, -shortfall);
     }
   }
-  candidates.sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact));
-  const drivers: Driver[] = [];
-  for (const { part, impact } of candidates.slice(0, model.alerts.topDrivers)) {
-    const metric = telling(part, impact < 0 ? "down" : "up");
-    const reason = metric
-      ? describe(part.name, metric, facts, model)
-      : `no ${part.name} data any more`;
-    drivers.push({ component: part.name, impact, reason });
+  const count = Math.min(candidates, model.alerts.topDrivers);
+  const drivers: Driver[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const c = work.candidateComponent[i] as number;
+    const impact = work.candidateImpact[i] as number;
+    const component = COMPONENTS[c] as ComponentName;
+    const k = telling(c, impact < 0);
+    const reason =
+      k >= 0
+        ? describe(
+            component,
+            work.metricName[k] as string,
+            work.metricRaw[k] as number,
+            facts,
+            model,
+            plan.phrases,
+          )
+        : `no ${component} data any more`;
+    drivers[i] = { component, impact, reason };
   }
   return drivers;
 }
