@@ -90,8 +90,8 @@ const median = (values: readonly number[]) =>
 
 /**
  * Folds each account's synthetic signals into `aggregates`, timing the folds only. The
- * signals (several times the size of the aggregates) are garbage once this returns, so
- * the timed passes do not share the heap with them.
+ * signals (more memory than the aggregates) are garbage once this returns, so the timed
+ * passes do not share the heap with them.
  */
 function foldSignals(accounts: number, decay: DecaySettings, aggregates: Aggregate[]) {
   const random = seededRandom(42);
