@@ -683,10 +683,22 @@ export function score(
 }
 
 /** The previous contribution of component `name`, 0 when it had none. */
-function previousContribution(previous: readonly ComponentScore[], name: ComponentName): number {
+/**
+ * A component's pull on the previous score: weight × (normalized − previous score). The
+ * score is the previous score plus the change of these pulls summed over components, so
+ * each component's change is its share of the score's move, and a component whose value
+ * did not change is not blamed when another component's arrival only re-weighs it.
+ */
+function previousPull(
+  previous: readonly ComponentScore[],
+  name: ComponentName,
+  base: number,
+): number {
   for (let i = 0; i < previous.length; i++) {
     const c = previous[i] as ComponentScore;
-    if (c.name === name) return c.contribution ?? 0;
+    if (c.name === name) {
+      return c.available && c.normalized !== null ? (c.weight ?? 0) * (c.normalized - base) : 0;
+    }
   }
   return 0;
 }
@@ -720,14 +732,22 @@ function findDrivers(
 ): Driver[] {
   let candidates = 0;
   const before = previous?.components;
-  for (let c = 0; c < COMPONENT_COUNT; c++) {
-    if (before) {
-      const contribution = work.contribution[c] as number;
-      const impact = round1(
-        contribution - previousContribution(before, COMPONENTS[c] as ComponentName),
-      );
+  const base = previous?.score;
+  if (before && base != null) {
+    for (let c = 0; c < COMPONENT_COUNT; c++) {
+      const pull =
+        work.available[c] === 1
+          ? (work.shownWeight[c] as number) * ((work.shownNormalized[c] as number) - base)
+          : 0;
+      const impact = round1(pull - previousPull(before, COMPONENTS[c] as ComponentName, base));
       if (Math.abs(impact) >= 0.5) candidates = addCandidate(candidates, c, impact);
-    } else if (work.available[c] === 1) {
+    }
+  }
+  // A first score, or nothing moved: the drivers are what holds the score below 100, so
+  // "why is this customer at-risk?" always has an answer.
+  if (candidates === 0) {
+    for (let c = 0; c < COMPONENT_COUNT; c++) {
+      if (work.available[c] !== 1) continue;
       const shortfall = round1(
         (work.shownWeight[c] as number) * (100 - (work.shownNormalized[c] as number)),
       );

@@ -184,11 +184,31 @@ describe("score drivers", () => {
 
     const result = scoreOf(steady(), NOW, previous);
 
-    expect(result.drivers).toContainEqual({
-      component: "sentiment",
-      impact: -30,
-      reason: "no sentiment data any more",
-    });
+    const sentiment = result.drivers.find((d) => d.component === "sentiment");
+    expect(sentiment?.reason).toBe("no sentiment data any more");
+    expect(sentiment?.impact).toBeLessThan(0);
+  });
+
+  it("attribute the score's move to the components that changed, not to re-weighed ones", () => {
+    // Engagement data stays the same; a detractor answer brings sentiment in at 0.
+    const previous = scoreOf(steady());
+
+    const result = scoreOf([...steady(), signal({ kind: "nps", score: 2 }, 1)], NOW, previous);
+
+    const impacts = Object.fromEntries(result.drivers.map((d) => [d.component, d.impact]));
+    expect(impacts.sentiment).toBeLessThan(-10);
+    expect(impacts.engagement).toBeUndefined();
+    const moved = (result.score as number) - (previous.score as number);
+    expect(result.drivers.reduce((sum, d) => sum + d.impact, 0)).toBeCloseTo(moved, 0);
+  });
+
+  it("explain what holds the score down when nothing moved since the last score", () => {
+    const previous = scoreOf(steady());
+
+    const result = scoreOf(steady(), NOW, previous);
+
+    expect(result.drivers.length).toBeGreaterThan(0);
+    expect(result.drivers.every((d) => d.impact < 0)).toBe(true);
   });
 
   it("are at most alerts.topDrivers, sorted by absolute impact", () => {
