@@ -1,11 +1,16 @@
 /**
  * `npm run bench`: prints every benchmark figure as `name: value unit`.
+ * Sections: scoring (pure, bundled), ingestion, rescore (100k customers by default:
+ * BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles.
  * `npm run bench -- scoring` runs one section. Arguments starting with `--` go to the
  * `node` that runs the bundled scoring benchmark, e.g.
  * `npm run bench -- scoring --cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
+import { benchBundles } from "../bench/bundles.ts";
 import { benchIngestion } from "../bench/ingestion.ts";
+import { benchLocalStack } from "../bench/local-stack.ts";
 import { printReport } from "../bench/report.ts";
+import { benchRescore } from "../bench/rescore.ts";
 import { benchScoring } from "../bench/scoring.ts";
 
 const args = process.argv.slice(2);
@@ -15,6 +20,9 @@ const nodeArgs = args.filter((arg) => arg.startsWith("--"));
 const sections: Record<string, () => Promise<void> | void> = {
   scoring: () => benchScoring(printReport, { nodeArgs }),
   ingestion: () => benchIngestion(printReport),
+  rescore: () => benchRescore(printReport),
+  local: () => benchLocalStack(printReport),
+  bundles: () => benchBundles(printReport),
 };
 
 for (const [name, run] of Object.entries(sections)) {
