@@ -1,5 +1,4 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { aggregateUpdateExpression } from "../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import { AGGREGATE_SK, accountPk, EVENT_SK, eventPk } from "../functions/adapters/dynamo/keys.ts";
 import { errorResponse } from "../functions/adapters/http.ts";
@@ -57,6 +56,7 @@ export async function benchIngestion(report: Report): Promise<void> {
 
     // Raw baseline: the same two transaction items per event, sent straight to DynamoDB.
     const { tableName: rawTable } = await createTables(client, "bench-raw");
+    const rawStore = new DynamoEventStore(doc, { tableName: rawTable });
     await createTables(client, "bench-warm");
     const retarget = (item: object, table: string) =>
       Object.fromEntries(
@@ -75,30 +75,7 @@ export async function benchIngestion(report: Report): Promise<void> {
         signals: [{ kind: "usage" as const, event: "report_viewed", count: body.data.count }],
         status: "applied" as const,
       };
-      return [
-        {
-          Put: {
-            TableName: rawTable,
-            Item: {
-              pk: eventPk("generic", record.eventId),
-              sk: EVENT_SK,
-              ...record,
-              expiresAt: Math.floor(now / 1000) + 400 * 86_400,
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
-        },
-        {
-          Update: {
-            TableName: rawTable,
-            Key: { pk: accountPk(record.accountId), sk: AGGREGATE_SK },
-            ...aggregateUpdateExpression(
-              record.accountId,
-              updateFor(record, record.accountId, model),
-            ),
-          },
-        },
-      ];
+      return rawStore.appliedTransactionItems(record, updateFor(record, record.accountId, model));
     });
     // Warm DynamoDB Local's JVM first, so neither measured phase pays for JIT warm-up.
     await runPool(

@@ -11,6 +11,7 @@
  * - Score writes per customer per stream batch (design decision 5: once per batch), read
  *   back from the table's stream: every score write carries its batch's `computedAt`.
  */
+
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
@@ -19,14 +20,8 @@ import {
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { aggregateUpdateExpression } from "../functions/adapters/dynamo/aggregate-update.ts";
-import {
-  AGGREGATE_SK,
-  accountPk,
-  EVENT_SK,
-  eventPk,
-  SCORE_SK,
-} from "../functions/adapters/dynamo/keys.ts";
+import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
+import { AGGREGATE_SK, accountPk, SCORE_SK } from "../functions/adapters/dynamo/keys.ts";
 import { defaultModel } from "../functions/domain/model.default.ts";
 import { compileModel } from "../functions/domain/model.ts";
 import { type EventRecord, updateFor } from "../functions/webhook/ingest.ts";
@@ -114,6 +109,7 @@ export async function benchLocalStack(report: Report): Promise<void> {
     // The raw baseline: the handler's transaction for the same event, sent straight to
     // DynamoDB Local (a table of its own, so its writes do not feed the score stream).
     const rawTable = "bench-local-raw";
+    const rawStore = new DynamoEventStore(doc, { tableName: rawTable });
     const rawItems = (w: Webhook) => {
       const record: EventRecord = {
         source: "generic",
@@ -126,27 +122,7 @@ export async function benchLocalStack(report: Report): Promise<void> {
         signals: [{ kind: "usage", event: "report_viewed", count: w.count }],
         status: "applied",
       };
-      return [
-        {
-          Put: {
-            TableName: rawTable,
-            Item: {
-              pk: eventPk("generic", record.eventId),
-              sk: EVENT_SK,
-              ...record,
-              expiresAt: Math.floor(now / 1000) + 400 * 86_400,
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
-        },
-        {
-          Update: {
-            TableName: rawTable,
-            Key: { pk: accountPk(w.accountId), sk: AGGREGATE_SK },
-            ...aggregateUpdateExpression(w.accountId, updateFor(record, w.accountId, model)),
-          },
-        },
-      ];
+      return rawStore.appliedTransactionItems(record, updateFor(record, w.accountId, model));
     };
     const raw = async (w: Webhook) => {
       await doc.send(new TransactWriteCommand({ TransactItems: rawItems(w) }));

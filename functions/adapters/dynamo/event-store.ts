@@ -105,6 +105,15 @@ export class DynamoEventStore implements IngestStore {
     }
   }
 
+  /** The two items of an applied event's transaction (benchmarks send them raw as a baseline). */
+  appliedTransactionItems(record: EventRecord, update: AggregateUpdate): TransactItem[] {
+    const accountId = record.accountId as string;
+    return [
+      this.putRecord(record),
+      this.updateAggregate(accountId, update, Object.keys(update.latest)),
+    ];
+  }
+
   async recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome> {
     const accountId = record.accountId as string;
     let registers = Object.keys(update.latest);
