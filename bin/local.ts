@@ -3,7 +3,7 @@
  * Options: --data-dir DIR (persist DynamoDB Local), PORT (default 3000).
  */
 import { JavaMissingError } from "../lib/local/dynamodb-local.ts";
-import { startLocalStack } from "../lib/local/runtime.ts";
+import { SECRET_ENV, startLocalStack } from "../lib/local/runtime.ts";
 
 // The SDK's Node-version notice is harmless on Node 20; keep real warnings visible.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -33,7 +33,7 @@ try {
     "Webhook secrets in use:",
     ...Object.entries(stack.secrets).map(
       ([p, s]) =>
-        `  ${p.padEnd(9)} ${s.devDefault ? `${s.value}  (dev default: set ${p.toUpperCase()}_WEBHOOK_SECRET to use your own)` : "(from environment)"}`,
+        `  ${p.padEnd(9)} ${s.devDefault ? `${s.value}  (dev default: set ${SECRET_ENV[p as keyof typeof SECRET_ENV]} to use your own)` : "(from environment)"}`,
     ),
     "",
     `Slack: ${process.env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "SLACK_WEBHOOK_URL not set: Slack alerts are skipped"}`,

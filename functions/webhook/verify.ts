@@ -6,9 +6,12 @@
  * Every verifier returns a Verification and never throws on what a sender controls:
  * a missing or garbage header is a failed verification, not an exception.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
 
-export type Provider = "stripe" | "zendesk" | "typeform" | "segment" | "generic";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Source } from "../domain/signals.ts";
+
+/** The providers we verify: every signal source. */
+export type Provider = Source;
 export type Verification = { ok: true } | { ok: false; reason: string };
 
 /** Request headers with lower-cased names (API Gateway HTTP API v2). */

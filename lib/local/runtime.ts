@@ -21,6 +21,7 @@ import type {
 import { createLocalEmailSender, type LocalEmailSender } from "../../functions/alerts/email.ts";
 import { SOURCES, type Source } from "../../functions/domain/signals.ts";
 import { type HealthEvent, parseHealthEvent } from "../../functions/events/health-events.ts";
+import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
 import {
   EVENT_RULES,
   MAX_BODY_BYTES,
@@ -42,13 +43,8 @@ export const DEV_SECRETS: Record<Source, string> = {
   generic: "whsec_ZGV2LWdlbmVyaWMtc2VjcmV0LTMyLWJ5dGVzISE=",
 };
 
-export const SECRET_ENV: Record<Source, string> = {
-  stripe: "STRIPE_WEBHOOK_SECRET",
-  zendesk: "ZENDESK_WEBHOOK_SECRET",
-  typeform: "TYPEFORM_WEBHOOK_SECRET",
-  segment: "SEGMENT_WEBHOOK_SECRET",
-  generic: "GENERIC_WEBHOOK_SECRET",
-};
+/** The environment variable of each provider's webhook secret (the handlers read these). */
+export { SECRET_ENV_VARS as SECRET_ENV } from "../../functions/webhook/secrets.ts";
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -216,9 +212,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const secrets = {} as LocalStack["secrets"];
   for (const source of SOURCES) {
-    const fromEnv = process.env[SECRET_ENV[source]];
+    const fromEnv = process.env[SECRET_ENV_VARS[source]];
     secrets[source] = { value: fromEnv || DEV_SECRETS[source], devDefault: !fromEnv };
-    process.env[SECRET_ENV[source]] = secrets[source].value;
+    process.env[SECRET_ENV_VARS[source]] = secrets[source].value;
   }
 
   // The local EventBridge: PutEvents from the handlers' SDK client, routed by EVENT_RULES.

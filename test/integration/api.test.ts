@@ -11,6 +11,7 @@ import { freshTable, testClients } from "../support/dynamo.ts";
 import {
   genericPayload,
   signedWebhook,
+  stripeInvoiceFailed,
   testSecretsFor,
   webhookEvent,
 } from "../support/webhooks.ts";
@@ -134,23 +135,7 @@ describe("read and admin API against DynamoDB Local", () => {
   });
 
   it("registers aliases, applies the waiting unmatched event once, and lists unmatched events", async () => {
-    const orphan = {
-      id: "evt_api_orphan",
-      object: "event",
-      type: "invoice.payment_failed",
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: {
-          id: "in_api",
-          object: "invoice",
-          customer: "cus_api",
-          attempt_count: 1,
-          amount_due: 500,
-          amount_paid: 0,
-          currency: "usd",
-        },
-      },
-    };
+    const orphan = stripeInvoiceFailed("evt_api_orphan", "cus_api", "in_api");
     await receiveWebhook(
       { store: deps.events, model: compiled.model, secretsFor: testSecretsFor },
       signedWebhook("stripe", orphan),

@@ -13,7 +13,13 @@ import { compileModel } from "../../functions/domain/model.ts";
 import { registerAliases } from "../../functions/webhook/ingest.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
-import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
+import {
+  genericPayload,
+  signedWebhook,
+  stripeEvent,
+  stripeInvoiceFailed,
+  testSecretsFor,
+} from "../support/webhooks.ts";
 
 const model = compileModel(defaultModel).model;
 const { doc } = testClients();
@@ -133,25 +139,9 @@ describe("webhook ingestion against DynamoDB Local", () => {
   });
 
   it("keeps an unmatched event and applies it once when an alias is registered", async () => {
-    const stripeEvent = {
-      id: "evt_unmatched_1",
-      object: "event",
-      type: "invoice.payment_failed",
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: {
-          id: "in_unmatched_1",
-          object: "invoice",
-          customer: "cus_unknown_1",
-          attempt_count: 2,
-          amount_due: 12000,
-          amount_paid: 0,
-          currency: "usd",
-        },
-      },
-    };
+    const unmatched = stripeInvoiceFailed("evt_unmatched_1", "cus_unknown_1", "in_unmatched_1", 2);
 
-    const first = await env.send(signedWebhook("stripe", stripeEvent));
+    const first = await env.send(signedWebhook("stripe", unmatched));
     expect(first.status).toBe(200);
     expect(first.body.results[0].outcome).toBe("unmatched");
     expect(await env.aggregate("acct-late")).toBeUndefined();
@@ -171,38 +161,18 @@ describe("webhook ingestion against DynamoDB Local", () => {
       "evt_unmatched_1",
     );
     // A redelivery now resolves through the alias and is a duplicate, not a second failure.
-    const again = await env.send(signedWebhook("stripe", stripeEvent));
+    const again = await env.send(signedWebhook("stripe", unmatched));
     expect(again.body.results[0].outcome).toBe("duplicate");
     expect((await env.aggregate("acct-late"))?.n_payment_failed).toBe(1);
   });
 
   it("learns an alias from an event that carries both ids", async () => {
-    const customer = {
-      id: "evt_customer_1",
-      object: "event",
-      type: "customer.updated",
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: { id: "cus_learn_1", object: "customer", metadata: { account_id: "acct-learn" } },
-      },
-    };
-    const failed = {
-      id: "evt_learn_fail",
-      object: "event",
-      type: "invoice.payment_failed",
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: {
-          id: "in_learn",
-          object: "invoice",
-          customer: "cus_learn_1",
-          attempt_count: 1,
-          amount_due: 900,
-          amount_paid: 0,
-          currency: "usd",
-        },
-      },
-    };
+    const customer = stripeEvent("evt_customer_1", "customer.updated", {
+      id: "cus_learn_1",
+      object: "customer",
+      metadata: { account_id: "acct-learn" },
+    });
+    const failed = stripeInvoiceFailed("evt_learn_fail", "cus_learn_1", "in_learn");
 
     await env.send(signedWebhook("stripe", customer));
     const response = await env.send(signedWebhook("stripe", failed));

@@ -123,3 +123,21 @@ export function genericPayload(
 ) {
   return { type, timestamp: at.toISOString(), data: { account_id: accountId, ...data } };
 }
+
+/** A Stripe event envelope around `object`, created now. */
+export function stripeEvent(id: string, type: string, object: Record<string, unknown>) {
+  return { id, object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } };
+}
+
+/** A Stripe `invoice.payment_failed` for customer `customer`. */
+export function stripeInvoiceFailed(id: string, customer: string, invoiceId: string, attempt = 1) {
+  return stripeEvent(id, "invoice.payment_failed", {
+    id: invoiceId,
+    object: "invoice",
+    customer,
+    attempt_count: attempt,
+    amount_due: 1200,
+    amount_paid: 0,
+    currency: "usd",
+  });
+}
