@@ -5,21 +5,14 @@
  */
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
-import type { Signal, SignalValues, Source } from "../domain/signals.ts";
+import type { Signal } from "../domain/signals.ts";
 import type { ExternalRef, InboundEvent } from "./inbound.ts";
 
 export type EventStatus = "applied" | "unmatched" | "ignored";
 
 /** What is kept of an accepted event: its normalized signals (for replay), not the raw body. */
-export interface EventRecord {
-  readonly source: Source;
-  readonly eventId: string;
-  readonly type: string;
-  readonly occurredAt: number;
+export interface EventRecord extends Omit<InboundEvent, "ignored"> {
   readonly receivedAt: number;
-  readonly accountId: string | null;
-  readonly refs: readonly ExternalRef[];
-  readonly signals: readonly SignalValues[];
   readonly status: EventStatus;
 }
 
