@@ -26,12 +26,9 @@ interface Vectors {
   };
 }
 
-// The shared fixtures sit beside the repository, locally and in CI.
+// Known-answer vectors, copied into test/fixtures (see its README for provenance).
 const vectors: Vectors = JSON.parse(
-  readFileSync(
-    new URL("../../../shared/fixtures/signature-vectors/vectors.json", import.meta.url),
-    "utf8",
-  ),
+  readFileSync(new URL("../../fixtures/signature-vectors/vectors.json", import.meta.url), "utf8"),
 );
 
 const T = 1_700_000_000; // seconds

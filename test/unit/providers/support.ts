@@ -11,9 +11,9 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are JSON documents edited freely in tests.
 export type Json = any;
 
-/** A payload from /work/shared/fixtures (beside the repository), parsed afresh on each call. */
+/** A payload from `test/fixtures` (see its README for provenance), parsed afresh on each call. */
 export function fixture(path: string): Json {
-  const url = new URL(`../../../../shared/fixtures/${path}`, import.meta.url);
+  const url = new URL(`../../fixtures/${path}`, import.meta.url);
   return JSON.parse(readFileSync(url, "utf8"));
 }
 
