@@ -28,7 +28,7 @@ interface Vectors {
 
 // Known-answer vectors, copied into test/fixtures (see its README for provenance).
 const vectors: Vectors = JSON.parse(
-  readFileSync(new URL("../../fixtures/signature-vectors/vectors.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/signature-vectors/vectors.json", import.meta.url), "utf8"),
 );
 
 const T = 1_700_000_000; // seconds
