@@ -176,3 +176,18 @@ export const RESCORE_SCHEDULE = {
   function: "rescore" as FunctionId,
   defaultIntervalMinutes: 60,
 } as const;
+
+/**
+ * How an alert reaches Slack and email, in AWS and locally alike. EventBridge retries a
+ * failed hand-off to a target; inside one invocation the Slack client retries only when
+ * Slack said no (see `functions/alerts`).
+ */
+export const ALERT_DELIVERY = {
+  /** EventBridge's retries of handing an alert to a target, and for how long. */
+  retryAttempts: 10,
+  maxEventAgeSeconds: 6 * 3600,
+  /** Time limit of one request to Slack or to the SMTP server. */
+  requestTimeoutMs: 4_000,
+  /** Attempts per invocation when Slack answers 429, 5xx or refuses the connection. */
+  attemptsPerInvocation: 3,
+} as const;

@@ -1,20 +1,14 @@
 /**
- * The HTTP side of every API handler, built once: Powertools logging, and the one place
+ * The HTTP side of every API handler, built once on the shared Lambda wrapper: the one place
  * where errors become status codes. Callers see a short reason for a 4xx and a generic
  * message for a 5xx; details and stacks go to the log only.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from "aws-lambda";
-
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "customer-health",
-});
+import { lambdaHandler, logger } from "./powertools.ts";
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -53,15 +47,13 @@ export function errorResponse(error: unknown): HttpResult {
 
 /** Wraps a use-case handler with logging and error mapping. */
 export function httpHandler(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResult>()
-    .use(injectLambdaContext(logger))
-    .handler(async function handleHttp(event, context) {
-      try {
-        return await handler(event, context);
-      } catch (error) {
-        return errorResponse(error);
-      }
-    });
+  return lambdaHandler<HttpEvent, HttpResult>(async function handleHttp(event, context) {
+    try {
+      return await handler(event, context);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  });
 }
 
 /** The exact bytes received (API Gateway may base64-encode the body). */

@@ -1,11 +1,9 @@
 /** Lambda entry for the rescore schedule: wiring only. */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
-import { logger } from "../adapters/http.ts";
+import { lambdaHandler, logger } from "../adapters/powertools.ts";
 import { activeModel } from "../domain/active-model.ts";
 import { rescoreStale } from "./rescore.ts";
 
@@ -18,12 +16,10 @@ const deps = {
   model: activeModel,
 };
 
-export const handler = middy<unknown, unknown>()
-  .use(injectLambdaContext(logger))
-  .handler(async (_event: unknown, context: Context) => {
-    // Leave a minute to finish the chunks in flight; stale customers left over wait an hour.
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - 60_000;
-    const result = await rescoreStale(db, deps, { tableName, intervalMinutes, deadline });
-    logger.info("rescore finished", { ...result });
-    return result;
-  });
+export const handler = lambdaHandler<unknown, unknown>(async (_event, context: Context) => {
+  // Leave a minute to finish the chunks in flight; stale customers left over wait an hour.
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - 60_000;
+  const result = await rescoreStale(db, deps, { tableName, intervalMinutes, deadline });
+  logger.info("rescore finished", { ...result });
+  return result;
+});

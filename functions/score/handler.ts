@@ -1,11 +1,9 @@
 /** Lambda entry for the DynamoDB stream of aggregate changes: wiring only. */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
-import { logger } from "../adapters/http.ts";
+import { lambdaHandler } from "../adapters/powertools.ts";
 import { activeModel } from "../domain/active-model.ts";
 import type { ScoreDeps } from "../scoring/score-accounts.ts";
 import { handleScoreStream } from "./stream.ts";
@@ -16,6 +14,6 @@ const deps: ScoreDeps = {
   model: activeModel,
 };
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger))
-  .handler((event) => handleScoreStream(deps, event));
+export const handler = lambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>((event) =>
+  handleScoreStream(deps, event),
+);

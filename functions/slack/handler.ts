@@ -1,9 +1,7 @@
 /** Lambda entry for the AlertsToSlack rule: wiring only; the logic is in alerts/slack.ts. */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
-import { logger } from "../adapters/http.ts";
+import { lambdaHandler, logger } from "../adapters/powertools.ts";
 import { DynamoAlertLedger } from "../alerts/dedupe.ts";
 import { createSlackAlerter, createWebhookUrlSource, postToSlack } from "../alerts/slack.ts";
 
@@ -14,8 +12,8 @@ const alertSlack = createSlackAlerter({
   log: logger,
 });
 
-export const handler = middy<EventBridgeEvent<string, unknown>, void>()
-  .use(injectLambdaContext(logger))
-  .handler(async function handleHealthEvent(event) {
+export const handler = lambdaHandler<EventBridgeEvent<string, unknown>, void>(
+  async function handleHealthEvent(event) {
     await alertSlack(event);
-  });
+  },
+);

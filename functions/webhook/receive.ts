@@ -3,14 +3,8 @@
  * the customer, apply exactly once. 2xx only after the write is durable.
  */
 import { StorageError } from "../adapters/dynamo/event-store.ts";
-import {
-  bodyBytes,
-  HttpError,
-  type HttpEvent,
-  type HttpResult,
-  json,
-  logger,
-} from "../adapters/http.ts";
+import { bodyBytes, HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
+import { logger } from "../adapters/powertools.ts";
 import type { Model } from "../domain/model.ts";
 import { SOURCES, type Source } from "../domain/signals.ts";
 import { type InboundEvent, MAX_BODY_BYTES, MalformedPayloadError } from "./inbound.ts";

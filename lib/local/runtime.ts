@@ -317,6 +317,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_REGION: process.env.AWS_REGION ?? "local",
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    // CloudWatch metrics (EMF lines) mean nothing on a laptop; logs stay.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
   });
   const webhook = (await import("../../functions/webhook/handler.ts"))
     .handler as unknown as HttpHandler;
