@@ -1,9 +1,11 @@
-/** Lambda entry for the AlertsToSlack rule: wiring only; the logic is in alerts/slack.ts. */
+/** Lambda entry for the AlertsToSlack rule: wiring only; the logic is in alerts/slack-alerter.ts. */
 import type { EventBridgeEvent } from "aws-lambda";
+import { DynamoAlertLedger } from "../adapters/dynamo/alert-ledger.ts";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { lambdaHandler, logger } from "../adapters/powertools.ts";
-import { DynamoAlertLedger } from "../alerts/dedupe.ts";
-import { createSlackAlerter, createWebhookUrlSource, postToSlack } from "../alerts/slack.ts";
+import { postToSlack } from "../adapters/slack/webhook-client.ts";
+import { createWebhookUrlSource } from "../adapters/slack/webhook-url.ts";
+import { createSlackAlerter } from "../alerts/slack-alerter.ts";
 
 const alertSlack = createSlackAlerter({
   ledger: new DynamoAlertLedger(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),

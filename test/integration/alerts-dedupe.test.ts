@@ -5,16 +5,16 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ALERT_SLACK_SK,
-  AlertInFlightError,
   alertPk,
   DynamoAlertLedger,
-} from "../../functions/alerts/dedupe.ts";
+} from "../../functions/adapters/dynamo/alert-ledger.ts";
+import { postToSlack } from "../../functions/adapters/slack/webhook-client.ts";
+import { AlertInFlightError } from "../../functions/alerts/deliver-once.ts";
 import {
   type AlertLog,
   createSlackAlerter,
-  postToSlack,
   type SlackAlertOutcome,
-} from "../../functions/alerts/slack.ts";
+} from "../../functions/alerts/slack-alerter.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/events/health-events.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { tierChangedDetail } from "../support/health-events.ts";
@@ -125,43 +125,5 @@ describe("Slack alert dedupe against DynamoDB Local", () => {
     expect(Item?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
     expect(Item).not.toHaveProperty("leaseUntil");
     expect(Item).not.toHaveProperty("leaseId");
-  });
-
-  it("lets the retry of a failed post claim the alert at once", async () => {
-    const ledger = new DynamoAlertLedger(doc, { tableName });
-    const held = await ledger.claim("evt-released");
-    if (held.outcome !== "claimed") throw new Error("expected a claim");
-
-    await ledger.release(held.claim);
-
-    await expect(ledger.claim("evt-released")).resolves.toMatchObject({ outcome: "claimed" });
-  });
-
-  it("tells a live claim apart from an expired one", async () => {
-    let now = Date.now();
-    const ledger = new DynamoAlertLedger(doc, { tableName, leaseMs: 1_000, now: () => now });
-    const crashed = await ledger.claim("evt-lease");
-    if (crashed.outcome !== "claimed") throw new Error("expected a claim");
-
-    await expect(ledger.claim("evt-lease")).rejects.toBeInstanceOf(AlertInFlightError);
-    now += 1_000;
-    const takeover = await ledger.claim("evt-lease");
-
-    expect(takeover).toMatchObject({ outcome: "claimed" });
-    // The crashed holder can no longer release the new holder's claim.
-    await ledger.release(crashed.claim);
-    await expect(ledger.claim("evt-lease")).rejects.toBeInstanceOf(AlertInFlightError);
-  });
-
-  it("never claims a sent alert again, even long after", async () => {
-    let now = Date.now();
-    const ledger = new DynamoAlertLedger(doc, { tableName, now: () => now });
-    const result = await ledger.claim("evt-sent");
-    if (result.outcome !== "claimed") throw new Error("expected a claim");
-    await ledger.markSent(result.claim);
-
-    now += 7 * 86_400_000;
-
-    await expect(ledger.claim("evt-sent")).resolves.toEqual({ outcome: "alreadySent" });
   });
 });

@@ -11,12 +11,7 @@ import {
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type AlertClaim,
-  AlertInFlightError,
-  type AlertLedger,
-  type ClaimResult,
-} from "../../../functions/alerts/dedupe.ts";
+import { AlertInFlightError } from "../../../functions/alerts/deliver-once.ts";
 import { type SlackMessage, slackMessage } from "../../../functions/alerts/message.ts";
 import {
   type AlertLog,
@@ -24,7 +19,7 @@ import {
   createSlackAlerter,
   SlackPermanentError,
   SlackUnavailableError,
-} from "../../../functions/alerts/slack.ts";
+} from "../../../functions/alerts/slack-alerter.ts";
 import {
   DETAIL_TYPES,
   EVENT_SOURCE,
@@ -32,6 +27,7 @@ import {
 } from "../../../functions/events/health-events.ts";
 
 import { tierChangedDetail } from "../../support/health-events.ts";
+import { MemoryAlertLedger } from "../../support/memory-alert-ledger.ts";
 
 const HOOK = "https://hooks.slack.test/services/T/B/X";
 
@@ -49,33 +45,8 @@ function busEvent(detail: unknown, detailType: string = DETAIL_TYPES.tierChanged
   } satisfies EventBridgeEvent<string, unknown>;
 }
 
-/** An in-memory ledger with the DynamoDB ledger's semantics (lease, sent, release). */
-class MemoryLedger implements AlertLedger {
-  readonly markers = new Map<string, { status: "sending" | "sent"; leaseId: string }>();
-  private next = 0;
-
-  async claim(eventId: string): Promise<ClaimResult> {
-    const marker = this.markers.get(eventId);
-    if (marker?.status === "sent") return { outcome: "alreadySent" };
-    if (marker) throw new AlertInFlightError(eventId, undefined);
-    const leaseId = `lease-${++this.next}`;
-    this.markers.set(eventId, { status: "sending", leaseId });
-    return { outcome: "claimed", claim: { eventId, leaseId } };
-  }
-
-  async markSent(claim: AlertClaim): Promise<void> {
-    this.markers.set(claim.eventId, { status: "sent", leaseId: claim.leaseId });
-  }
-
-  async release(claim: AlertClaim): Promise<void> {
-    if (this.markers.get(claim.eventId)?.leaseId === claim.leaseId) {
-      this.markers.delete(claim.eventId);
-    }
-  }
-}
-
 function setup(options: { url?: string | undefined; post?: () => Promise<void> } = {}) {
-  const ledger = new MemoryLedger();
+  const ledger = new MemoryAlertLedger();
   const posted: { url: string; message: SlackMessage }[] = [];
   const post = vi.fn(async (url: string, message: SlackMessage) => {
     await options.post?.();

@@ -6,15 +6,16 @@ import { clearCaches } from "@aws-lambda-powertools/parameters";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { SlackMessage } from "../../../functions/alerts/message.ts";
+import { postToSlack, retryAfterMs } from "../../../functions/adapters/slack/webhook-client.ts";
 import {
   createWebhookUrlSource,
-  postToSlack,
-  retryAfterMs,
   SlackConfigError,
+} from "../../../functions/adapters/slack/webhook-url.ts";
+import type { SlackMessage } from "../../../functions/alerts/message.ts";
+import {
   SlackPermanentError,
   SlackUnavailableError,
-} from "../../../functions/alerts/slack.ts";
+} from "../../../functions/alerts/slack-alerter.ts";
 
 const MESSAGE: SlackMessage = {
   text: "🔴 Acme Corp needs attention",

@@ -1,7 +1,6 @@
 /**
- * One tier change never produces two messages. EventBridge delivers at least once and a
- * retried score batch republishes the same event (same deterministic `eventId`), so each
- * delivery first claims a marker keyed by the event id:
+ * The alert ledger (port in `alerts/deliver-once.ts`) in the single table: one marker per
+ * alert and channel, keyed by the event id:
  *
  * | item          | pk                 | sk      | attributes                                   |
  * |---------------|--------------------|---------|----------------------------------------------|
@@ -22,7 +21,13 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { TTL_ATTRIBUTE } from "../adapters/dynamo/keys.ts";
+import {
+  type AlertClaim,
+  AlertInFlightError,
+  type AlertLedger,
+  type ClaimResult,
+} from "../../alerts/deliver-once.ts";
+import { TTL_ATTRIBUTE } from "./keys.ts";
 
 export const ALERT_SLACK_SK = "SLACK";
 export const alertPk = (eventId: string) => `ALERT#${eventId}`;
@@ -35,37 +40,6 @@ export const alertPk = (eventId: string) => `ALERT#${eventId}`;
 export const DEFAULT_LEASE_MS = 30_000;
 /** How long a marker is kept (TTL): far beyond any redelivery or DLQ redrive window. */
 export const DEFAULT_MARKER_RETENTION_DAYS = 30;
-
-/** Another invocation holds a live lease on this alert; retry later. */
-export class AlertInFlightError extends Error {
-  override readonly name = "AlertInFlightError";
-  constructor(
-    readonly eventId: string,
-    readonly leaseUntil: number | undefined,
-  ) {
-    super(`alert ${eventId} is being sent by another invocation; retry later`);
-  }
-}
-
-/** A held claim: proof that this invocation may post the alert. */
-export interface AlertClaim {
-  readonly eventId: string;
-  readonly leaseId: string;
-}
-
-export type ClaimResult =
-  | { readonly outcome: "claimed"; readonly claim: AlertClaim }
-  | { readonly outcome: "alreadySent" };
-
-/** The port: where delivered alerts are recorded. */
-export interface AlertLedger {
-  /** Claims the alert; throws AlertInFlightError while another claim's lease runs. */
-  claim(eventId: string): Promise<ClaimResult>;
-  /** Records the alert as delivered; later claims answer "alreadySent". */
-  markSent(claim: AlertClaim): Promise<void>;
-  /** Gives the claim up after a failed delivery, so a retry can claim at once. */
-  release(claim: AlertClaim): Promise<void>;
-}
 
 export interface DynamoAlertLedgerOptions {
   readonly tableName: string;
@@ -205,40 +179,4 @@ function rawMarker(item: Record<string, { S?: string; N?: string }>): Marker {
     status: item.status?.S ?? "",
     leaseUntil: lease === undefined ? undefined : Number(lease),
   };
-}
-
-export type DeliveryOutcome = "delivered" | "duplicate";
-
-export interface DeliverOnceOptions {
-  /** Told when the marker could not be written after a successful send. */
-  readonly onMarkFailed?: (error: unknown) => void;
-}
-
-/**
- * Runs `send` at most once per event id (given the ledger): claim, send, mark sent. A failed
- * send releases the claim and rethrows, so the caller's retry can try again.
- */
-export async function deliverOnce(
-  ledger: AlertLedger,
-  eventId: string,
-  send: () => Promise<void>,
-  options: DeliverOnceOptions = {},
-): Promise<DeliveryOutcome> {
-  const result = await ledger.claim(eventId);
-  if (result.outcome === "alreadySent") return "duplicate";
-  try {
-    await send();
-  } catch (error) {
-    // If the release fails too, the lease runs out on its own; report the send failure.
-    await ledger.release(result.claim).catch(() => undefined);
-    throw error;
-  }
-  try {
-    await ledger.markSent(result.claim);
-  } catch (error) {
-    // The message is out. Throwing would make the retry post it again once the lease
-    // expires; not throwing leaves only a rare later redelivery able to repeat it.
-    options.onMarkFailed?.(error);
-  }
-  return "delivered";
 }

@@ -13,14 +13,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  AlertInFlightError,
-  type AlertLedger,
-  alertPk,
-  DynamoAlertLedger,
-  deliverOnce,
-} from "../../../functions/alerts/dedupe.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { alertPk, DynamoAlertLedger } from "../../../functions/adapters/dynamo/alert-ledger.ts";
+import { AlertInFlightError } from "../../../functions/alerts/deliver-once.ts";
 
 const TABLE = "health-test";
 const NOW = Date.parse("2025-06-01T09:00:00.000Z");
@@ -172,60 +167,5 @@ describe("DynamoAlertLedger.release", () => {
     await expect(
       ledger().release({ eventId: "evt-1", leaseId: "lease-1" }),
     ).resolves.toBeUndefined();
-  });
-});
-
-describe("deliverOnce", () => {
-  const claim = { eventId: "evt-1", leaseId: "lease-1" };
-  const fakeLedger = (result: Awaited<ReturnType<AlertLedger["claim"]>>) => ({
-    claim: vi.fn(async () => result),
-    markSent: vi.fn(async () => {}),
-    release: vi.fn(async () => {}),
-  });
-
-  it("claims, sends and marks sent", async () => {
-    const ledger = fakeLedger({ outcome: "claimed", claim });
-    const send = vi.fn(async () => {});
-
-    await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("delivered");
-    expect(send).toHaveBeenCalledOnce();
-    expect(ledger.markSent).toHaveBeenCalledWith(claim);
-    expect(ledger.release).not.toHaveBeenCalled();
-  });
-
-  it("does not send what was already sent", async () => {
-    const ledger = fakeLedger({ outcome: "alreadySent" });
-    const send = vi.fn(async () => {});
-
-    await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("duplicate");
-    expect(send).not.toHaveBeenCalled();
-  });
-
-  it("releases the claim and rethrows when the send fails", async () => {
-    const ledger = fakeLedger({ outcome: "claimed", claim });
-    const failure = new Error("slack down");
-
-    await expect(deliverOnce(ledger, "evt-1", () => Promise.reject(failure))).rejects.toBe(failure);
-    expect(ledger.release).toHaveBeenCalledWith(claim);
-    expect(ledger.markSent).not.toHaveBeenCalled();
-  });
-
-  it("reports the send failure even when the release fails too", async () => {
-    const ledger = fakeLedger({ outcome: "claimed", claim });
-    ledger.release.mockRejectedValue(new Error("dynamo down"));
-    const failure = new Error("slack down");
-
-    await expect(deliverOnce(ledger, "evt-1", () => Promise.reject(failure))).rejects.toBe(failure);
-  });
-
-  it("does not fail a sent message when the marker cannot be written", async () => {
-    const ledger = fakeLedger({ outcome: "claimed", claim });
-    ledger.markSent.mockRejectedValue(new Error("dynamo down"));
-    const onMarkFailed = vi.fn();
-
-    await expect(deliverOnce(ledger, "evt-1", async () => {}, { onMarkFailed })).resolves.toBe(
-      "delivered",
-    );
-    expect(onMarkFailed).toHaveBeenCalledWith(expect.objectContaining({ message: "dynamo down" }));
   });
 });

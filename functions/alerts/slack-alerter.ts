@@ -1,0 +1,150 @@
+/**
+ * The Slack function's use case: one bus event in, at most one Slack message out. It knows
+ * no AWS or HTTP types: its ledger, poster and URL source are ports, passed in, so tests run
+ * it with fakes. The HTTP client and the URL source are in `adapters/slack/`.
+ */
+import { type HealthEvent, parseHealthEvent } from "../events/health-events.ts";
+import {
+  AlertInFlightError,
+  type AlertLedger,
+  type DeliveryOutcome,
+  deliverOnce,
+} from "./deliver-once.ts";
+import { type SlackMessage, slackMessage } from "./message.ts";
+
+// ---------------------------------------------------------------------------------------
+// Ports
+
+/** Slack refused the message for good (bad URL, revoked hook, archived channel, bad body). */
+export class SlackPermanentError extends Error {
+  override readonly name = "SlackPermanentError";
+  constructor(
+    readonly status: number,
+    /** Slack's short reason, e.g. "no_service" or "invalid_payload". */
+    readonly reason: string,
+  ) {
+    super(`Slack rejected the message: HTTP ${status} ${reason}`.trim());
+  }
+}
+
+/** Slack was unreachable, rate limited or failing on every attempt; worth retrying later. */
+export class SlackUnavailableError extends Error {
+  override readonly name = "SlackUnavailableError";
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Posts one message to the webhook URL; throws the errors above when it does not go out. */
+export type SlackPoster = (url: string, message: SlackMessage) => Promise<void>;
+
+/** The webhook URL, or undefined when none is configured. */
+export type WebhookUrlSource = () => Promise<string | undefined>;
+
+// ---------------------------------------------------------------------------------------
+// The use case
+
+/** The fields of an EventBridge event the alerter reads. */
+export interface BusEvent {
+  readonly id?: string;
+  readonly "detail-type": string;
+  readonly detail: unknown;
+}
+
+/** What happened to one event, for logs and tests. */
+export type SlackAlertOutcome =
+  | "posted"
+  | "duplicate"
+  | "not-alerting"
+  | "malformed"
+  | "not-configured";
+
+/** The logging the alerter needs (Powertools' Logger fits). */
+export interface AlertLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface SlackAlerterDeps {
+  readonly ledger: AlertLedger;
+  readonly post: SlackPoster;
+  readonly webhookUrl: WebhookUrlSource;
+  readonly log: AlertLog;
+}
+
+/**
+ * Builds the Slack function's logic. It resolves for events that need no (more) work and
+ * throws when delivery failed, so the invocation is retried and, after the retries, the
+ * event lands in the dead-letter destination.
+ */
+export function createSlackAlerter(deps: SlackAlerterDeps) {
+  let warnedUnconfigured = false;
+
+  return async function alertSlack(busEvent: BusEvent): Promise<SlackAlertOutcome> {
+    const detailType = busEvent["detail-type"];
+    let event: HealthEvent;
+    try {
+      event = parseHealthEvent(detailType, busEvent.detail);
+    } catch (error) {
+      // Retrying cannot fix a wrong shape: log it and let the event go.
+      deps.log.error("dropping malformed health event", {
+        detailType,
+        busEventId: busEvent.id,
+        error: describeError(error),
+      });
+      return "malformed";
+    }
+    const { eventId, accountId, alert } = event.detail;
+    const context = { detailType, eventId, accountId, alert };
+    if (alert === "none") return "not-alerting";
+
+    const url = await deps.webhookUrl();
+    if (url === undefined) {
+      if (!warnedUnconfigured) {
+        warnedUnconfigured = true;
+        // Named here as text only: where the URL is read from is the URL source's business.
+        deps.log.warn("no Slack webhook configured; alerts are not posted to Slack until one is", {
+          settings: ["SLACK_WEBHOOK_URL (local)", "SLACK_WEBHOOK_SECRET_ARN (AWS)"],
+          ...context,
+        });
+      }
+      return "not-configured";
+    }
+
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await deliverOnce(deps.ledger, eventId, () => deps.post(url, slackMessage(event)), {
+        onMarkFailed: (error) =>
+          deps.log.error("posted to Slack but could not record it", {
+            ...context,
+            error: describeError(error),
+          }),
+      });
+    } catch (error) {
+      const details = { ...context, error: describeError(error) };
+      if (error instanceof SlackPermanentError) {
+        // Retries will not help until the webhook is fixed; failing keeps the event for redrive.
+        deps.log.error("Slack rejected the alert; check the webhook URL", details);
+      } else if (error instanceof AlertInFlightError) {
+        deps.log.warn("alert is being posted by another invocation; will retry", details);
+      } else {
+        deps.log.warn("Slack delivery failed; will retry", details);
+      }
+      throw error;
+    }
+    if (outcome === "duplicate") {
+      deps.log.info("alert already posted to Slack", context);
+      return "duplicate";
+    }
+    deps.log.info("alert posted to Slack", context);
+    return "posted";
+  };
+}
+
+const describeError = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
