@@ -178,16 +178,7 @@ export const RESCORE_SCHEDULE = {
 } as const;
 
 /**
- * How an alert reaches Slack and email, in AWS and locally alike. EventBridge retries a
- * failed hand-off to a target; inside one invocation the Slack client retries only when
- * Slack said no (see `functions/alerts`).
+ * How an alert reaches Slack and email (EventBridge and Lambda retries, request timeout,
+ * attempts per invocation): defined next to the alert code so the Slack bundle stays small.
  */
-export const ALERT_DELIVERY = {
-  /** EventBridge's retries of handing an alert to a target, and for how long. */
-  retryAttempts: 10,
-  maxEventAgeSeconds: 6 * 3600,
-  /** Time limit of one request to Slack or to the SMTP server. */
-  requestTimeoutMs: 4_000,
-  /** Attempts per invocation when Slack answers 429, 5xx or refuses the connection. */
-  attemptsPerInvocation: 3,
-} as const;
+export { ALERT_DELIVERY } from "../functions/alerts/delivery-policy.ts";

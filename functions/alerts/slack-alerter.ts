@@ -39,8 +39,17 @@ export class SlackUnavailableError extends Error {
   }
 }
 
-/** Posts one message to the webhook URL; throws the errors above when it does not go out. */
-export type SlackPoster = (url: string, message: SlackMessage) => Promise<void>;
+/** What a post may use of the invocation: it must have ended by `deadline` (epoch ms). */
+export interface PostBudget {
+  readonly deadline?: number;
+}
+
+/**
+ * Posts one message to the webhook URL. Resolves once Slack accepted it; throws
+ * SlackPermanentError or SlackUnavailableError when Slack refused it (it is not in the
+ * channel), DeliveryOutcomeUnknownError when it was sent and no answer came.
+ */
+export type SlackPoster = (url: string, message: SlackMessage, budget: PostBudget) => Promise<void>;
 
 /** The webhook URL, or undefined when none is configured. */
 export type WebhookUrlSource = () => Promise<string | undefined>;
@@ -55,9 +64,13 @@ export interface BusEvent {
   readonly detail: unknown;
 }
 
-/** What happened to one event, for logs and tests. */
+/**
+ * What happened to one event, for logs and tests. "unconfirmed": posted, or possibly
+ * posted, without Slack confirming it; recorded as sent and never posted again.
+ */
 export type SlackAlertOutcome =
   | "posted"
+  | "unconfirmed"
   | "duplicate"
   | "not-alerting"
   | "malformed"
@@ -75,17 +88,31 @@ export interface SlackAlerterDeps {
   readonly post: SlackPoster;
   readonly webhookUrl: WebhookUrlSource;
   readonly log: AlertLog;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: () => number;
 }
+
+export interface AlertInvocation {
+  /** What is left of the invocation's time (Lambda's `getRemainingTimeInMillis()`). */
+  readonly remainingMs?: number;
+}
+
+/** Kept free at the end of an invocation for recording the outcome in the ledger. */
+export const RECORD_MARGIN_MS = 2_000;
 
 /**
  * Builds the Slack function's logic. It resolves for events that need no (more) work and
- * throws when delivery failed, so the invocation is retried and, after the retries, the
- * event lands in the dead-letter destination.
+ * throws when Slack refused the message, so the invocation is retried and, after the
+ * retries, the event lands in the dead-letter destination.
  */
 export function createSlackAlerter(deps: SlackAlerterDeps) {
+  const now = deps.now ?? Date.now;
   let warnedUnconfigured = false;
 
-  return async function alertSlack(busEvent: BusEvent): Promise<SlackAlertOutcome> {
+  return async function alertSlack(
+    busEvent: BusEvent,
+    invocation: AlertInvocation = {},
+  ): Promise<SlackAlertOutcome> {
     const detailType = busEvent["detail-type"];
     let event: HealthEvent;
     try {
@@ -116,15 +143,24 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
       return "not-configured";
     }
 
+    const budget: PostBudget =
+      invocation.remainingMs === undefined
+        ? {}
+        : { deadline: now() + invocation.remainingMs - RECORD_MARGIN_MS };
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliverOnce(deps.ledger, eventId, () => deps.post(url, slackMessage(event)), {
-        onMarkFailed: (error) =>
-          deps.log.error("posted to Slack but could not record it", {
-            ...context,
-            error: describeError(error),
-          }),
-      });
+      outcome = await deliverOnce(
+        deps.ledger,
+        eventId,
+        () => deps.post(url, slackMessage(event), budget),
+        {
+          onRecordFailed: (error) =>
+            deps.log.error("could not record the alert's delivery in the ledger", {
+              ...context,
+              error: describeError(error),
+            }),
+        },
+      );
     } catch (error) {
       const details = { ...context, error: describeError(error) };
       if (error instanceof SlackPermanentError) {
@@ -137,12 +173,26 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
       }
       throw error;
     }
-    if (outcome === "duplicate") {
-      deps.log.info("alert already posted to Slack", context);
-      return "duplicate";
+    switch (outcome) {
+      case "delivered":
+        deps.log.info("alert posted to Slack", context);
+        return "posted";
+      case "duplicate":
+        deps.log.info("alert already posted to Slack", context);
+        return "duplicate";
+      case "unconfirmed":
+        deps.log.warn(
+          "Slack did not answer in time; the alert may be in the channel and is not posted again",
+          context,
+        );
+        return "unconfirmed";
+      case "abandoned":
+        deps.log.warn(
+          "an earlier invocation stopped while posting this alert; it may be in the channel and is not posted again",
+          context,
+        );
+        return "unconfirmed";
     }
-    deps.log.info("alert posted to Slack", context);
-    return "posted";
   };
 }
 

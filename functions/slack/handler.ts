@@ -9,13 +9,13 @@ import { createSlackAlerter } from "../alerts/slack-alerter.ts";
 
 const alertSlack = createSlackAlerter({
   ledger: new DynamoAlertLedger(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),
-  post: (url, message) => postToSlack(url, message),
+  post: (url, message, budget) => postToSlack(url, message, budget),
   webhookUrl: createWebhookUrlSource(),
   log: logger,
 });
 
 export const handler = lambdaHandler<EventBridgeEvent<string, unknown>, void>(
-  async function handleHealthEvent(event) {
-    await alertSlack(event);
+  async function handleHealthEvent(event, context) {
+    await alertSlack(event, { remainingMs: context.getRemainingTimeInMillis?.() });
   },
 );

@@ -64,15 +64,18 @@ describe.each(implementations)("AlertLedger contract: %s", (_, makeLedger) => {
     expect(error).toMatchObject({ eventId });
   });
 
-  it("answers alreadySent once the alert is marked sent, even long after", async () => {
+  it.each([
+    "sent",
+    "sent-unconfirmed",
+  ] as const)("answers alreadySent once the alert is marked %s, even long after", async (status) => {
     let now = Date.now();
     const ledger = makeLedger({ now: () => now });
-    const eventId = freshId("sent");
-    await ledger.markSent(claimOf(await ledger.claim(eventId)));
+    const eventId = freshId(status);
+    await ledger.markSent(claimOf(await ledger.claim(eventId)), status);
 
     now += 7 * 86_400_000;
 
-    await expect(ledger.claim(eventId)).resolves.toEqual({ outcome: "alreadySent" });
+    await expect(ledger.claim(eventId)).resolves.toEqual({ outcome: "alreadySent", status });
   });
 
   it("lets a retry claim at once after the claim is released", async () => {
@@ -87,32 +90,54 @@ describe.each(implementations)("AlertLedger contract: %s", (_, makeLedger) => {
     const ledger = makeLedger();
     const eventId = freshId("sent-release");
     const claim = claimOf(await ledger.claim(eventId));
-    await ledger.markSent(claim);
+    await ledger.markSent(claim, "sent");
 
     await ledger.release(claim);
 
-    await expect(ledger.claim(eventId)).resolves.toEqual({ outcome: "alreadySent" });
+    await expect(ledger.claim(eventId)).resolves.toEqual({
+      outcome: "alreadySent",
+      status: "sent",
+    });
   });
 
-  it("hands an expired claim to the next caller, and the old holder cannot release it", async () => {
+  it("hands an expired claim to the next caller as abandoned, and the old holder cannot release it", async () => {
     let now = Date.now();
     const ledger = makeLedger({ leaseMs: 1_000, now: () => now });
     const eventId = freshId("lease");
-    const crashed = claimOf(await ledger.claim(eventId));
+    const stopped = claimOf(await ledger.claim(eventId));
 
     now += 1_000;
     const takeover = await ledger.claim(eventId);
-    await ledger.release(crashed);
+    await ledger.release(stopped);
 
-    expect(takeover).toMatchObject({ outcome: "claimed" });
+    expect(takeover).toMatchObject({ outcome: "abandoned", claim: { eventId } });
     await expect(ledger.claim(eventId)).rejects.toBeInstanceOf(AlertInFlightError);
+  });
+
+  it("records an abandoned alert so that no later claim is granted", async () => {
+    let now = Date.now();
+    const ledger = makeLedger({ leaseMs: 1_000, now: () => now });
+    const eventId = freshId("abandoned");
+    await ledger.claim(eventId);
+    now += 1_000;
+    const takeover = await ledger.claim(eventId);
+    if (takeover.outcome !== "abandoned")
+      throw new Error(`expected abandoned, got ${takeover.outcome}`);
+
+    await ledger.markSent(takeover.claim, "sent-unconfirmed");
+    now += 60_000;
+
+    await expect(ledger.claim(eventId)).resolves.toEqual({
+      outcome: "alreadySent",
+      status: "sent-unconfirmed",
+    });
   });
 
   it("keeps channels apart", async () => {
     const slack = makeLedger({ channel: "SLACK" });
     const email = makeLedger({ channel: "EMAIL" });
     const eventId = freshId("channels");
-    await slack.markSent(claimOf(await slack.claim(eventId)));
+    await slack.markSent(claimOf(await slack.claim(eventId)), "sent");
 
     const result = await email.claim(eventId);
 

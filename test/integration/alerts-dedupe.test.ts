@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ALERT_SLACK_SK,
   alertPk,
@@ -10,10 +10,12 @@ import {
 } from "../../functions/adapters/dynamo/alert-ledger.ts";
 import { postToSlack } from "../../functions/adapters/slack/webhook-client.ts";
 import { AlertInFlightError } from "../../functions/alerts/deliver-once.ts";
+import { ALERT_DELIVERY } from "../../functions/alerts/delivery-policy.ts";
 import {
   type AlertLog,
   createSlackAlerter,
   type SlackAlertOutcome,
+  SlackUnavailableError,
 } from "../../functions/alerts/slack-alerter.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../../functions/events/health-events.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -32,14 +34,21 @@ function busEvent(eventId: string) {
   };
 }
 
-/** A stand-in Slack webhook that answers slowly, so concurrent deliveries overlap. */
-async function slowSlack(delayMs: number) {
+/**
+ * A stand-in Slack webhook that answers slowly (so concurrent deliveries overlap, or the
+ * client gives up first), with `statuses` in order and then 200.
+ */
+async function slowSlack(delayMs: number, statuses: number[] = []) {
   const received: unknown[] = [];
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
     received.push(JSON.parse(body));
-    setTimeout(() => res.end("ok"), delayMs);
+    const status = statuses.shift() ?? 200;
+    setTimeout(() => {
+      res.writeHead(status, status === 429 ? { "retry-after": "0" } : {});
+      res.end(status === 200 ? "ok" : "error");
+    }, delayMs);
   });
   servers.push(server);
   server.listen(0, "127.0.0.1");
@@ -65,20 +74,114 @@ async function withRetries(deliver: () => Promise<SlackAlertOutcome>): Promise<S
   }
 }
 
+/**
+ * Runs a delivery as Lambda runs an asynchronous invocation: a failed one is retried, up to
+ * the Slack function's retry attempts. Returns each invocation's outcome or error.
+ */
+async function invokeWithLambdaRetries(deliver: () => Promise<SlackAlertOutcome>) {
+  const results: unknown[] = [];
+  for (let invocation = 0; invocation <= ALERT_DELIVERY.invocationRetryAttempts; invocation++) {
+    try {
+      results.push(await deliver());
+      return results;
+    } catch (error) {
+      results.push(error);
+    }
+  }
+  return results;
+}
+
 describe("Slack alert dedupe against DynamoDB Local", () => {
   let tableName: string;
   beforeAll(async () => {
     ({ tableName } = await freshTable("alerts"));
   });
 
-  function alerter(url: string) {
+  function alerter(url: string, options: { timeoutMs?: number; log?: AlertLog } = {}) {
     return createSlackAlerter({
       ledger: new DynamoAlertLedger(doc, { tableName }),
-      post: (target, message) => postToSlack(target, message, { baseDelayMs: 10 }),
+      post: (target, message) =>
+        postToSlack(target, message, { baseDelayMs: 10, timeoutMs: options.timeoutMs ?? 2_000 }),
       webhookUrl: async () => url,
-      log: silent,
+      log: options.log ?? silent,
     });
   }
+
+  async function marker(eventId: string) {
+    const { Item } = await doc.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: alertPk(eventId), sk: ALERT_SLACK_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  it("posts once to a Slack that answers after the client gave up, across invocations and redeliveries", async () => {
+    // Arrange: Slack answers after 600 ms, the client waits 200 ms (as 6 s against 4 s in AWS).
+    const slack = await slowSlack(600);
+    const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const event = busEvent("evt-slow-slack");
+    // Act: each container invoked as Lambda does, then EventBridge delivers the event again.
+    const first = await invokeWithLambdaRetries(() =>
+      alerter(slack.url, { timeoutMs: 200, log })(event),
+    );
+    const redelivered = await invokeWithLambdaRetries(() =>
+      alerter(slack.url, { timeoutMs: 200 })(event),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Assert
+    expect(slack.received).toHaveLength(1);
+    expect(first).toEqual(["unconfirmed"]);
+    expect(redelivered).toEqual(["duplicate"]);
+    expect(await marker("evt-slow-slack")).toMatchObject({ status: "sent-unconfirmed" });
+    expect(log.warn).toHaveBeenCalledWith(
+      expect.stringContaining("not posted again"),
+      expect.objectContaining({ eventId: "evt-slow-slack" }),
+    );
+  });
+
+  it("does not post an alert whose earlier invocation stopped mid-post", async () => {
+    const slack = await slowSlack(0);
+    let now = Date.now();
+    const stopped = new DynamoAlertLedger(doc, { tableName, leaseMs: 1_000, now: () => now });
+    await stopped.claim("evt-stopped");
+    now += 1_000;
+    const retry = createSlackAlerter({
+      ledger: new DynamoAlertLedger(doc, { tableName, leaseMs: 1_000, now: () => now }),
+      post: (target, message) => postToSlack(target, message),
+      webhookUrl: async () => slack.url,
+      log: silent,
+    });
+
+    const outcome = await retry(busEvent("evt-stopped"));
+
+    expect(outcome).toBe("unconfirmed");
+    expect(slack.received).toHaveLength(0);
+    expect(await marker("evt-stopped")).toMatchObject({ status: "sent-unconfirmed" });
+  });
+
+  it("retries a Slack that said 503 and 429 and posts the alert once", async () => {
+    const slack = await slowSlack(0, [503, 429]);
+
+    const results = await invokeWithLambdaRetries(() =>
+      alerter(slack.url)(busEvent("evt-refused")),
+    );
+
+    expect(results).toEqual(["posted"]);
+    expect(slack.received).toHaveLength(3);
+    expect(await marker("evt-refused")).toMatchObject({ status: "sent" });
+  });
+
+  it("posts on the next invocation after Slack refused every attempt of one", async () => {
+    const slack = await slowSlack(0, [503, 503, 503]);
+
+    const results = await invokeWithLambdaRetries(() => alerter(slack.url)(busEvent("evt-outage")));
+
+    expect(results).toEqual([expect.any(SlackUnavailableError), "posted"]);
+    expect(slack.received).toHaveLength(ALERT_DELIVERY.attemptsPerInvocation + 1);
+  });
 
   it("posts one Slack message for two concurrent deliveries of the same event", async () => {
     // Arrange: two Lambda containers, each with its own ledger client.
@@ -114,13 +217,7 @@ describe("Slack alert dedupe against DynamoDB Local", () => {
 
     await alerter(slack.url)(busEvent("evt-marker"));
 
-    const { Item } = await doc.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: { pk: alertPk("evt-marker"), sk: ALERT_SLACK_SK },
-        ConsistentRead: true,
-      }),
-    );
+    const Item = await marker("evt-marker");
     expect(Item).toMatchObject({ status: "sent", eventId: "evt-marker" });
     expect(Item?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
     expect(Item).not.toHaveProperty("leaseUntil");

@@ -8,10 +8,11 @@ import {
   AlertInFlightError,
   type AlertLedger,
   type ClaimResult,
+  type DeliveryStatus,
 } from "../../functions/alerts/deliver-once.ts";
 
 export interface MemoryMarker {
-  readonly status: "sending" | "sent";
+  readonly status: "sending" | DeliveryStatus;
   readonly leaseId?: string;
   readonly leaseUntil?: number;
 }
@@ -36,18 +37,23 @@ export class MemoryAlertLedger implements AlertLedger {
   async claim(eventId: string): Promise<ClaimResult> {
     const now = this.now();
     const marker = this.markers.get(eventId);
-    if (marker?.status === "sent") return { outcome: "alreadySent" };
+    if (marker && marker.status !== "sending")
+      return { outcome: "alreadySent", status: marker.status };
     if (marker && (marker.leaseUntil ?? 0) > now) {
       throw new AlertInFlightError(eventId, marker.leaseUntil);
     }
     this.next += 1;
-    const leaseId = `memory-lease-${this.next}`;
-    this.markers.set(eventId, { status: "sending", leaseId, leaseUntil: now + this.leaseMs });
-    return { outcome: "claimed", claim: { eventId, leaseId } };
+    const claim = { eventId, leaseId: `memory-lease-${this.next}` };
+    this.markers.set(eventId, {
+      status: "sending",
+      leaseId: claim.leaseId,
+      leaseUntil: now + this.leaseMs,
+    });
+    return marker ? { outcome: "abandoned", claim } : { outcome: "claimed", claim };
   }
 
-  async markSent(claim: AlertClaim): Promise<void> {
-    this.markers.set(claim.eventId, { status: "sent" });
+  async markSent(claim: AlertClaim, status: DeliveryStatus): Promise<void> {
+    this.markers.set(claim.eventId, { status });
   }
 
   async release(claim: AlertClaim): Promise<void> {

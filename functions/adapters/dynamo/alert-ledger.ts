@@ -4,13 +4,14 @@
  *
  * | item          | pk                 | sk      | attributes                                   |
  * |---------------|--------------------|---------|----------------------------------------------|
- * | alert marker  | ALERT#{eventId}    | SLACK   | status sending/sent, leaseId, leaseUntil, expiresAt |
+ * | alert marker  | ALERT#{eventId}    | SLACK   | status, leaseId, leaseUntil, sentAt, expiresAt |
  *
- * A claim is a conditional put of status "sending" with a short lease. A marker already
- * "sent" means the message went out: skip. A "sending" marker whose lease is still running
- * means another invocation is posting right now: fail with a retryable error, so the
- * delivery is retried and then finds "sent" (or an expired lease, if that invocation
- * died). After a failed post the claim is released, so a retry can post at once.
+ * `status` is "sending" (claimed, with a short lease), "sent" or "sent-unconfirmed". A claim
+ * is a conditional put of "sending". A sent marker (either kind) means: do not send again. A
+ * "sending" marker whose lease still runs means another invocation is sending right now:
+ * fail with a retryable error. A "sending" marker whose lease ran out belongs to an
+ * invocation that stopped mid-send: the put takes it over and reports it "abandoned". After
+ * the channel refused a message the claim is deleted, so a retry can send at once.
  */
 import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -26,6 +27,7 @@ import {
   AlertInFlightError,
   type AlertLedger,
   type ClaimResult,
+  type DeliveryStatus,
 } from "../../alerts/deliver-once.ts";
 import { TTL_ATTRIBUTE } from "./keys.ts";
 
@@ -35,7 +37,7 @@ export const alertPk = (eventId: string) => `ALERT#${eventId}`;
 /**
  * Longer than the Slack function's 15 s timeout, so a live invocation never loses its lease;
  * shorter than Lambda's first asynchronous retry (about a minute), so the retry of an
- * invocation that died mid-post finds the lease expired and takes over.
+ * invocation that died mid-send finds the lease expired (and records the alert abandoned).
  */
 export const DEFAULT_LEASE_MS = 30_000;
 /** How long a marker is kept (TTL): far beyond any redelivery or DLQ redrive window. */
@@ -54,7 +56,7 @@ export interface DynamoAlertLedgerOptions {
 }
 
 const STATUS_SENDING = "sending";
-const STATUS_SENT = "sent";
+const SENT_STATUSES: readonly string[] = ["sent", "sent-unconfirmed"] satisfies DeliveryStatus[];
 const DAY_MS = 86_400_000;
 
 /** DynamoDB implementation of the alert ledger (document client, single table). */
@@ -82,7 +84,7 @@ export class DynamoAlertLedger implements AlertLedger {
     const now = this.now();
     const leaseId = this.newLeaseId();
     try {
-      await this.db.send(
+      const { Attributes: previous } = await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -99,21 +101,26 @@ export class DynamoAlertLedger implements AlertLedger {
             "attribute_not_exists(pk) OR (#status = :sending AND leaseUntil <= :now)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":sending": STATUS_SENDING, ":now": now },
+          // The replaced item, if any: an expired claim of an invocation that stopped.
+          ReturnValues: "ALL_OLD",
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
-      return { outcome: "claimed", claim: { eventId, leaseId } };
+      const claim = { eventId, leaseId };
+      return previous ? { outcome: "abandoned", claim } : { outcome: "claimed", claim };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item ? rawMarker(error.Item) : await this.read(eventId);
-      if (existing?.status === STATUS_SENT) return { outcome: "alreadySent" };
+      if (existing && SENT_STATUSES.includes(existing.status)) {
+        return { outcome: "alreadySent", status: existing.status as DeliveryStatus };
+      }
       throw new AlertInFlightError(eventId, existing?.leaseUntil);
     }
   }
 
-  async markSent(claim: AlertClaim): Promise<void> {
+  async markSent(claim: AlertClaim, status: DeliveryStatus): Promise<void> {
     const now = this.now();
-    // Unconditional: "sent" is final whoever's lease posted it.
+    // Unconditional: a sent marker is final whoever's lease sent it.
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -122,7 +129,7 @@ export class DynamoAlertLedger implements AlertLedger {
           "SET #status = :sent, sentAt = :sentAt, #ttl = :ttl REMOVE leaseId, leaseUntil",
         ExpressionAttributeNames: { "#status": "status", "#ttl": TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
-          ":sent": STATUS_SENT,
+          ":sent": status,
           ":sentAt": new Date(now).toISOString(),
           ":ttl": this.expiresAt(now),
         },

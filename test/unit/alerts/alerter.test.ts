@@ -11,12 +11,17 @@ import {
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AlertInFlightError } from "../../../functions/alerts/deliver-once.ts";
+import {
+  AlertInFlightError,
+  DeliveryOutcomeUnknownError,
+} from "../../../functions/alerts/deliver-once.ts";
 import { type SlackMessage, slackMessage } from "../../../functions/alerts/message.ts";
 import {
   type AlertLog,
   type BusEvent,
   createSlackAlerter,
+  type PostBudget,
+  RECORD_MARGIN_MS,
   SlackPermanentError,
   SlackUnavailableError,
 } from "../../../functions/alerts/slack-alerter.ts";
@@ -45,16 +50,24 @@ function busEvent(detail: unknown, detailType: string = DETAIL_TYPES.tierChanged
   } satisfies EventBridgeEvent<string, unknown>;
 }
 
-function setup(options: { url?: string | undefined; post?: () => Promise<void> } = {}) {
-  const ledger = new MemoryAlertLedger();
+function setup(
+  options: { url?: string | undefined; post?: () => Promise<void>; now?: () => number } = {},
+) {
+  const ledger = new MemoryAlertLedger(options.now ? { now: options.now } : {});
   const posted: { url: string; message: SlackMessage }[] = [];
-  const post = vi.fn(async (url: string, message: SlackMessage) => {
+  const post = vi.fn(async (url: string, message: SlackMessage, _budget: PostBudget) => {
     await options.post?.();
     posted.push({ url, message });
   });
   const webhookUrl = vi.fn(async () => ("url" in options ? options.url : HOOK));
   const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies AlertLog;
-  const alert = createSlackAlerter({ ledger, post, webhookUrl, log });
+  const alert = createSlackAlerter({
+    ledger,
+    post,
+    webhookUrl,
+    log,
+    ...(options.now ? { now: options.now } : {}),
+  });
   return { alert, ledger, post, posted, webhookUrl, log };
 }
 
@@ -132,6 +145,50 @@ describe("createSlackAlerter", () => {
     expect(markerAfterFailure).toBeUndefined();
     expect(retry).toBe("posted");
     expect(posted).toHaveLength(1);
+  });
+
+  it("records a post that got no answer as sent, warns, and never posts it again", async () => {
+    // Arrange
+    const { alert, ledger, post, log } = setup({
+      post: () => Promise.reject(new DeliveryOutcomeUnknownError("no answer within 4000 ms")),
+    });
+    const event = busEvent(tierChangedDetail());
+    // Act
+    const outcomes = [await alert(event), await alert(event)];
+    // Assert
+    expect(outcomes).toEqual(["unconfirmed", "duplicate"]);
+    expect(post).toHaveBeenCalledOnce();
+    expect(ledger.markers.get("evt-1")?.status).toBe("sent-unconfirmed");
+    expect(log.warn).toHaveBeenCalledWith(
+      "Slack did not answer in time; the alert may be in the channel and is not posted again",
+      expect.objectContaining({ eventId: "evt-1", accountId: "acct-42" }),
+    );
+  });
+
+  it("does not post an alert an earlier invocation stopped posting", async () => {
+    let now = Date.now();
+    const { alert, ledger, post, log } = setup({ now: () => now });
+    await ledger.claim("evt-1");
+    now += 30_000;
+
+    await expect(alert(busEvent(tierChangedDetail()))).resolves.toBe("unconfirmed");
+    expect(post).not.toHaveBeenCalled();
+    expect(ledger.markers.get("evt-1")?.status).toBe("sent-unconfirmed");
+    expect(log.warn).toHaveBeenCalledWith(
+      expect.stringContaining("earlier invocation stopped"),
+      expect.objectContaining({ eventId: "evt-1" }),
+    );
+  });
+
+  it("gives the poster the invocation's time, less the margin to record the outcome", async () => {
+    const now = Date.parse("2025-06-01T09:00:00Z");
+    const { alert, post } = setup({ now: () => now });
+
+    await alert(busEvent(tierChangedDetail()), { remainingMs: 15_000 });
+
+    expect(post).toHaveBeenCalledWith(HOOK, expect.anything(), {
+      deadline: now + 15_000 - RECORD_MARGIN_MS,
+    });
   });
 
   it("throws a permanent Slack error too, so the event reaches the dead-letter queue", async () => {

@@ -1,33 +1,46 @@
 import { describe, expect, it, vi } from "vitest";
-import { type AlertLedger, deliverOnce } from "../../../functions/alerts/deliver-once.ts";
+import {
+  type AlertLedger,
+  type ClaimResult,
+  DeliveryOutcomeUnknownError,
+  deliverOnce,
+} from "../../../functions/alerts/deliver-once.ts";
 
 describe("deliverOnce", () => {
   const claim = { eventId: "evt-1", leaseId: "lease-1" };
-  const fakeLedger = (result: Awaited<ReturnType<AlertLedger["claim"]>>) => ({
-    claim: vi.fn(async () => result),
-    markSent: vi.fn(async () => {}),
-    release: vi.fn(async () => {}),
+  const fakeLedger = (result: ClaimResult) => ({
+    claim: vi.fn<AlertLedger["claim"]>(async () => result),
+    markSent: vi.fn<AlertLedger["markSent"]>(async () => {}),
+    release: vi.fn<AlertLedger["release"]>(async () => {}),
   });
 
   it("claims, sends and marks sent", async () => {
+    // Arrange
     const ledger = fakeLedger({ outcome: "claimed", claim });
     const send = vi.fn(async () => {});
-
-    await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("delivered");
+    // Act
+    const outcome = await deliverOnce(ledger, "evt-1", send);
+    // Assert
+    expect(outcome).toBe("delivered");
+    expect(ledger.claim).toHaveBeenCalledWith("evt-1");
     expect(send).toHaveBeenCalledOnce();
-    expect(ledger.markSent).toHaveBeenCalledWith(claim);
+    expect(ledger.markSent).toHaveBeenCalledWith(claim, "sent");
     expect(ledger.release).not.toHaveBeenCalled();
   });
 
-  it("does not send what was already sent", async () => {
-    const ledger = fakeLedger({ outcome: "alreadySent" });
+  it.each([
+    "sent",
+    "sent-unconfirmed",
+  ] as const)("does not send what was already recorded %s", async (status) => {
+    const ledger = fakeLedger({ outcome: "alreadySent", status });
     const send = vi.fn(async () => {});
 
     await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("duplicate");
     expect(send).not.toHaveBeenCalled();
+    expect(ledger.markSent).not.toHaveBeenCalled();
   });
 
-  it("releases the claim and rethrows when the send fails", async () => {
+  it("releases the claim and rethrows when the channel refused the message", async () => {
     const ledger = fakeLedger({ outcome: "claimed", claim });
     const failure = new Error("slack down");
 
@@ -36,7 +49,7 @@ describe("deliverOnce", () => {
     expect(ledger.markSent).not.toHaveBeenCalled();
   });
 
-  it("reports the send failure even when the release fails too", async () => {
+  it("reports the refusal even when the release fails too", async () => {
     const ledger = fakeLedger({ outcome: "claimed", claim });
     ledger.release.mockRejectedValue(new Error("dynamo down"));
     const failure = new Error("slack down");
@@ -44,14 +57,35 @@ describe("deliverOnce", () => {
     await expect(deliverOnce(ledger, "evt-1", () => Promise.reject(failure))).rejects.toBe(failure);
   });
 
-  it("does not fail a sent message when the marker cannot be written", async () => {
+  it("records a send without an answer as sent-unconfirmed and does not throw", async () => {
+    const ledger = fakeLedger({ outcome: "claimed", claim });
+    const send = vi.fn(() => Promise.reject(new DeliveryOutcomeUnknownError("no answer in 4 s")));
+
+    await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("unconfirmed");
+    expect(send).toHaveBeenCalledOnce();
+    expect(ledger.markSent).toHaveBeenCalledWith(claim, "sent-unconfirmed");
+    expect(ledger.release).not.toHaveBeenCalled();
+  });
+
+  it("never sends an alert whose earlier claim was abandoned mid-send", async () => {
+    const ledger = fakeLedger({ outcome: "abandoned", claim });
+    const send = vi.fn(async () => {});
+
+    await expect(deliverOnce(ledger, "evt-1", send)).resolves.toBe("abandoned");
+    expect(send).not.toHaveBeenCalled();
+    expect(ledger.markSent).toHaveBeenCalledWith(claim, "sent-unconfirmed");
+  });
+
+  it("does not fail a sent message when its outcome cannot be recorded", async () => {
     const ledger = fakeLedger({ outcome: "claimed", claim });
     ledger.markSent.mockRejectedValue(new Error("dynamo down"));
-    const onMarkFailed = vi.fn();
+    const onRecordFailed = vi.fn();
 
-    await expect(deliverOnce(ledger, "evt-1", async () => {}, { onMarkFailed })).resolves.toBe(
+    await expect(deliverOnce(ledger, "evt-1", async () => {}, { onRecordFailed })).resolves.toBe(
       "delivered",
     );
-    expect(onMarkFailed).toHaveBeenCalledWith(expect.objectContaining({ message: "dynamo down" }));
+    expect(onRecordFailed).toHaveBeenCalledWith(
+      expect.objectContaining({ message: "dynamo down" }),
+    );
   });
 });

@@ -66,14 +66,29 @@ describe("DynamoAlertLedger.claim", () => {
       ConditionExpression:
         "attribute_not_exists(pk) OR (#status = :sending AND leaseUntil <= :now)",
       ExpressionAttributeValues: { ":sending": "sending", ":now": NOW },
+      ReturnValues: "ALL_OLD",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
   });
 
-  it("answers alreadySent when the marker says sent", async () => {
-    db.on(PutCommand).rejects(conditionFailed({ status: { S: "sent" } }));
+  it("answers abandoned when the put replaced an expired claim", async () => {
+    db.on(PutCommand).resolves({
+      Attributes: { pk: "ALERT#evt-1", sk: "SLACK", status: "sending", leaseUntil: NOW - 1 },
+    });
 
-    await expect(ledger().claim("evt-1")).resolves.toEqual({ outcome: "alreadySent" });
+    await expect(ledger().claim("evt-1")).resolves.toEqual({
+      outcome: "abandoned",
+      claim: { eventId: "evt-1", leaseId: "lease-1" },
+    });
+  });
+
+  it.each([
+    "sent",
+    "sent-unconfirmed",
+  ])("answers alreadySent when the marker says %s", async (status) => {
+    db.on(PutCommand).rejects(conditionFailed({ status: { S: status } }));
+
+    await expect(ledger().claim("evt-1")).resolves.toEqual({ outcome: "alreadySent", status });
   });
 
   it("throws a retryable error while another claim's lease runs", async () => {
@@ -93,7 +108,10 @@ describe("DynamoAlertLedger.claim", () => {
     db.on(PutCommand).rejects(conditionFailed());
     db.on(GetCommand).resolves({ Item: { pk: alertPk("evt-1"), sk: "SLACK", status: "sent" } });
 
-    await expect(ledger().claim("evt-1")).resolves.toEqual({ outcome: "alreadySent" });
+    await expect(ledger().claim("evt-1")).resolves.toEqual({
+      outcome: "alreadySent",
+      status: "sent",
+    });
     expect(db).toHaveReceivedCommandWith(GetCommand, {
       Key: { pk: "ALERT#evt-1", sk: "SLACK" },
       ConsistentRead: true,
@@ -128,10 +146,13 @@ describe("DynamoAlertLedger.claim", () => {
 });
 
 describe("DynamoAlertLedger.markSent", () => {
-  it("sets status sent with a 30-day TTL and drops the lease", async () => {
+  it.each([
+    "sent",
+    "sent-unconfirmed",
+  ] as const)("sets status %s with a 30-day TTL and drops the lease", async (status) => {
     db.on(UpdateCommand).resolves({});
 
-    await ledger().markSent({ eventId: "evt-1", leaseId: "lease-1" });
+    await ledger().markSent({ eventId: "evt-1", leaseId: "lease-1" }, status);
 
     expect(db).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
@@ -140,7 +161,7 @@ describe("DynamoAlertLedger.markSent", () => {
         "SET #status = :sent, sentAt = :sentAt, #ttl = :ttl REMOVE leaseId, leaseUntil",
       ExpressionAttributeNames: { "#status": "status", "#ttl": "expiresAt" },
       ExpressionAttributeValues: {
-        ":sent": "sent",
+        ":sent": status,
         ":sentAt": "2025-06-01T09:00:00.000Z",
         ":ttl": Math.floor(NOW / 1000) + 30 * DAY_S,
       },

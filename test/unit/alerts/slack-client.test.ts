@@ -11,6 +11,8 @@ import {
   createWebhookUrlSource,
   SlackConfigError,
 } from "../../../functions/adapters/slack/webhook-url.ts";
+import { DeliveryOutcomeUnknownError } from "../../../functions/alerts/deliver-once.ts";
+import { ALERT_DELIVERY } from "../../../functions/alerts/delivery-policy.ts";
 import type { SlackMessage } from "../../../functions/alerts/message.ts";
 import {
   SlackPermanentError,
@@ -147,38 +149,127 @@ describe("postToSlack", () => {
     expect(slack.received).toHaveLength(1);
   });
 
-  it("retries a network error", async () => {
-    const fetch = vi
-      .fn<typeof globalThis.fetch>()
-      .mockRejectedValueOnce(new TypeError("fetch failed"))
-      .mockResolvedValueOnce(new Response("ok", { status: 200 }));
-    const { sleep } = recordingSleep();
+  it("backs off after a 429 without Retry-After", async () => {
+    const slack = await fakeSlack([reply(429, "rate_limited")]);
+    const { waits, sleep } = recordingSleep();
 
-    await postToSlack("https://hooks.slack.test/secret", MESSAGE, { fetch, sleep });
+    await postToSlack(slack.url, MESSAGE, { baseDelayMs: 100, sleep });
 
-    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(slack.received).toHaveLength(2);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(50);
+    expect(waits[0]).toBeLessThanOrEqual(100);
   });
 
-  it("fails with a retryable error when Slack cannot be reached at all", async () => {
+  it("retries a refused connection, and posts once Slack listens", async () => {
+    // Arrange: a port with nothing listening, where Slack starts during the backoff.
+    const down = await fakeSlack([]);
+    const { port } = new URL(down.url);
+    await new Promise((resolve) => servers.pop()?.close(resolve));
+    const received: string[] = [];
+    const sleep = async () => {
+      const server = createServer(async (req, res) => {
+        for await (const chunk of req) received.push(String(chunk));
+        res.end("ok");
+      });
+      servers.push(server);
+      server.listen(Number(port), "127.0.0.1");
+      await once(server, "listening");
+    };
+    // Act
+    await postToSlack(down.url, MESSAGE, { sleep });
+    // Assert
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0] ?? "")).toEqual(MESSAGE);
+  });
+
+  it("fails with a retryable error, without the URL, when Slack cannot be reached at all", async () => {
     const slack = await fakeSlack([]);
     await new Promise((resolve) => servers.pop()?.close(resolve));
-    const { sleep } = recordingSleep();
+    const { waits, sleep } = recordingSleep();
 
     const error = await postToSlack(slack.url, MESSAGE, { attempts: 2, sleep }).catch(
       (e: unknown) => e,
     );
 
     expect(error).toBeInstanceOf(SlackUnavailableError);
-    expect(String((error as Error).message)).not.toContain("127.0.0.1");
+    expect(waits).toHaveLength(1);
+    expect(String((error as Error).message)).not.toContain("/services/");
   });
 
-  it("gives up on an attempt that takes longer than the timeout", async () => {
-    const slack = await fakeSlack([() => {}]);
+  it("never retries a request that got no answer in time: its outcome is unknown", async () => {
+    // Arrange: Slack reads the message and answers too late.
+    const slack = await fakeSlack([(res) => setTimeout(() => res.end("ok"), 500)]);
+    const { waits, sleep } = recordingSleep();
+    // Act
+    const error = await postToSlack(slack.url, MESSAGE, { timeoutMs: 100, sleep }).catch(
+      (e: unknown) => e,
+    );
+    // Assert
+    expect(error).toBeInstanceOf(DeliveryOutcomeUnknownError);
+    expect(String((error as Error).message)).toContain("100 ms");
+    expect(String((error as Error).message)).not.toContain("/services/");
+    expect(slack.received).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it("never retries a request whose connection closed without an answer", async () => {
+    const slack = await fakeSlack([(res) => res.socket?.destroy()]);
     const { sleep } = recordingSleep();
 
-    await postToSlack(slack.url, MESSAGE, { timeoutMs: 100, sleep });
+    await expect(postToSlack(slack.url, MESSAGE, { sleep })).rejects.toBeInstanceOf(
+      DeliveryOutcomeUnknownError,
+    );
+    expect(slack.received).toHaveLength(1);
+  });
 
-    expect(slack.received).toHaveLength(2);
+  it("takes a 2xx status as delivered even if the body never completes", async () => {
+    const slack = await fakeSlack([(res) => res.writeHead(200).write("o")]);
+
+    await postToSlack(slack.url, MESSAGE, { timeoutMs: 200 });
+
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it("does not start an attempt that could not finish by the deadline", async () => {
+    const slack = await fakeSlack([reply(503), reply(503)]);
+    const { sleep } = recordingSleep();
+    const now = () => 10_000;
+
+    const error = await postToSlack(slack.url, MESSAGE, {
+      timeoutMs: 1_000,
+      baseDelayMs: 100,
+      deadline: 11_040,
+      now,
+      sleep,
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SlackUnavailableError);
+    expect(error).toMatchObject({ status: 503 });
+    expect(slack.received).toHaveLength(1);
+  });
+
+  it("posts nothing when no attempt fits before the deadline", async () => {
+    const slack = await fakeSlack([]);
+
+    const error = await postToSlack(slack.url, MESSAGE, {
+      timeoutMs: 1_000,
+      deadline: Date.now() + 500,
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SlackUnavailableError);
+    expect(slack.received).toHaveLength(0);
+  });
+
+  it("takes its timeout and attempts from ALERT_DELIVERY by default", async () => {
+    const slack = await fakeSlack([reply(503), reply(503), reply(503), reply(503)]);
+    const { sleep } = recordingSleep();
+
+    await expect(postToSlack(slack.url, MESSAGE, { sleep })).rejects.toBeInstanceOf(
+      SlackUnavailableError,
+    );
+
+    expect(slack.received).toHaveLength(ALERT_DELIVERY.attemptsPerInvocation);
   });
 });
 
