@@ -83,11 +83,30 @@ export interface AlertLog {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
+/** The alert counts the function reports (CloudWatch metrics in AWS). */
+export type AlertMetric = "AlertsSent" | "AlertsDeduplicated" | "AlertsFailed";
+
+/**
+ * Which count each outcome adds to. "unconfirmed" counts as sent: it left us and is never
+ * posted again (its warning log says which alert to check). An invocation that throws
+ * counts as failed; an alert held by another invocation counts nowhere until its retry.
+ */
+const OUTCOME_METRIC: Readonly<Record<SlackAlertOutcome, AlertMetric | undefined>> = {
+  posted: "AlertsSent",
+  unconfirmed: "AlertsSent",
+  duplicate: "AlertsDeduplicated",
+  malformed: "AlertsFailed",
+  "not-alerting": undefined,
+  "not-configured": undefined,
+};
+
 export interface SlackAlerterDeps {
   readonly ledger: AlertLedger;
   readonly post: SlackPoster;
   readonly webhookUrl: WebhookUrlSource;
   readonly log: AlertLog;
+  /** Adds one to an alert count. */
+  readonly count: (metric: AlertMetric) => void;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
 }
@@ -113,6 +132,19 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
     busEvent: BusEvent,
     invocation: AlertInvocation = {},
   ): Promise<SlackAlertOutcome> {
+    let outcome: SlackAlertOutcome;
+    try {
+      outcome = await handle(busEvent, invocation);
+    } catch (error) {
+      if (!(error instanceof AlertInFlightError)) deps.count("AlertsFailed");
+      throw error;
+    }
+    const metric = OUTCOME_METRIC[outcome];
+    if (metric) deps.count(metric);
+    return outcome;
+  };
+
+  async function handle(busEvent: BusEvent, invocation: AlertInvocation) {
     const detailType = busEvent["detail-type"];
     let event: HealthEvent;
     try {
@@ -193,7 +225,7 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
         );
         return "unconfirmed";
     }
-  };
+  }
 }
 
 const describeError = (error: unknown) =>

@@ -2,7 +2,7 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { DynamoAlertLedger } from "../adapters/dynamo/alert-ledger.ts";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
-import { lambdaHandler, logger } from "../adapters/powertools.ts";
+import { countMetric, lambdaHandler, logger } from "../adapters/powertools.ts";
 import { postToSlack } from "../adapters/slack/webhook-client.ts";
 import { createWebhookUrlSource } from "../adapters/slack/webhook-url.ts";
 import { createSlackAlerter } from "../alerts/slack-alerter.ts";
@@ -12,6 +12,7 @@ const alertSlack = createSlackAlerter({
   post: (url, message, budget) => postToSlack(url, message, budget),
   webhookUrl: createWebhookUrlSource(),
   log: logger,
+  count: (metric) => countMetric(metric),
 });
 
 export const handler = lambdaHandler<EventBridgeEvent<string, unknown>, void>(

@@ -13,6 +13,7 @@ import { AlertInFlightError } from "../../functions/alerts/deliver-once.ts";
 import { ALERT_DELIVERY } from "../../functions/alerts/delivery-policy.ts";
 import {
   type AlertLog,
+  type AlertMetric,
   createSlackAlerter,
   type SlackAlertOutcome,
   SlackUnavailableError,
@@ -97,13 +98,17 @@ describe("Slack alert dedupe against DynamoDB Local", () => {
     ({ tableName } = await freshTable("alerts"));
   });
 
-  function alerter(url: string, options: { timeoutMs?: number; log?: AlertLog } = {}) {
+  function alerter(
+    url: string,
+    options: { timeoutMs?: number; log?: AlertLog; counts?: AlertMetric[] } = {},
+  ) {
     return createSlackAlerter({
       ledger: new DynamoAlertLedger(doc, { tableName }),
       post: (target, message) =>
         postToSlack(target, message, { baseDelayMs: 10, timeoutMs: options.timeoutMs ?? 2_000 }),
       webhookUrl: async () => url,
       log: options.log ?? silent,
+      count: (metric) => options.counts?.push(metric),
     });
   }
 
@@ -122,19 +127,21 @@ describe("Slack alert dedupe against DynamoDB Local", () => {
     // Arrange: Slack answers after 600 ms, the client waits 200 ms (as 6 s against 4 s in AWS).
     const slack = await slowSlack(600);
     const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const counts: AlertMetric[] = [];
     const event = busEvent("evt-slow-slack");
     // Act: each container invoked as Lambda does, then EventBridge delivers the event again.
     const first = await invokeWithLambdaRetries(() =>
-      alerter(slack.url, { timeoutMs: 200, log })(event),
+      alerter(slack.url, { timeoutMs: 200, log, counts })(event),
     );
     const redelivered = await invokeWithLambdaRetries(() =>
-      alerter(slack.url, { timeoutMs: 200 })(event),
+      alerter(slack.url, { timeoutMs: 200, counts })(event),
     );
     await new Promise((resolve) => setTimeout(resolve, 700));
     // Assert
     expect(slack.received).toHaveLength(1);
     expect(first).toEqual(["unconfirmed"]);
     expect(redelivered).toEqual(["duplicate"]);
+    expect(counts).toEqual(["AlertsSent", "AlertsDeduplicated"]);
     expect(await marker("evt-slow-slack")).toMatchObject({ status: "sent-unconfirmed" });
     expect(log.warn).toHaveBeenCalledWith(
       expect.stringContaining("not posted again"),
@@ -153,6 +160,7 @@ describe("Slack alert dedupe against DynamoDB Local", () => {
       post: (target, message) => postToSlack(target, message),
       webhookUrl: async () => slack.url,
       log: silent,
+      count: () => {},
     });
 
     const outcome = await retry(busEvent("evt-stopped"));

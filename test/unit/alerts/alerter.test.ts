@@ -18,6 +18,7 @@ import {
 import { type SlackMessage, slackMessage } from "../../../functions/alerts/message.ts";
 import {
   type AlertLog,
+  type AlertMetric,
   type BusEvent,
   createSlackAlerter,
   type PostBudget,
@@ -61,14 +62,16 @@ function setup(
   });
   const webhookUrl = vi.fn(async () => ("url" in options ? options.url : HOOK));
   const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies AlertLog;
+  const counts: AlertMetric[] = [];
   const alert = createSlackAlerter({
     ledger,
     post,
     webhookUrl,
     log,
+    count: (metric) => counts.push(metric),
     ...(options.now ? { now: options.now } : {}),
   });
-  return { alert, ledger, post, posted, webhookUrl, log };
+  return { alert, ledger, post, posted, webhookUrl, log, counts };
 }
 
 describe("createSlackAlerter", () => {
@@ -251,6 +254,65 @@ describe("createSlackAlerter", () => {
   });
 });
 
+describe("createSlackAlerter metrics", () => {
+  it("counts a posted alert as sent and its redelivery as deduplicated", async () => {
+    const { alert, counts } = setup();
+    const event = busEvent(tierChangedDetail());
+
+    await alert(event);
+    await alert(event);
+
+    expect(counts).toEqual(["AlertsSent", "AlertsDeduplicated"]);
+  });
+
+  it("counts an unconfirmed post as sent: it is never posted again", async () => {
+    const { alert, counts } = setup({
+      post: () => Promise.reject(new DeliveryOutcomeUnknownError("no answer")),
+    });
+
+    await alert(busEvent(tierChangedDetail()));
+
+    expect(counts).toEqual(["AlertsSent"]);
+  });
+
+  it.each([
+    ["Slack refused it", new SlackUnavailableError("Slack answered HTTP 503", 503)],
+    ["the webhook is broken", new SlackPermanentError(404, "no_service")],
+  ])("counts a failed delivery when %s, once per invocation", async (_, failure) => {
+    const { alert, counts } = setup({ post: () => Promise.reject(failure) });
+
+    await expect(alert(busEvent(tierChangedDetail()))).rejects.toBe(failure);
+
+    expect(counts).toEqual(["AlertsFailed"]);
+  });
+
+  it("counts a malformed event as failed: it is dropped", async () => {
+    const { alert, counts } = setup();
+
+    await alert(busEvent({ eventId: "evt-1", alert: "page" }));
+
+    expect(counts).toEqual(["AlertsFailed"]);
+  });
+
+  it("counts nothing for an event another invocation is posting, or that needs no post", async () => {
+    const { alert, ledger, counts } = setup();
+    await ledger.claim("evt-1");
+
+    await expect(alert(busEvent(tierChangedDetail()))).rejects.toBeInstanceOf(AlertInFlightError);
+    await alert(busEvent(tierChangedDetail({ eventId: "evt-2", alert: "none" })));
+
+    expect(counts).toEqual([]);
+  });
+
+  it("counts nothing while no webhook is configured", async () => {
+    const { alert, counts } = setup({ url: undefined });
+
+    await alert(busEvent(tierChangedDetail()));
+
+    expect(counts).toEqual([]);
+  });
+});
+
 describe("slack handler (wiring)", () => {
   const db = mockClient(DynamoDBDocumentClient);
   const servers: Server[] = [];
@@ -281,6 +343,8 @@ describe("slack handler (wiring)", () => {
     db.on(PutCommand).resolves({});
     db.on(UpdateCommand).resolves({});
     const { handler } = await import("../../../functions/slack/handler.ts");
+    const { metrics } = await import("../../../functions/adapters/powertools.ts");
+    const addMetric = vi.spyOn(metrics, "addMetric");
     // Act
     await handler(busEvent(tierChangedDetail()), {} as Context);
     // Assert
@@ -295,5 +359,6 @@ describe("slack handler (wiring)", () => {
       Key: { pk: "ALERT#evt-1", sk: "SLACK" },
     });
     expect(db).not.toHaveReceivedCommand(DeleteCommand);
+    expect(addMetric).toHaveBeenCalledWith("AlertsSent", "Count", 1);
   });
 });
