@@ -103,12 +103,22 @@ describe("createSlackAlerter", () => {
   });
 
   it("posts two different events once each", async () => {
-    const { alert, post } = setup();
+    const { alert, posted, ledger } = setup();
+    const a = tierChangedDetail({ eventId: "evt-a", accountName: "Acme Corp" });
+    const b = tierChangedDetail({ eventId: "evt-b", accountName: "Globex", displayName: "Globex" });
 
-    await alert(busEvent(tierChangedDetail({ eventId: "evt-a" })));
-    await alert(busEvent(tierChangedDetail({ eventId: "evt-b" })));
+    const outcomes = [await alert(busEvent(a)), await alert(busEvent(b))];
 
-    expect(post).toHaveBeenCalledTimes(2);
+    expect(outcomes).toEqual(["posted", "posted"]);
+    expect(posted.map((p) => p.message.text)).toEqual([
+      slackMessage(parseHealthEvent(DETAIL_TYPES.tierChanged, a)).text,
+      slackMessage(parseHealthEvent(DETAIL_TYPES.tierChanged, b)).text,
+    ]);
+    expect(posted[0]?.message.text).not.toBe(posted[1]?.message.text);
+    expect([ledger.markers.get("evt-a")?.status, ledger.markers.get("evt-b")?.status]).toEqual([
+      "sent",
+      "sent",
+    ]);
   });
 
   it("never posts an event with alert level none", async () => {

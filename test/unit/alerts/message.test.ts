@@ -160,6 +160,7 @@ describe("slackMessage", () => {
     );
 
     expect(message.text).toMatch(/^🟠 Acme Corp moved: healthy → at-risk/);
+    expect(allText(message)).not.toMatch(/needs attention|urgent alert/i);
   });
 
   it("says when a customer can no longer be scored", () => {
