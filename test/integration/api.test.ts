@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoCustomerReads } from "../../functions/adapters/dynamo/customer-reads.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
@@ -20,6 +21,7 @@ const compiled = compileModel(defaultModel);
 const { doc } = testClients();
 const DAY = 86_400_000;
 let deps: ApiDeps;
+let events: DynamoEventStore;
 
 async function call(
   routeKey: string,
@@ -39,8 +41,12 @@ async function call(
 
 beforeAll(async () => {
   const { tableName } = await freshTable("api");
-  const events = new DynamoEventStore(doc, { tableName });
-  deps = { db: doc, tableName, events, model: compiled.model };
+  events = new DynamoEventStore(doc, { tableName });
+  deps = {
+    customers: new DynamoCustomerReads(doc, { tableName }),
+    aliases: events,
+    model: compiled.model,
+  };
   const webhookDeps = { store: events, model: compiled.model, secretsFor: testSecretsFor };
   const now = Date.now();
   // Five customers with different amounts of usage, so they score differently.
@@ -137,7 +143,7 @@ describe("read and admin API against DynamoDB Local", () => {
   it("registers aliases, applies the waiting unmatched event once, and lists unmatched events", async () => {
     const orphan = stripeInvoiceFailed("evt_api_orphan", "cus_api", "in_api");
     await receiveWebhook(
-      { store: deps.events, model: compiled.model, secretsFor: testSecretsFor },
+      { store: events, model: compiled.model, secretsFor: testSecretsFor },
       signedWebhook("stripe", orphan),
     );
     const listed = await call("GET /unmatched");
