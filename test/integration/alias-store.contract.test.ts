@@ -4,10 +4,10 @@
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AliasStore, WaitingEvent } from "../../functions/aliases/aliases.ts";
 import { aggregateFromItem } from "../../functions/adapters/dynamo/aggregate-item.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
+import type { AliasStore, WaitingEvent } from "../../functions/aliases/aliases.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { SignalValues } from "../../functions/domain/signals.ts";
@@ -220,7 +220,11 @@ describe.each([
     const page = await subject.store.unmatchedFor(ref, 10);
     await subject.store.saveAliases("acct-second", [ref], { move: true });
 
-    const result = await subject.store.applyWaiting(ref, "acct-first", asWaiting(page, "acct-first"));
+    const result = await subject.store.applyWaiting(
+      ref,
+      "acct-first",
+      asWaiting(page, "acct-first"),
+    );
 
     expect(result).toEqual({ applied: 0, ownerNow: "acct-second" });
     expect(await subject.store.countUnmatchedFor(ref)).toBe(1);

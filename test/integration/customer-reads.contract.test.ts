@@ -4,11 +4,11 @@
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CustomerPosition, CustomerReads } from "../../functions/api/customers.ts";
 import { DynamoCustomerReads } from "../../functions/adapters/dynamo/customer-reads.ts";
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { MemoryCustomerReads } from "../../functions/adapters/memory/customer-reads.ts";
+import type { CustomerPosition, CustomerReads } from "../../functions/api/customers.ts";
 import type { Tier } from "../../functions/domain/tiers.ts";
 import type { StoredScore } from "../../functions/scoring/score-accounts.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -118,9 +118,7 @@ describe.each([
 
   it("reads a customer's current score back as it was saved", async () => {
     expect(await subject.reads.currentScore("mid")).toEqual(scoreOf("mid", 55.25, "at-risk"));
-    expect(await subject.reads.currentScore("émile")).toEqual(
-      scoreOf("émile", 12.5, "critical"),
-    );
+    expect(await subject.reads.currentScore("émile")).toEqual(scoreOf("émile", 12.5, "critical"));
     expect(await subject.reads.currentScore("nobody")).toBeNull();
   });
 
@@ -164,7 +162,9 @@ describe.each([
     expect(critical.customers.every((c) => c.tier === "critical")).toBe(true);
     expect(critical.next).toBeNull();
     expect(pages).toBe(Math.ceil(ids.length / 2));
-    expect(await subject.reads.listByScore(["healthy"], 1, { score: 100, accountId: "best" })).toEqual({
+    expect(
+      await subject.reads.listByScore(["healthy"], 1, { score: 100, accountId: "best" }),
+    ).toEqual({
       customers: [],
       next: null,
     });
