@@ -169,4 +169,19 @@ describe.each([
       next: null,
     });
   });
+
+  it("pages through a tier whose items exceed what one read returns (1 MB), in order", async () => {
+    // 45 customers of 30 KB each: 1.3 MB, more than DynamoDB returns to one Query.
+    const big = Array.from({ length: 45 }, (_, i) =>
+      scoreOf(`big-${String(i).padStart(2, "0")}`, 40 + i / 10, "at-risk", {
+        accountName: "x".repeat(30_000),
+      }),
+    );
+    for (const score of big) await subject.save(score, null);
+
+    const { ids } = await listAll(subject.reads, ["at-risk", "healthy"], 200);
+
+    expect(ids.filter((id) => id.startsWith("big-"))).toEqual(big.map((s) => s.accountId));
+    expect(ids.slice(-3)).toEqual(["mid", "top", "best"]);
+  });
 });

@@ -84,16 +84,23 @@ export class DynamoCustomerReads implements CustomerReads {
   ): Promise<CustomerPage> {
     const afterSk = after ? tierSk(after.score, after.accountId) : undefined;
     // One item beyond the page from each tier tells whether another page follows.
-    const merged = (
-      await Promise.all(tiers.map((tier) => this.#tierPage(tier, limit + 1, afterSk)))
-    )
-      .flat()
+    const pages = await Promise.all(tiers.map((tier) => this.#tierPage(tier, limit + 1, afterSk)));
+    let merged = pages
+      .flatMap((page) => page.items)
       .sort((a, b) => byteOrder(String(a.tierSk), String(b.tierSk)));
+    // A tier whose read stopped short (DynamoDB returns at most 1 MB) vouches for the order
+    // only up to its last item: the page ends there and the next one continues from it.
+    const horizons = pages.flatMap((page) => (page.cutShort ? [page.lastSk] : []));
+    const horizon = horizons.sort(byteOrder)[0];
+    if (horizon !== undefined) {
+      merged = merged.filter((item) => byteOrder(String(item.tierSk), horizon) <= 0);
+    }
     const customers = merged.slice(0, limit).map(toStoredScore);
     const last = customers[customers.length - 1];
+    const more = merged.length > limit || horizon !== undefined;
     return {
       customers,
-      next: merged.length > limit && last ? { score: last.score, accountId: last.accountId } : null,
+      next: more && last ? { score: last.score, accountId: last.accountId } : null,
     };
   }
 
@@ -111,6 +118,9 @@ export class DynamoCustomerReads implements CustomerReads {
         Limit: limit,
       }),
     );
-    return out.Items ?? [];
+    const items = out.Items ?? [];
+    const last = items[items.length - 1];
+    const cutShort = out.LastEvaluatedKey !== undefined && items.length < limit && last;
+    return { items, cutShort: Boolean(cutShort), lastSk: String(last?.tierSk ?? "") };
   }
 }
