@@ -271,5 +271,13 @@ describe.each([
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(new Set(listed.map((r) => r.eventId)).size).toBe(listed.length);
     expect(page.next).toBeNull();
+    // The last page says it is the last even when it is full.
+    const lastTwo = await subject.store.listUnmatched(2, {
+      receivedAt: base + 2000,
+      source: ours[2]?.source ?? "zendesk",
+      eventId: ours[2]?.eventId ?? "",
+    });
+    expect(lastTwo.records.map((r) => r.receivedAt)).toEqual([base + 3000, base + 4000]);
+    expect(lastTwo.next).toBeNull();
   });
 });

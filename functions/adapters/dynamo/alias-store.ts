@@ -219,13 +219,16 @@ export class DynamoAliasStore implements AliasStore {
             ? { ":after": unmatchedSk(after.receivedAt, after.source, after.eventId) }
             : {}),
         },
-        Limit: limit,
+        // One beyond the page tells whether another follows; a read cut at 1 MB also does.
+        Limit: limit + 1,
       }),
     );
-    const records = (out.Items ?? []).map(toRecord);
+    const read = (out.Items ?? []).map(toRecord);
+    const records = read.slice(0, limit);
     const last = records[records.length - 1];
+    const more = read.length > limit || out.LastEvaluatedKey !== undefined;
     const next: UnmatchedPosition | null =
-      out.LastEvaluatedKey && last
+      more && last
         ? { receivedAt: last.receivedAt, source: last.source, eventId: last.eventId }
         : null;
     return { records, next };
