@@ -1,6 +1,7 @@
-/** Lambda entry for the read and admin API: wiring only. */
+/** Lambda entry for the read and admin API: wiring only; the routes are in routes.ts. */
+import { DynamoAliasStore } from "../adapters/dynamo/alias-store.ts";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
-import { DynamoEventStore } from "../adapters/dynamo/event-store.ts";
+import { DynamoCustomerReads } from "../adapters/dynamo/customer-reads.ts";
 import { bodyBytes, httpHandler } from "../adapters/http.ts";
 import { activeModel } from "../domain/active-model.ts";
 import { type ApiDeps, routeApi } from "./routes.ts";
@@ -8,9 +9,8 @@ import { type ApiDeps, routeApi } from "./routes.ts";
 const tableName = requiredEnv("TABLE_NAME");
 const db = documentClient();
 const deps: ApiDeps = {
-  db,
-  tableName,
-  events: new DynamoEventStore(db, { tableName }),
+  customers: new DynamoCustomerReads(db, { tableName }),
+  aliases: new DynamoAliasStore(db, { tableName }),
   model: activeModel.model,
 };
 

@@ -1,187 +1,214 @@
 /**
- * Read and admin API: customers' scores and history, aliases, unmatched events. In AWS
- * these routes need IAM (SigV4) auth; the handler trusts API Gateway for that.
+ * Read and admin API over HTTP: parses each request (every id by the one id rule, cursors,
+ * limits, alias bodies), calls its use case and shapes the answer. In AWS these routes need
+ * IAM (SigV4) auth; the handler trusts API Gateway for that.
  */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
-import type { DynamoEventStore } from "../adapters/dynamo/event-store.ts";
-import {
-  AGGREGATE_SK,
-  accountPk,
-  daySk,
-  SCORE_SK,
-  TIER_INDEX,
-  tierPk,
-} from "../adapters/dynamo/keys.ts";
-import { toStoredScore } from "../adapters/dynamo/score-store.ts";
+import { isStorageFailure } from "../adapters/dynamo/storage-error.ts";
 import { HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
+import { logger } from "../adapters/powertools.ts";
+import {
+  AliasConflictError,
+  type AliasStore,
+  registerAliases,
+  type WorkBudget,
+} from "../aliases/aliases.ts";
+import { domainProblem, normalizeDomain } from "../aliases/domains.ts";
+import { ID_RULE_TEXT, identifierProblem } from "../domain/ids.ts";
 import type { Model } from "../domain/model.ts";
-import { TIERS } from "../domain/tiers.ts";
-import { isoDay } from "../domain/time.ts";
+import { TIERS, type Tier } from "../domain/tiers.ts";
 import type { ExternalRef } from "../webhook/inbound.ts";
-import { registerAliases } from "../webhook/ingest.ts";
+import {
+  decodeCustomerCursor,
+  decodeUnmatchedCursor,
+  encodeCustomerCursor,
+  encodeUnmatchedCursor,
+  InvalidCursorError,
+} from "./cursor.ts";
+import { type CustomerReads, getCustomer, listCustomers } from "./customers.ts";
 
 export interface ApiDeps {
-  readonly db: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly events: DynamoEventStore;
+  readonly customers: CustomerReads;
+  readonly aliases: AliasStore;
   readonly model: Model;
+  /** The work budget of one aliases request (default: the use case's). */
+  readonly budget?: () => WorkBudget;
 }
 
-const HISTORY_DAYS = 90;
-const DAY_MS = 86_400_000;
+/** Most aliases one request may register: they are claimed in one transaction. */
+export const MAX_ALIASES_PER_REQUEST = 100;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
 
-const idList = z.optional(
-  z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)),
-);
+/** A value quoted for an error message, cut so that a huge input makes a short answer. */
+const quoted = (value: string) =>
+  JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+
+/** `problem` of `field`, or nothing when `value` is a valid id. */
+function idError(field: string, value: string): string | undefined {
+  const problem = identifierProblem(value);
+  return problem && `${field} ${quoted(value)} ${problem} (ids are ${ID_RULE_TEXT})`;
+}
+
+/** A path parameter, percent-decoded if it still is, checked by the id rule. */
+function idParam(event: HttpEvent, name: string): string {
+  let value = event.pathParameters?.[name] ?? "";
+  if (value.includes("%")) {
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      throw new HttpError(400, `${name}: malformed percent-encoding`);
+    }
+  }
+  const error = idError(name, value);
+  if (error) throw new HttpError(400, error);
+  return value;
+}
+
+function limitParam(event: HttpEvent): number {
+  const raw = event.queryStringParameters?.limit;
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_LIMIT) {
+    throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return n;
+}
+
+function tierParam(event: HttpEvent): Tier | undefined {
+  const tier = event.queryStringParameters?.tier;
+  if (tier === undefined) return undefined;
+  if (!(TIERS as readonly string[]).includes(tier)) {
+    throw new HttpError(400, `tier must be one of ${TIERS.join(", ")}`);
+  }
+  return tier as Tier;
+}
+
+const idList = z.optional(z.array(z.string()));
 /** Body of PUT /accounts/{accountId}/aliases. */
 export const AliasBody = z.strictObject({
   stripe: idList,
   zendesk: idList,
   segment: idList,
   domains: idList,
+  /** Take aliases that belong to another account. */
+  move: z.optional(z.boolean()),
 });
 
-const accountIdParam = z.string().check(z.regex(/^[\w.:@-]{1,128}$/));
-
-function pageSize(event: HttpEvent): number {
-  const raw = event.queryStringParameters?.limit;
-  if (raw === undefined) return 50;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 200) throw new HttpError(400, "limit must be 1-200");
-  return n;
-}
-
-const encodeCursor = (key: Record<string, unknown> | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
-
-function decodeCursor(event: HttpEvent): Record<string, unknown> | undefined {
-  const raw = event.queryStringParameters?.cursor;
-  if (!raw) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (value && typeof value === "object" && !Array.isArray(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, "invalid cursor");
-}
-
-function accountIdOf(event: HttpEvent): string {
-  const parsed = accountIdParam.safeParse(event.pathParameters?.accountId);
-  if (!parsed.success) throw new HttpError(400, "invalid account id");
-  return parsed.data;
-}
-
-/** GET /customers/{accountId}: the current score and 90 days of daily history. */
-async function getCustomer(deps: ApiDeps, event: HttpEvent, now: number): Promise<HttpResult> {
-  const accountId = accountIdOf(event);
-  const pk = accountPk(accountId);
-  const [scoreItem, history] = await Promise.all([
-    deps.db.send(new GetCommand({ TableName: deps.tableName, Key: { pk, sk: SCORE_SK } })),
-    deps.db.send(
-      new QueryCommand({
-        TableName: deps.tableName,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: {
-          ":pk": pk,
-          ":from": daySk(isoDay(now - HISTORY_DAYS * DAY_MS)),
-          ":to": daySk(isoDay(now)),
-        },
-      }),
-    ),
-  ]);
-  if (!scoreItem.Item) {
-    const aggregate = await deps.db.send(
-      new GetCommand({
-        TableName: deps.tableName,
-        Key: { pk, sk: AGGREGATE_SK },
-        ProjectionExpression: "pk",
-      }),
-    );
-    if (!aggregate.Item) throw new HttpError(404, "unknown customer");
-    return json(200, {
-      accountId,
-      score: null,
-      tier: "unknown",
-      pending: "not scored yet",
-      history: [],
-    });
-  }
-  const { outbox: _outbox, ...current } = toStoredScore(scoreItem.Item);
-  return json(200, {
-    ...current,
-    computedAt: new Date(current.computedAt).toISOString(),
-    history: (history.Items ?? []).map((h) => ({
-      day: String(h.sk).slice(4),
-      score: h.score ?? null,
-      tier: h.tier,
-      coverage: h.coverage,
-      modelVersion: h.modelVersion,
-    })),
-  });
-}
-
-/** GET /customers?tier=…: ordered by score ascending, paginated with a cursor. */
-async function listCustomers(deps: ApiDeps, event: HttpEvent): Promise<HttpResult> {
-  const tier = event.queryStringParameters?.tier;
-  if (!tier || !(TIERS as readonly string[]).includes(tier)) {
-    throw new HttpError(400, `tier must be one of ${TIERS.join(", ")}`);
-  }
-  const page = await deps.db.send(
-    new QueryCommand({
-      TableName: deps.tableName,
-      IndexName: TIER_INDEX,
-      KeyConditionExpression: "tierPk = :tier",
-      ExpressionAttributeValues: { ":tier": tierPk(tier) },
-      ScanIndexForward: true,
-      Limit: pageSize(event),
-      ExclusiveStartKey: decodeCursor(event),
-    }),
-  );
-  return json(200, {
-    tier,
-    customers: (page.Items ?? []).map((item) => {
-      const s = toStoredScore(item);
-      return {
-        accountId: s.accountId,
-        accountName: s.accountName,
-        score: s.score,
-        tier: s.tier,
-        coverage: s.coverage,
-        topDriver: s.drivers[0]?.reason ?? null,
-        computedAt: new Date(s.computedAt).toISOString(),
-      };
-    }),
-    cursor: encodeCursor(page.LastEvaluatedKey),
-  });
-}
-
-/** PUT /accounts/{accountId}/aliases: registers tool ids and applies waiting events. */
-async function putAliases(deps: ApiDeps, event: HttpEvent, body: Buffer): Promise<HttpResult> {
-  const accountId = accountIdOf(event);
+/** The refs and move flag of an aliases body; HttpError 400 naming the first bad field. */
+export function parseAliasBody(body: Buffer): { refs: ExternalRef[]; move: boolean } {
   let parsed: z.infer<typeof AliasBody>;
   try {
     const result = AliasBody.safeParse(JSON.parse(body.toString("utf8")));
-    if (!result.success) throw new Error(result.error.issues[0]?.message ?? "invalid body");
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const path = issue?.path.join(".") || "body";
+      throw new Error(`${path}: ${issue?.message ?? "invalid"}`);
+    }
     parsed = result.data;
   } catch (error) {
     throw new HttpError(400, `invalid aliases body: ${(error as Error).message}`);
   }
-  const refs: ExternalRef[] = [
-    ...(parsed.stripe ?? []).map((id) => ({ kind: "stripe" as const, id })),
-    ...(parsed.zendesk ?? []).map((id) => ({ kind: "zendesk" as const, id })),
-    ...(parsed.segment ?? []).map((id) => ({ kind: "segment" as const, id })),
-    ...(parsed.domains ?? []).map((id) => ({ kind: "domain" as const, id: id.toLowerCase() })),
-  ];
-  if (refs.length === 0) throw new HttpError(400, "no aliases given");
-  const result = await registerAliases(deps.events, deps.model, accountId, refs);
-  return json(200, { accountId, ...result });
+  const lists = [
+    ["stripe", parsed.stripe ?? []],
+    ["zendesk", parsed.zendesk ?? []],
+    ["segment", parsed.segment ?? []],
+  ] as const;
+  const domains = parsed.domains ?? [];
+  const count = lists.reduce((n, [, ids]) => n + ids.length, domains.length);
+  if (count === 0) throw new HttpError(400, "no aliases given");
+  if (count > MAX_ALIASES_PER_REQUEST) {
+    throw new HttpError(400, `at most ${MAX_ALIASES_PER_REQUEST} aliases per request`);
+  }
+  const refs: ExternalRef[] = [];
+  for (const [kind, ids] of lists) {
+    ids.forEach((id, i) => {
+      const error = idError(`${kind}[${i}]`, id);
+      if (error) throw new HttpError(400, error);
+      refs.push({ kind, id });
+    });
+  }
+  domains.forEach((domain, i) => {
+    const problem = domainProblem(domain);
+    if (problem) throw new HttpError(400, `domains[${i}] ${quoted(domain)} ${problem}`);
+    refs.push({ kind: "domain", id: normalizeDomain(domain) });
+  });
+  return { refs, move: parsed.move === true };
+}
+
+/** GET /customers/{accountId}: the current score and 90 days of daily history. */
+async function getCustomerRoute(deps: ApiDeps, event: HttpEvent, now: number) {
+  const view = await getCustomer(deps.customers, idParam(event, "accountId"), now);
+  if (view === null) throw new HttpError(404, "unknown customer");
+  return json(200, view);
+}
+
+/** GET /customers[?tier=…]: lowest score first, of one tier or all, with a cursor. */
+async function listCustomersRoute(deps: ApiDeps, event: HttpEvent) {
+  const tier = tierParam(event);
+  const cursor = event.queryStringParameters?.cursor;
+  const page = await listCustomers(deps.customers, {
+    tier,
+    limit: limitParam(event),
+    after: cursor ? decodeCustomerCursor(cursor) : null,
+  });
+  return json(200, {
+    ...(tier ? { tier } : {}),
+    customers: page.customers,
+    cursor: page.next ? encodeCustomerCursor(page.next) : null,
+  });
+}
+
+/** PUT /accounts/{accountId}/aliases: claims tool ids and applies waiting events. */
+async function putAliasesRoute(deps: ApiDeps, event: HttpEvent, body: Buffer) {
+  const accountId = idParam(event, "accountId");
+  const { refs, move } = parseAliasBody(body);
+  try {
+    const result = await registerAliases(deps.aliases, deps.model, accountId, refs, {
+      move,
+      budget: deps.budget?.(),
+    });
+    return json(200, {
+      accountId,
+      aliases: result.aliases,
+      changes: result.changes.map(({ ref, change, from }) => ({
+        kind: ref.kind,
+        id: ref.id,
+        change,
+        ...(from === undefined ? {} : { from }),
+      })),
+      applied: result.applied,
+      remaining: result.remaining,
+      ...(result.lost.length > 0
+        ? {
+            lost: result.lost.map((l) => ({
+              kind: l.ref.kind,
+              id: l.ref.id,
+              accountId: l.accountId,
+            })),
+          }
+        : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof AliasConflictError)) throw error;
+    return json(409, {
+      error: `${error.message}; nothing was saved. Send "move": true to move them to "${accountId}"`,
+      conflicts: error.conflicts.map((c) => ({
+        kind: c.ref.kind,
+        id: c.ref.id,
+        accountId: c.accountId,
+      })),
+    });
+  }
 }
 
 /** GET /unmatched: events no customer could be found for, oldest first. */
-async function listUnmatched(deps: ApiDeps, event: HttpEvent): Promise<HttpResult> {
-  const page = await deps.events.listUnmatched(pageSize(event), decodeCursor(event));
+async function listUnmatchedRoute(deps: ApiDeps, event: HttpEvent) {
+  const cursor = event.queryStringParameters?.cursor;
+  const page = await deps.aliases.listUnmatched(
+    limitParam(event),
+    cursor ? decodeUnmatchedCursor(cursor) : null,
+  );
   return json(200, {
     events: page.records.map((r) => ({
       source: r.source,
@@ -192,22 +219,41 @@ async function listUnmatched(deps: ApiDeps, event: HttpEvent): Promise<HttpResul
       refs: r.refs,
       signals: r.signals.map((s) => s.kind),
     })),
-    cursor: encodeCursor(page.cursor),
+    cursor: page.next ? encodeUnmatchedCursor(page.next) : null,
   });
 }
 
-/** Dispatches by API Gateway route key. */
-export async function routeApi(deps: ApiDeps, event: HttpEvent, body: Buffer, now = Date.now()) {
+function dispatch(deps: ApiDeps, event: HttpEvent, body: Buffer, now: number) {
   switch (event.routeKey) {
     case "GET /customers/{accountId}":
-      return getCustomer(deps, event, now);
+      return getCustomerRoute(deps, event, now);
     case "GET /customers":
-      return listCustomers(deps, event);
+      return listCustomersRoute(deps, event);
     case "PUT /accounts/{accountId}/aliases":
-      return putAliases(deps, event, body);
+      return putAliasesRoute(deps, event, body);
     case "GET /unmatched":
-      return listUnmatched(deps, event);
+      return listUnmatchedRoute(deps, event);
     default:
       throw new HttpError(404, "no such route");
+  }
+}
+
+/** Dispatches by API Gateway route key; a caller's mistake is a 4xx, a storage failure 503. */
+export async function routeApi(
+  deps: ApiDeps,
+  event: HttpEvent,
+  body: Buffer,
+  now = Date.now(),
+): Promise<HttpResult> {
+  try {
+    return await dispatch(deps, event, body, now);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
+    if (!isStorageFailure(error)) throw error;
+    logger.error("storage failed", { route: event.routeKey, error: error as Error });
+    return {
+      ...json(503, { error: "storage unavailable, retry later" }),
+      headers: { "content-type": "application/json", "retry-after": "5" },
+    };
   }
 }

@@ -3,6 +3,7 @@
  * once, resolving who the customer is (design decisions 1, 2 and 9). Plain async functions
  * over the IngestStore port; nothing here knows about DynamoDB or API Gateway.
  */
+import { type AliasStore, applyPendingEvents } from "../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Signal } from "../domain/signals.ts";
@@ -18,22 +19,14 @@ export interface EventRecord extends Omit<InboundEvent, "ignored"> {
 
 export type WriteOutcome = "stored" | "duplicate";
 
-/** Storage port of the ingestion use cases. */
-export interface IngestStore {
-  /** The account of the first ref that has an alias, or null. */
-  resolveAliases(refs: readonly ExternalRef[]): Promise<Map<string, string>>;
-  /** Saves aliases to `accountId`. */
-  saveAliases(accountId: string, refs: readonly ExternalRef[]): Promise<void>;
+/** Storage port of the ingestion use cases: event writes over the alias store. */
+export interface IngestStore extends AliasStore {
   /** Event record (deduplicated) and aggregate update, in one transaction. */
   recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome>;
   /** Event record kept as unmatched, findable by each of its refs. */
   recordUnmatched(record: EventRecord): Promise<WriteOutcome>;
   /** Event record for an event type we do not apply, counted per type. */
   recordIgnored(record: EventRecord): Promise<WriteOutcome>;
-  /** Unmatched events waiting for an alias of `ref`. */
-  unmatchedFor(ref: ExternalRef): Promise<EventRecord[]>;
-  /** Applies an unmatched event to `accountId`; false if it was applied meanwhile. */
-  applyUnmatched(record: EventRecord, accountId: string, update: AggregateUpdate): Promise<boolean>;
 }
 
 export type IngestOutcome = "accepted" | "duplicate" | "ignored" | "unmatched";
@@ -117,34 +110,4 @@ export async function ingestEvent(
   const record: EventRecord = { ...base, accountId, status: "applied" };
   const outcome = await store.recordApplied(record, updateFor(record, accountId, model));
   return outcome === "duplicate" ? "duplicate" : "accepted";
-}
-
-/** Applies, exactly once each, the unmatched events waiting for any of `refs`. */
-export async function applyPendingEvents(
-  store: IngestStore,
-  model: Model,
-  accountId: string,
-  refs: readonly ExternalRef[],
-): Promise<number> {
-  let applied = 0;
-  for (const ref of refs) {
-    for (const record of await store.unmatchedFor(ref)) {
-      if (await store.applyUnmatched(record, accountId, updateFor(record, accountId, model))) {
-        applied++;
-      }
-    }
-  }
-  return applied;
-}
-
-/** Registers aliases for an account (admin API) and applies the events they unlock. */
-export async function registerAliases(
-  store: IngestStore,
-  model: Model,
-  accountId: string,
-  refs: readonly ExternalRef[],
-): Promise<{ aliases: number; applied: number }> {
-  await store.saveAliases(accountId, refs);
-  const applied = await applyPendingEvents(store, model, accountId, refs);
-  return { aliases: refs.length, applied };
 }

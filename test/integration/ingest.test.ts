@@ -8,9 +8,9 @@ import {
   eventPk,
 } from "../../functions/adapters/dynamo/keys.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
+import { registerAliases } from "../../functions/aliases/aliases.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
-import { registerAliases } from "../../functions/webhook/ingest.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import {

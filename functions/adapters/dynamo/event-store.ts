@@ -5,16 +5,12 @@
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
-import type { ExternalRef } from "../../webhook/inbound.ts";
 import {
   type EventRecord,
   type IngestStore,
@@ -22,23 +18,20 @@ import {
   type WriteOutcome,
 } from "../../webhook/ingest.ts";
 import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
+import { DynamoAliasStore } from "./alias-store.ts";
 import {
   AGGREGATE_SK,
-  ALIAS_SK,
   accountPk,
-  aliasPk,
   EVENT_SK,
   eventPk,
   TTL_ATTRIBUTE,
   UNMATCHED_GSI_PK,
-  UNMATCHED_INDEX,
   unmatchedPk,
+  unmatchedSk,
 } from "./keys.ts";
+import { StorageError } from "./storage-error.ts";
 
-/** Storage failed: answered 5xx so the provider retries. */
-export class StorageError extends Error {
-  override readonly name = "StorageError";
-}
+export { StorageError };
 
 export interface EventStoreOptions {
   readonly tableName: string;
@@ -54,7 +47,8 @@ type ItemOutcome = "ok" | "duplicate" | "stale" | "conflict";
 const DAY_S = 86_400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class DynamoEventStore implements IngestStore {
+/** Event writes of ingestion; aliases and waiting events come from the alias store it extends. */
+export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
   private readonly table: string;
   private readonly retentionDays: number;
   private readonly maxAttempts: number;
@@ -63,46 +57,10 @@ export class DynamoEventStore implements IngestStore {
     private readonly db: DynamoDBDocumentClient,
     options: EventStoreOptions,
   ) {
+    super(db, options);
     this.table = options.tableName;
     this.retentionDays = options.retentionDays ?? 400;
     this.maxAttempts = options.maxAttempts ?? 6;
-  }
-
-  async resolveAliases(refs: readonly ExternalRef[]): Promise<Map<string, string>> {
-    const keys = uniqueBy(refs, refKey).map((ref) => ({
-      pk: aliasPk(ref.kind, ref.id),
-      sk: ALIAS_SK,
-    }));
-    const found = new Map<string, string>();
-    if (keys.length === 0) return found;
-    const out = await this.db.send(
-      new BatchGetCommand({
-        RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: "pk, accountId" } },
-      }),
-    );
-    for (const item of out.Responses?.[this.table] ?? []) {
-      const ref = String(item.pk).slice("ALIAS#".length);
-      const split = ref.indexOf("#");
-      found.set(`${ref.slice(0, split)}:${ref.slice(split + 1)}`, String(item.accountId));
-    }
-    return found;
-  }
-
-  async saveAliases(accountId: string, refs: readonly ExternalRef[]): Promise<void> {
-    for (const ref of uniqueBy(refs, refKey)) {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            pk: aliasPk(ref.kind, ref.id),
-            sk: ALIAS_SK,
-            kind: ref.kind,
-            externalId: ref.id,
-            accountId,
-          },
-        }),
-      );
-    }
   }
 
   /** The two items of an applied event's transaction (benchmarks send them raw as a baseline). */
@@ -168,92 +126,6 @@ export class DynamoEventStore implements IngestStore {
     ]);
   }
 
-  async unmatchedFor(ref: ExternalRef): Promise<EventRecord[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": unmatchedPk(ref.kind, ref.id) },
-        ConsistentRead: true,
-      }),
-    );
-    const records: EventRecord[] = [];
-    for (const item of out.Items ?? []) {
-      const got = await this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { pk: item.sk, sk: EVENT_SK },
-          ConsistentRead: true,
-        }),
-      );
-      if (got.Item?.status === "unmatched") records.push(toRecord(got.Item));
-    }
-    return records;
-  }
-
-  async applyUnmatched(
-    record: EventRecord,
-    accountId: string,
-    update: AggregateUpdate,
-  ): Promise<boolean> {
-    let registers = Object.keys(update.latest);
-    for (let attempt = 1; ; attempt++) {
-      const items: TransactItem[] = [
-        {
-          Update: {
-            TableName: this.table,
-            Key: { pk: eventPk(record.source, record.eventId), sk: EVENT_SK },
-            ConditionExpression: "#status = :unmatched",
-            UpdateExpression:
-              "SET #status = :applied, accountId = :account REMOVE unmatchedPk, unmatchedSk",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":unmatched": "unmatched",
-              ":applied": "applied",
-              ":account": accountId,
-            },
-          },
-        },
-        this.updateAggregate(accountId, update, registers),
-        ...uniqueBy(record.refs, refKey).map(
-          (ref): TransactItem => ({
-            Delete: {
-              TableName: this.table,
-              Key: {
-                pk: unmatchedPk(ref.kind, ref.id),
-                sk: eventPk(record.source, record.eventId),
-              },
-            },
-          }),
-        ),
-      ];
-      const outcome = await this.transact(items);
-      // Someone else applied it first: exactly once means we stop here.
-      if (outcome[0] === "duplicate") return false;
-      if (outcome.every((o) => o === "ok")) return true;
-      if (attempt >= this.maxAttempts)
-        throw new StorageError("applying unmatched event kept conflicting");
-      if (outcome[1] === "stale")
-        registers = newerRegisters(update, await this.readAggregate(accountId));
-      else await sleep(backoff(attempt));
-    }
-  }
-
-  /** Lists unmatched events, oldest first, with a cursor for the next page. */
-  async listUnmatched(limit: number, cursor?: Record<string, unknown>) {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: UNMATCHED_INDEX,
-        KeyConditionExpression: "unmatchedPk = :pk",
-        ExpressionAttributeValues: { ":pk": UNMATCHED_GSI_PK },
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    return { records: (out.Items ?? []).map(toRecord), cursor: out.LastEvaluatedKey };
-  }
-
   private putRecord(record: EventRecord): TransactItem {
     return {
       Put: {
@@ -265,7 +137,7 @@ export class DynamoEventStore implements IngestStore {
           ...(record.status === "unmatched"
             ? {
                 unmatchedPk: UNMATCHED_GSI_PK,
-                unmatchedSk: `${new Date(record.receivedAt).toISOString()}#${record.source}#${record.eventId}`,
+                unmatchedSk: unmatchedSk(record.receivedAt, record.source, record.eventId),
               }
             : {}),
           [TTL_ATTRIBUTE]: this.expiresAt(record.receivedAt),
@@ -343,17 +215,3 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 
 /** Jittered exponential backoff, ms. */
 const backoff = (attempt: number) => Math.random() * Math.min(1000, 20 * 2 ** attempt);
-
-function toRecord(item: Record<string, unknown>): EventRecord {
-  return {
-    source: item.source as EventRecord["source"],
-    eventId: String(item.eventId),
-    type: String(item.type),
-    occurredAt: Number(item.occurredAt),
-    receivedAt: Number(item.receivedAt),
-    accountId: (item.accountId as string | null) ?? null,
-    refs: (item.refs as ExternalRef[]) ?? [],
-    signals: (item.signals as EventRecord["signals"]) ?? [],
-    status: item.status as EventRecord["status"],
-  };
-}

@@ -33,5 +33,8 @@ export const tierSk = (score: number | null, accountId: string) =>
 /** GSI listing every unmatched event, oldest first. */
 export const UNMATCHED_INDEX = "unmatched";
 export const UNMATCHED_GSI_PK = "UNMATCHED";
+/** Sort key of an unmatched event in that GSI: time received, then the event's own key. */
+export const unmatchedSk = (receivedAt: number, source: string, eventId: string) =>
+  `${new Date(receivedAt).toISOString()}#${source}#${eventId}`;
 
 export const TTL_ATTRIBUTE = "expiresAt";
