@@ -290,18 +290,23 @@ export class StatefulStack extends Stack implements StatefulResources {
 
 /** Warns at synth (and in `cdk deploy`'s output) when alerts or alarms would reach nobody. */
 function warnWithoutSubscribers(stack: Stack, config: DeploymentConfig): void {
-  const missing = [
-    config.alertEmails.length === 0
-      ? "alertEmails is empty: alert emails (tier changes and drops routed as page) reach nobody"
-      : undefined,
-    config.opsEmails.length === 0
-      ? "opsEmails is empty: alarms (dead-letter queues, errors, throttles, unmatched events) reach nobody"
-      : undefined,
-  ].filter((m): m is string => m !== undefined);
-  for (const message of missing) {
+  const topics = [
+    {
+      key: "alertEmails",
+      emails: config.alertEmails,
+      what: "alert emails (tier changes and drops routed as page)",
+    },
+    {
+      key: "opsEmails",
+      emails: config.opsEmails,
+      what: "alarms (dead-letter queues, errors, throttles, unmatched events)",
+    },
+  ];
+  for (const { key, emails, what } of topics) {
+    if (emails.length > 0) continue;
     Annotations.of(stack).addWarningV2(
-      "customer-health:no-subscribers",
-      `${message}. Set it with -c ${message.split(" ")[0]}=you@yourco.com (or in cdk.json).`,
+      `customer-health:no-${key}`,
+      `${key} is empty: ${what} reach nobody. Set it with -c ${key}=you@yourco.com (or in cdk.json).`,
     );
   }
 }

@@ -553,6 +553,12 @@ describe("StatelessStack HTTP API", () => {
     });
   });
 
+  it("creates the stage after the routes its route settings name", () => {
+    const [stage] = Object.values(stateless.findResources("AWS::ApiGatewayV2::Stage"));
+    const routes = Object.keys(resourcesOf(stateless, "AWS::ApiGatewayV2::Route"));
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining(routes));
+  });
+
   it("outputs the API URL and one webhook URL per provider", () => {
     const outputs = stateless.toJSON().Outputs;
     expect(outputs.ApiUrl).toBeDefined();
