@@ -97,9 +97,10 @@ export interface FunctionDefinition {
 }
 
 /**
- * Every function and the DynamoDB actions its code uses; the CDK grants exactly these, and
- * test/unit/infra/stacks.test.ts pins them. A new store call with a new action fails in AWS
- * (AccessDenied) until it is added here, so keep this list next to the code it describes.
+ * Every function and the DynamoDB actions its code uses; the CDK grants exactly these.
+ * test/unit/infra/table-actions.test.ts checks them against the calls in each function's
+ * bundle (a call whose action is missing here would fail in AWS only, with AccessDenied),
+ * and test/unit/infra/stacks.test.ts pins the synthesized grants.
  */
 export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   webhook: {
@@ -115,12 +116,10 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
       // Aliases: one BatchGetItem to resolve, PutItem to learn one.
       "BatchGetItem",
       // Event record + aggregate in one transaction (Put, Update); applying a waiting
-      // unmatched event also deletes its index entries (Delete) in that transaction; a
-      // transaction item that only checks a condition (alias ownership) is a ConditionCheck.
+      // unmatched event also deletes its index entries (Delete) in that transaction.
       "PutItem",
       "UpdateItem",
       "DeleteItem",
-      "ConditionCheckItem",
       // Re-reading an aggregate after a stale write; unmatched events waiting for an alias.
       "GetItem",
       "Query",
@@ -171,12 +170,11 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
       // A customer's score and aggregate (GetItem) and daily history (Query).
       "GetItem",
       "Query",
-      // Aliases (Put, conditional) and the waiting unmatched events they apply, as the
-      // webhook function applies them (Update, Delete, ConditionCheck in one transaction).
+      // Aliases (Put) and the waiting unmatched events they apply, as the webhook function
+      // applies them (Update, Delete in one transaction).
       "PutItem",
       "UpdateItem",
       "DeleteItem",
-      "ConditionCheckItem",
     ],
     // Customers of a tier; unmatched events, oldest first.
     indexActions: { [TIER_INDEX]: ["Query"], [UNMATCHED_INDEX]: ["Query"] },
