@@ -70,7 +70,7 @@ async function bundledSources(entry: string): Promise<string[]> {
 }
 
 /** The DynamoDB operations a source text issues. */
-export function operationsIn(source: string): Set<TableAction> {
+function operationsIn(source: string): Set<TableAction> {
   const found = new Set<TableAction>();
   for (const [, command] of source.matchAll(/new\s+(\w+Command)\s*\(/g)) {
     const action = COMMAND_ACTIONS[command as string];
