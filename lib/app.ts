@@ -42,8 +42,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<HealthA
   const app = new App({
     ...appProps,
     context: {
-      // Strong (Fn::ImportValue) references: CloudFormation refuses to delete or change a
-      // stateful resource while the stateless stack uses it. Context from the CLI still wins.
+      // The stacks share no references (SSM parameters instead, lib/stateful-stack.ts); one
+      // added by mistake would be a plain export, which test/unit/infra/stacks.test.ts catches.
       "@aws-cdk/core:defaultCrossStackReferences": "strong",
       ...appProps.context,
     },
@@ -60,11 +60,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<HealthA
   });
   const stateless = new StatelessStack(app, names.stateless, {
     config,
-    stateful,
+    statefulStackName: names.stateful,
     model,
     projectRoot: PROJECT_ROOT,
     description: `${SERVICE_NAME} (${config.stage}): functions, API, rules, schedule, alarms`,
   });
+  // The stateless stack reads the stateful stack's SSM parameters: deploy that one first.
+  stateless.addStackDependency(stateful, "reads the stateful resources' SSM parameters");
   Tags.of(app).add("service", SERVICE_NAME);
   Tags.of(app).add("stage", config.stage);
 

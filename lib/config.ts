@@ -18,6 +18,11 @@ export interface DeploymentConfig {
   readonly modelFile: string;
   /** How often the rescore schedule runs, and how old a score must be to be rescored. */
   readonly rescoreIntervalMinutes: number;
+  /**
+   * Keep the CloudFormation exports a stateless stack from before the SSM parameters still
+   * imports: one deploy with it on, then one with it off (README: Upgrade).
+   */
+  readonly legacyExports: boolean;
 }
 
 /** A context value is missing or has the wrong shape. */
@@ -87,6 +92,13 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
       `CDK context "rescoreIntervalMinutes" must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(rawInterval)})`,
     );
   }
+  // Optional: only an upgrade from a version that shared exports sets it.
+  const rawLegacy = node.tryGetContext("legacyExports") ?? false;
+  if (rawLegacy !== true && rawLegacy !== false && rawLegacy !== "true" && rawLegacy !== "false") {
+    throw new ConfigError(
+      `CDK context "legacyExports" must be true or false (got ${JSON.stringify(rawLegacy)})`,
+    );
+  }
   return {
     stage,
     alertEmails: emailList(node, "alertEmails"),
@@ -94,5 +106,6 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
     slackWebhookSecretName: nonEmptyString(node, "slackWebhookSecretName"),
     modelFile: nonEmptyString(node, "modelFile"),
     rescoreIntervalMinutes,
+    legacyExports: rawLegacy === true || rawLegacy === "true",
   };
 }

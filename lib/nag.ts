@@ -8,13 +8,9 @@ import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js"
 import type { IConstruct } from "constructs";
 
 /**
- * How cdk-nag spells `value` (an attribute of `producer`, e.g. a table ARN) in a finding on a
- * resource of `consumer`'s stack: `<LogicalId.Arn>` in the same stack, the export name across
- * stacks (`exportValue` gives the same name as CDK's automatic cross-stack reference).
+ * How cdk-nag spells `value` (e.g. a function ARN, or a table ARN read from an SSM
+ * parameter) in a finding on a resource of `consumer`'s stack: `<LogicalId.Arn>`.
  */
-export function nagReference(consumer: IConstruct, producer: IConstruct, value: string): string {
-  const consumerStack = Stack.of(consumer);
-  const producerStack = Stack.of(producer);
-  const reference = producerStack === consumerStack ? value : producerStack.exportValue(value);
-  return flattenCfnReference(consumerStack.resolve(reference));
+export function nagReference(consumer: IConstruct, value: string): string {
+  return flattenCfnReference(Stack.of(consumer).resolve(value));
 }

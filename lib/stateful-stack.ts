@@ -2,8 +2,14 @@
  * Everything that holds state or identity: the table, the event bus, the alert and ops
  * topics (and their key), and the secrets. It changes rarely and is retained on delete, so
  * the stateless stack (functions, API, rules) can be replaced freely around it.
+ *
+ * What the stateless stack needs crosses over as SSM parameters (`/customer-health/<stage>/…`,
+ * STATEFUL_PARAMETERS), not CloudFormation exports: an export in use blocks any change to
+ * its value, so with exports a stateful change could need the stateless stack destroyed.
+ * Tear-down, upgrade and rollback: README.md, "Deploy to AWS".
  */
 import {
+  Annotations,
   CfnOutput,
   RemovalPolicy,
   SecretValue,
@@ -14,20 +20,22 @@ import {
 import {
   AttributeType,
   BillingMode,
+  type ITable,
   StreamViewType,
   Table,
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
-import { EventBus } from "aws-cdk-lib/aws-events";
+import { EventBus, type IEventBus } from "aws-cdk-lib/aws-events";
 import { ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
-import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { Topic } from "aws-cdk-lib/aws-sns";
+import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { type IQueue, Queue } from "aws-cdk-lib/aws-sqs";
+import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import type { DeploymentConfig } from "./config.ts";
-import { DeadLetterQueue } from "./constructs/dead-letter-queue.ts";
+import { DeadLetterQueue, type DeadLetterQueueRef } from "./constructs/dead-letter-queue.ts";
 import { HEALTH_TABLE, type KeyAttribute, SERVICE_NAME, type TableDefinition } from "./topology.ts";
 import { WEBHOOK_PROVIDERS } from "./webhook-providers.ts";
 
@@ -42,18 +50,76 @@ export interface StatefulStackProps extends StackProps {
 
 /** The resources the stateless stack receives; typed so a missing wire fails to compile. */
 export interface StatefulResources {
-  readonly table: Table;
-  readonly eventBus: EventBus;
+  readonly table: ITable;
+  readonly eventBus: IEventBus;
   /** CS alerts (tier changes, drops); email subscribers from context `alertEmails`. */
-  readonly alertTopic: Topic;
+  readonly alertTopic: ITopic;
   /** Operational alarms; email subscribers from context `opsEmails`. */
-  readonly opsTopic: Topic;
+  readonly opsTopic: ITopic;
   /** JSON `{"stripe":"whsec_…","zendesk":"…",…}`: comma-separated secrets per provider. */
-  readonly webhookSecrets: Secret;
+  readonly webhookSecrets: ISecret;
   /** The Slack incoming webhook URL. */
-  readonly slackWebhookSecret: Secret;
+  readonly slackWebhookSecret: ISecret;
   /** Receives what SNS could not deliver to a subscriber. */
-  readonly subscriptionDlq: DeadLetterQueue;
+  readonly subscriptionDlq: DeadLetterQueueRef;
+}
+
+/**
+ * The SSM parameters through which the stateless stack finds the stateful resources, by key
+ * under `/customer-health/<stage>/`. Each holds an ARN that only changes when its resource
+ * is replaced; the stateless stack reads them at each deploy.
+ */
+export const STATEFUL_PARAMETERS = [
+  "table-arn",
+  "table-stream-arn",
+  "event-bus-arn",
+  "alert-topic-arn",
+  "ops-topic-arn",
+  "webhook-secrets-arn",
+  "slack-webhook-secret-arn",
+  "subscription-dlq-arn",
+] as const;
+
+export type StatefulParameter = (typeof STATEFUL_PARAMETERS)[number];
+
+/** The name of a stateful parameter of `stage`. */
+export const statefulParameterName = (stage: string, key: StatefulParameter) =>
+  `/${SERVICE_NAME}/${stage}/${key}`;
+
+const SUBSCRIPTION_DLQ_PURPOSE = "alert or ops email notifications SNS could not deliver";
+
+/**
+ * The stateful resources of `stage` as seen from another stack: references built from the
+ * SSM parameters (resolved by CloudFormation at each deploy of that stack), no exports.
+ */
+export function importStatefulResources(scope: Construct, stage: string): StatefulResources {
+  const value = (key: StatefulParameter) =>
+    StringParameter.valueForStringParameter(scope, statefulParameterName(stage, key));
+  const subscriptionDlq = Queue.fromQueueArn(
+    scope,
+    "SubscriptionDlq",
+    value("subscription-dlq-arn"),
+  );
+  return {
+    table: Table.fromTableAttributes(scope, "HealthTable", {
+      tableArn: value("table-arn"),
+      tableStreamArn: value("table-stream-arn"),
+    }),
+    eventBus: EventBus.fromEventBusArn(scope, "EventBus", value("event-bus-arn")),
+    alertTopic: Topic.fromTopicArn(scope, "AlertTopic", value("alert-topic-arn")),
+    opsTopic: Topic.fromTopicArn(scope, "OpsTopic", value("ops-topic-arn")),
+    webhookSecrets: Secret.fromSecretCompleteArn(
+      scope,
+      "WebhookSecrets",
+      value("webhook-secrets-arn"),
+    ),
+    slackWebhookSecret: Secret.fromSecretCompleteArn(
+      scope,
+      "SlackWebhookSecret",
+      value("slack-webhook-secret-arn"),
+    ),
+    subscriptionDlq: { queue: subscriptionDlq, purpose: SUBSCRIPTION_DLQ_PURPOSE },
+  };
 }
 
 /** The name of the webhook signing secrets of `stage`. */
@@ -114,7 +180,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.subscriptionDlq = new DeadLetterQueue(this, "SubscriptionDlq", {
-      purpose: "alert or ops email notifications SNS could not deliver",
+      purpose: SUBSCRIPTION_DLQ_PURPOSE,
     });
 
     this.alertTopic = new Topic(this, "AlertTopic", {
@@ -132,6 +198,7 @@ export class StatefulStack extends Stack implements StatefulResources {
     });
     this.opsTopic.grantPublish(new ServicePrincipal("cloudwatch.amazonaws.com"));
     subscribeEmails(this.opsTopic, config.opsEmails, this.subscriptionDlq.queue);
+    warnWithoutSubscribers(this, config);
 
     // Created with empty entries (= "no secret", answered 401): CloudFormation sets the value
     // only when this template text changes, so values put with the CLI survive deploys.
@@ -162,6 +229,8 @@ export class StatefulStack extends Stack implements StatefulResources {
         "A Slack incoming webhook URL is issued by Slack and cannot be rotated by Secrets Manager; to replace it, create a new webhook in Slack and put its URL into this secret.",
     });
 
+    this.publishParameters(config);
+
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "EventBusName", { value: this.eventBus.eventBusName });
     new CfnOutput(this, "AlertTopicArn", { value: this.alertTopic.topicArn });
@@ -170,12 +239,75 @@ export class StatefulStack extends Stack implements StatefulResources {
     // "-", which cuts "customer-health/…" to "customer".
     new CfnOutput(this, "WebhookSecretsName", {
       value: webhookSecretsName(config.stage),
-      description: "aws secretsmanager put-secret-value --secret-id <this> (see docs/deploy.md)",
+      description:
+        "aws secretsmanager put-secret-value --secret-id <this> (README.md: Set the webhook secrets)",
     });
     new CfnOutput(this, "SlackWebhookSecretName", {
       value: config.slackWebhookSecretName,
       description: "aws secretsmanager put-secret-value --secret-id <this> --secret-string <URL>",
     });
+  }
+
+  /** SSM parameters naming each resource the stateless stack uses (STATEFUL_PARAMETERS). */
+  private publishParameters(config: DeploymentConfig): void {
+    const values: Record<StatefulParameter, string> = {
+      "table-arn": this.table.tableArn,
+      "table-stream-arn": this.table.tableStreamArn as string,
+      "event-bus-arn": this.eventBus.eventBusArn,
+      "alert-topic-arn": this.alertTopic.topicArn,
+      "ops-topic-arn": this.opsTopic.topicArn,
+      "webhook-secrets-arn": this.webhookSecrets.secretArn,
+      "slack-webhook-secret-arn": this.slackWebhookSecret.secretArn,
+      "subscription-dlq-arn": this.subscriptionDlq.queue.queueArn,
+    };
+    for (const key of STATEFUL_PARAMETERS) {
+      new StringParameter(this, `Parameter-${key}`, {
+        parameterName: statefulParameterName(config.stage, key),
+        description: `${SERVICE_NAME} ${config.stage}: ${key}, read by the stateless stack`,
+        stringValue: values[key],
+      });
+    }
+    if (config.legacyExports) {
+      // The exports a stateless stack deployed before the SSM parameters still imports, under
+      // the names CDK gave them; deploy once with them, then once without (README: Upgrade).
+      for (const value of [
+        this.table.tableArn,
+        this.table.tableName,
+        this.table.tableStreamArn as string,
+        this.eventBus.eventBusArn,
+        this.eventBus.eventBusName,
+        this.alertTopic.topicArn,
+        this.opsTopic.topicArn,
+        this.webhookSecrets.secretArn,
+        this.slackWebhookSecret.secretArn,
+        this.subscriptionDlq.queue.queueName,
+      ]) {
+        this.exportValue(value);
+      }
+    }
+  }
+}
+
+/** Warns at synth (and in `cdk deploy`'s output) when alerts or alarms would reach nobody. */
+function warnWithoutSubscribers(stack: Stack, config: DeploymentConfig): void {
+  const topics = [
+    {
+      key: "alertEmails",
+      emails: config.alertEmails,
+      what: "alert emails (tier changes and drops routed as page)",
+    },
+    {
+      key: "opsEmails",
+      emails: config.opsEmails,
+      what: "alarms (dead-letter queues, errors, throttles, unmatched events)",
+    },
+  ];
+  for (const { key, emails, what } of topics) {
+    if (emails.length > 0) continue;
+    Annotations.of(stack).addWarningV2(
+      `customer-health:no-${key}`,
+      `${key} is empty: ${what} reach nobody. Set it with -c ${key}=you@yourco.com (or in cdk.json).`,
+    );
   }
 }
 

@@ -57,6 +57,22 @@ export const HEALTH_TABLE: TableDefinition = {
 
 export type FunctionId = "webhook" | "score" | "rescore" | "slack" | "api";
 
+/**
+ * DynamoDB actions a function may take (IAM action names without `dynamodb:`). A transaction
+ * needs the action of each of its items: `PutItem`, `UpdateItem`, `DeleteItem`,
+ * `ConditionCheckItem`; there is no `TransactWriteItems` action.
+ */
+export type TableAction =
+  | "GetItem"
+  | "BatchGetItem"
+  | "Query"
+  | "Scan"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "ConditionCheckItem"
+  | "BatchWriteItem";
+
 export interface FunctionDefinition {
   readonly id: FunctionId;
   /** Path of the handler module, relative to the repository root. */
@@ -64,10 +80,28 @@ export interface FunctionDefinition {
   readonly description: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Caps concurrency where a burst would only throttle DynamoDB or Slack. */
+  /**
+   * Caps concurrency where a burst would only throttle DynamoDB or Slack, and guarantees it
+   * where a flood must not take the account's concurrency from the other functions.
+   */
   readonly reservedConcurrency?: number;
+  /**
+   * Lambda's own retries of a failed asynchronous invocation (0-2; Lambda's default is 2).
+   * Omitted for functions invoked only synchronously or by an event source mapping.
+   */
+  readonly asyncRetryAttempts?: number;
+  /** What the function may do with the table's items: only the actions its code uses. */
+  readonly tableActions: readonly TableAction[];
+  /** What it may do on each global secondary index, by index name (none when omitted). */
+  readonly indexActions?: Readonly<Record<string, readonly TableAction[]>>;
 }
 
+/**
+ * Every function and the DynamoDB actions its code uses; the CDK grants exactly these.
+ * test/unit/infra/table-actions.test.ts checks them against the calls in each function's
+ * bundle (a call whose action is missing here would fail in AWS only, with AccessDenied),
+ * and test/unit/infra/stacks.test.ts pins the synthesized grants.
+ */
 export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   webhook: {
     id: "webhook",
@@ -75,6 +109,21 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Verifies provider webhooks and applies them to customer aggregates",
     memoryMb: 512,
     timeoutSeconds: 10,
+    // Reserved, so that a flood of webhooks (signed or not) can never use the concurrency the
+    // stream consumer needs to score, and capped at what the table's writes sustain.
+    reservedConcurrency: 25,
+    tableActions: [
+      // Aliases: one BatchGetItem to resolve, PutItem to learn one.
+      "BatchGetItem",
+      // Event record + aggregate in one transaction (Put, Update); applying a waiting
+      // unmatched event also deletes its index entries (Delete) in that transaction.
+      "PutItem",
+      "UpdateItem",
+      "DeleteItem",
+      // Re-reading an aggregate after a stale write; unmatched events waiting for an alias.
+      "GetItem",
+      "Query",
+    ],
   },
   score: {
     id: "score",
@@ -82,6 +131,9 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Rescores customers whose aggregates changed (DynamoDB stream)",
     memoryMb: 512,
     timeoutSeconds: 60,
+    // Loads aggregate, score and snapshot in one BatchGetItem; writes score and snapshot in
+    // one transaction (Put, Put); clears the outbox (Update).
+    tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
   },
   rescore: {
     id: "rescore",
@@ -90,6 +142,9 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
+    tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
+    // Finds stale scores with a parallel Scan of the tier index (never of the table).
+    indexActions: { [TIER_INDEX]: ["Scan"] },
   },
   slack: {
     id: "slack",
@@ -98,6 +153,12 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 15,
     reservedConcurrency: 2,
+    // Invoked asynchronously by EventBridge. Lambda's retries would repeat an invocation that
+    // timed out while Slack may already have posted: EventBridge's retry policy and the
+    // function's own retries when Slack said no (ALERT_DELIVERY) are the only retries.
+    asyncRetryAttempts: 0,
+    // The alert ledger: claim (conditional Put), mark sent (Update), release (Delete), read.
+    tableActions: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
   },
   api: {
     id: "api",
@@ -105,6 +166,18 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Read and admin API: customers, aliases, unmatched events",
     memoryMb: 512,
     timeoutSeconds: 10,
+    tableActions: [
+      // A customer's score and aggregate (GetItem) and daily history (Query).
+      "GetItem",
+      "Query",
+      // Aliases (Put) and the waiting unmatched events they apply, as the webhook function
+      // applies them (Update, Delete in one transaction).
+      "PutItem",
+      "UpdateItem",
+      "DeleteItem",
+    ],
+    // Customers of a tier; unmatched events, oldest first.
+    indexActions: { [TIER_INDEX]: ["Query"], [UNMATCHED_INDEX]: ["Query"] },
   },
 };
 
@@ -123,6 +196,22 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "PUT", path: "/accounts/{accountId}/aliases", function: "api", auth: "iam" },
   { method: "GET", path: "/unmatched", function: "api", auth: "iam" },
 ];
+
+export interface Throttle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Short bursts above the steady rate. */
+  readonly burstLimit: number;
+}
+
+/**
+ * API Gateway throttles per route group (by `auth`): public webhooks and the IAM-signed read
+ * and admin API have separate budgets, so a flood on the webhooks never locks operators out.
+ */
+export const ROUTE_THROTTLES: Readonly<Record<RouteDefinition["auth"], Throttle>> = {
+  signature: { rateLimit: 100, burstLimit: 200 },
+  iam: { rateLimit: 20, burstLimit: 40 },
+};
 
 /** The score function's stream trigger. */
 export const SCORE_STREAM = {
@@ -175,7 +264,12 @@ export type EventRuleTarget = (typeof EVENT_RULES)[number]["target"];
 export const RESCORE_SCHEDULE = {
   function: "rescore" as FunctionId,
   defaultIntervalMinutes: 60,
+  /** EventBridge Scheduler's retries of a trigger it could not deliver. */
+  retryAttempts: 2,
 } as const;
+
+/** CloudWatch namespace of the functions' business metrics (Powertools Metrics, EMF). */
+export const METRICS_NAMESPACE = "CustomerHealth";
 
 /**
  * How an alert reaches Slack and email (EventBridge and Lambda retries, request timeout,

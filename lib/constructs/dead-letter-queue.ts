@@ -4,7 +4,7 @@
  * on by OpsAlarms.
  */
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
 export interface DeadLetterQueueProps {
@@ -21,8 +21,15 @@ export interface DeadLetterQueueProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** A dead-letter queue as alarms need it, also when it lives in another stack. */
+export interface DeadLetterQueueRef {
+  readonly queue: IQueue;
+  /** What lands here, for the alarm description. */
+  readonly purpose: string;
+}
+
 /** An encrypted SQS queue that receives what a Lambda, EventBridge, SNS or Scheduler could not deliver. */
-export class DeadLetterQueue extends Construct {
+export class DeadLetterQueue extends Construct implements DeadLetterQueueRef {
   public readonly queue: Queue;
   public readonly purpose: string;
 

@@ -3,21 +3,27 @@
  * timeout, tracing, logs, source maps, bundling) is set here once, from the function's entry
  * in the topology. `useTable`, `publishesTo` and `useSecret` grant access and set the
  * environment variable naming the resource in one call, so a function can never be told
- * about a resource it may not use, or be allowed one it is not told about.
+ * about a resource it may not use, or be allowed one it is not told about. The table grant
+ * is exactly the DynamoDB actions the topology lists for the function (least privilege).
  */
 import { resolve } from "node:path";
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
-import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import {
+  Grant,
+  type IGrantable,
+  type IPrincipal,
+  Role,
+  ServicePrincipal,
+} from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { nagReference } from "../nag.ts";
-import { type FunctionDefinition, SERVICE_NAME } from "../topology.ts";
+import { type FunctionDefinition, METRICS_NAMESPACE, SERVICE_NAME } from "../topology.ts";
 
 /** Newest Node.js LTS runtime in this aws-cdk-lib (cdk-nag's L1 rule flags anything older). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
@@ -58,11 +64,6 @@ export interface HealthFunctionProps {
 }
 
 export interface UseTableOptions {
-  /**
-   * What the function may do with the items (and indexes) of the table.
-   * @default "readWrite"
-   */
-  readonly access?: "read" | "readWrite";
   /** @default "TABLE_NAME" */
   readonly envVar?: string;
 }
@@ -109,8 +110,10 @@ export class HealthFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: def.asyncRetryAttempts,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? "INFO",
         NODE_OPTIONS: "--enable-source-maps",
         ...props.environment,
@@ -141,6 +144,16 @@ export class HealthFunction extends Construct implements IGrantable {
       reason:
         "Resource::* comes only from actions without resource-level permissions: X-Ray trace upload (xray:PutTraceSegments, xray:PutTelemetryRecords) for active tracing and, for the stream consumer, dynamodb:ListStreams.",
     });
+    if (def.asyncRetryAttempts !== undefined) {
+      if (props.deadLetterQueue === undefined) {
+        throw new Error(`${def.id}: asyncRetryAttempts needs a deadLetterQueue for what fails`);
+      }
+      Validations.of(this).acknowledge({
+        id: "Serverless-LambdaAsyncFailureDestination",
+        reason:
+          "Failed asynchronous invocations go to the function's dead-letter queue (DeadLetterConfig, alarmed when not empty); the event invoke config only sets the retry count.",
+      });
+    }
     if (props.deadLetterQueue === undefined) {
       Validations.of(this).acknowledge({
         id: "Serverless-LambdaDLQ",
@@ -156,15 +169,27 @@ export class HealthFunction extends Construct implements IGrantable {
     return this;
   }
 
-  /** Grants access to `table` (and its indexes) and sets TABLE_NAME (or `envVar`) to its name. */
+  /**
+   * Grants exactly the DynamoDB actions the function's definition lists (`tableActions` on
+   * the table's items, `indexActions` on each named index) and sets TABLE_NAME (or `envVar`).
+   */
   public useTable(table: ITable, options: UseTableOptions = {}): this {
-    if (options.access === "read") table.grantReadData(this);
-    else table.grantReadWriteData(this);
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagReference(this, table, table.tableArn)}/index/*]`,
-      reason:
-        "The handlers query the table's global secondary indexes (topology HEALTH_TABLE.globalIndexes); the grant covers this table's indexes only, with the same item actions as the table itself.",
-    });
+    const def = this.definition;
+    const dynamo = (actions: readonly string[]) => actions.map((a) => `dynamodb:${a}`);
+    if (def.tableActions.length > 0) {
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: dynamo(def.tableActions),
+        resourceArns: [table.tableArn],
+      });
+    }
+    for (const [index, actions] of Object.entries(def.indexActions ?? {})) {
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: dynamo(actions),
+        resourceArns: [`${table.tableArn}/index/${index}`],
+      });
+    }
     return this.addEnvironment(options.envVar ?? "TABLE_NAME", table.tableName);
   }
 

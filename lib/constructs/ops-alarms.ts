@@ -10,6 +10,7 @@ import {
   ComparisonOperator,
   type IMetric,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
@@ -17,7 +18,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import type { DeadLetterQueue } from "./dead-letter-queue.ts";
+import type { DeadLetterQueueRef } from "./dead-letter-queue.ts";
 
 export interface OpsAlarmsProps {
   /** Receives every alarm and its recovery. */
@@ -25,7 +26,7 @@ export interface OpsAlarmsProps {
   /** Alarmed on errors and throttles, by a readable name. */
   readonly functions: Readonly<Record<string, IFunction>>;
   /** Alarmed on as soon as one message is visible, by a readable name. */
-  readonly deadLetterQueues: Readonly<Record<string, DeadLetterQueue>>;
+  readonly deadLetterQueues: Readonly<Record<string, DeadLetterQueueRef>>;
   /**
    * The stream consumer whose IteratorAge is watched.
    * @default - no iterator age alarm
@@ -47,10 +48,30 @@ export interface OpsAlarmsProps {
    */
   readonly max5xxPercent?: number;
   /**
+   * The webhook function's `WebhookUnmatched` metric (Powertools EMF: dimensions `service`
+   * and `provider`), summed over every provider: events no alias maps to a customer.
+   * @default - no unmatched-events alarm
+   */
+  readonly unmatchedEvents?: UnmatchedEventsAlarmProps;
+  /**
    * The period every alarm evaluates.
    * @default Duration.minutes(5)
    */
   readonly period?: Duration;
+}
+
+export interface UnmatchedEventsAlarmProps {
+  /** CloudWatch namespace of the metric. */
+  readonly namespace: string;
+  /** Value of the `service` dimension (Powertools adds it to every metric). */
+  readonly service: string;
+  /** Every value of the `provider` dimension. */
+  readonly providers: readonly string[];
+  /**
+   * Unmatched events per day (all providers) that raise the alarm.
+   * @default 10
+   */
+  readonly maxPerDay?: number;
 }
 
 /** CloudWatch alarms for the app, wired to the ops topic. */
@@ -125,6 +146,38 @@ export class OpsAlarms extends Construct {
         description: `More than ${percent}% of API requests answered 5xx (webhook senders retry, but the cause needs a look).`,
       });
     }
+
+    if (props.unmatchedEvents) this.addUnmatchedEvents(props.unmatchedEvents);
+  }
+
+  /** Unmatched events summed over providers, per day: a tool whose ids no alias maps. */
+  private addUnmatchedEvents(props: UnmatchedEventsAlarmProps): void {
+    const period = Duration.days(1);
+    const threshold = props.maxPerDay ?? 10;
+    const usingMetrics = Object.fromEntries(
+      props.providers.map((provider, i) => [
+        `unmatched${i}`,
+        new Metric({
+          namespace: props.namespace,
+          metricName: "WebhookUnmatched",
+          dimensionsMap: { service: props.service, provider },
+          statistic: Stats.SUM,
+          period,
+          label: provider,
+        }),
+      ]),
+    );
+    this.add("WebhookUnmatchedGrowing", {
+      metric: new MathExpression({
+        expression: `SUM([${Object.keys(usingMetrics).join(", ")}])`,
+        usingMetrics,
+        period,
+        label: "unmatched webhook events per day",
+      }),
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: `${threshold} or more webhook events in a day matched no customer (GET /unmatched lists them): a tool sends ids no alias maps. Register the aliases (PUT /accounts/{id}/aliases) and the waiting events are applied.`,
+    });
   }
 
   private add(

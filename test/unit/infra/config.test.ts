@@ -14,7 +14,13 @@ describe("readDeploymentConfig", () => {
       slackWebhookSecretName: "customer-health/slack-webhook-url",
       modelFile: "functions/domain/model.default.ts",
       rescoreIntervalMinutes: 60,
+      legacyExports: false,
     });
+  });
+
+  it("reads legacyExports from the command line, and leaves it off when absent", () => {
+    expect(read(testContext({ legacyExports: "true" })).legacyExports).toBe(true);
+    expect(read(testContext({ legacyExports: undefined })).legacyExports).toBe(false);
   });
 
   it("accepts command-line strings: comma-separated emails and a numeric interval", () => {
@@ -33,6 +39,7 @@ describe("readDeploymentConfig", () => {
     [{ rescoreIntervalMinutes: "soon" }, /"rescoreIntervalMinutes" must be a whole number/],
     [{ rescoreIntervalMinutes: 0 }, /"rescoreIntervalMinutes" must be a whole number/],
     [{ modelFile: "" }, /"modelFile" must be a non-empty string/],
+    [{ legacyExports: "yes" }, /"legacyExports" must be true or false/],
   ])("rejects %j with the key's name", (override, message) => {
     expect(() => read(testContext(override))).toThrow(ConfigError);
     expect(() => read(testContext(override))).toThrow(message);

@@ -55,6 +55,7 @@ describe("cdk-nag on the app", () => {
       "AwsSolutions-IAM5",
       "AwsSolutions-SMG4",
       "AwsSolutions-SQS3",
+      "Serverless-LambdaAsyncFailureDestination",
       "Serverless-LambdaDLQ",
       "Serverless-SQSRedrivePolicy",
     ]);

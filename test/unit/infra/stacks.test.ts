@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CfnElement, Stack } from "aws-cdk-lib";
-import { Match, type Template } from "aws-cdk-lib/assertions";
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stackNames } from "../../../lib/app.ts";
+import type { DeploymentConfig } from "../../../lib/config.ts";
+import { STATEFUL_PARAMETERS, StatefulStack } from "../../../lib/stateful-stack.ts";
 import {
   EVENT_RULES,
   FUNCTIONS,
@@ -14,11 +17,12 @@ import {
 } from "../../../lib/topology.ts";
 import { WEBHOOK_PROVIDERS } from "../../../lib/webhook-providers.ts";
 import {
-  importedValue,
   onlyLogicalId,
   resourcesOf,
   type SynthesizedApp,
+  statefulValue,
   synthesizeApp,
+  testContext,
 } from "./support.ts";
 
 /** Synthesized CloudFormation is untyped JSON; tests read it by path. */
@@ -58,6 +62,23 @@ function functionStatements(id: FunctionId): Array<{ Action: string | string[]; 
 }
 
 const actionsOf = (s: { Action: string | string[] }) => [s.Action].flat();
+
+/** The first `{Ref}` inside a value (a name parsed out of an ARN is Fn::Select of a Ref). */
+function firstRef(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return undefined;
+  if ("Ref" in value) return value;
+  for (const inner of Object.values(value)) {
+    const found = firstRef(inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * What a stateless value read from a stateful SSM parameter stands for in the stateful stack
+ * (for a name parsed out of an ARN: the ARN).
+ */
+const fromStateful = (value: unknown) => statefulValue(stateful, stateless, firstRef(value));
 
 describe("StatefulStack", () => {
   it("creates the health table from the topology: on demand, PITR, deletion protection, TTL, stream, GSIs, KMS encryption", () => {
@@ -186,19 +207,61 @@ describe("StatelessStack functions", () => {
     for (const group of groups) expect(group.Properties?.RetentionInDays).toBe(30);
   });
 
-  it("points TABLE_NAME of every function at the table, and grants it the table and its indexes", () => {
+  it("points TABLE_NAME of every function at the table", () => {
     const table = onlyLogicalId(stateful, "AWS::DynamoDB::Table");
     for (const id of FUNCTION_IDS) {
       const env = functionProps(id).Environment.Variables;
-      expect(importedValue(stateful, env.TABLE_NAME)).toEqual({ Ref: table });
-      const dynamo = functionStatements(id).find((s) => actionsOf(s).includes("dynamodb:PutItem"));
-      expect(dynamo, id).toBeDefined();
-      const [tableArn, indexArn] = dynamo?.Resource ?? [];
-      expect(importedValue(stateful, tableArn)).toEqual({ "Fn::GetAtt": [table, "Arn"] });
-      expect(importedValue(stateful, indexArn["Fn::Join"][1][0])).toEqual({
-        "Fn::GetAtt": [table, "Arn"],
-      });
+      expect(fromStateful(env.TABLE_NAME), id).toEqual({ "Fn::GetAtt": [table, "Arn"] });
     }
+  });
+
+  /** Each function's DynamoDB grants: actions per resource (`table`, `index/<name>`). */
+  function dynamoGrants(id: FunctionId): Record<string, string[]> {
+    const table = onlyLogicalId(stateful, "AWS::DynamoDB::Table");
+    const grants: Record<string, string[]> = {};
+    for (const statement of functionStatements(id)) {
+      const actions = actionsOf(statement).filter(
+        (a) => a.startsWith("dynamodb:") && a !== "dynamodb:ListStreams",
+      );
+      const streamRead = actions.some((a) => a === "dynamodb:GetRecords");
+      if (actions.length === 0 || streamRead) continue;
+      for (const resource of [statement.Resource].flat()) {
+        const join = (resource as Cfn)["Fn::Join"];
+        const target = join ? join[1][0] : resource;
+        expect(fromStateful(target), `${id} grants on another resource`).toEqual({
+          "Fn::GetAtt": [table, "Arn"],
+        });
+        const key = join ? join[1].slice(1).join("").replace(/^\//, "") : "table";
+        grants[key] = [...(grants[key] ?? []), ...actions].sort();
+      }
+    }
+    return grants;
+  }
+
+  it("grants each function exactly the DynamoDB actions its code uses", () => {
+    const granted = Object.fromEntries(FUNCTION_IDS.map((id) => [id, dynamoGrants(id)]));
+    // Pinned here on purpose (not read from the topology): a widened grant fails this test.
+    const d = (...actions: string[]) => actions.map((a) => `dynamodb:${a}`).sort();
+    expect(granted).toEqual({
+      webhook: {
+        table: d("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+      },
+      score: { table: d("BatchGetItem", "PutItem", "UpdateItem") },
+      rescore: {
+        table: d("BatchGetItem", "PutItem", "UpdateItem"),
+        "index/byTier": d("Scan"),
+      },
+      slack: { table: d("DeleteItem", "GetItem", "PutItem", "UpdateItem") },
+      api: {
+        table: d("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        "index/byTier": d("Query"),
+        "index/unmatched": d("Query"),
+      },
+    });
+    const everywhere = Object.values(granted).flatMap((g) => Object.values(g).flat());
+    expect(everywhere).not.toContain("dynamodb:BatchWriteItem");
+    expect(everywhere).not.toContain("dynamodb:DescribeTable");
+    expect(granted.score?.table).not.toContain("dynamodb:Scan");
   });
 
   it("sets EVENT_BUS_NAME exactly on the functions allowed to put events on the bus", () => {
@@ -209,8 +272,8 @@ describe("StatelessStack functions", () => {
         actionsOf(s).includes("events:PutEvents"),
       );
       if (id === "score" || id === "rescore") {
-        expect(importedValue(stateful, env.EVENT_BUS_NAME)).toEqual({ Ref: bus });
-        expect(importedValue(stateful, putEvents?.Resource)).toEqual({
+        expect(fromStateful(env.EVENT_BUS_NAME)).toEqual({ "Fn::GetAtt": [bus, "Arn"] });
+        expect(fromStateful(putEvents?.Resource)).toEqual({
           "Fn::GetAtt": [bus, "Arn"],
         });
       } else {
@@ -235,8 +298,8 @@ describe("StatelessStack functions", () => {
       const wanted = expected[id];
       if (wanted) {
         const [variable, logicalId] = wanted;
-        expect(importedValue(stateful, env[variable])).toEqual({ Ref: logicalId });
-        expect(reads.map((s) => importedValue(stateful, s.Resource))).toEqual([{ Ref: logicalId }]);
+        expect(fromStateful(env[variable])).toEqual({ Ref: logicalId });
+        expect(reads.map((s) => fromStateful(s.Resource))).toEqual([{ Ref: logicalId }]);
       } else {
         expect(reads, id).toEqual([]);
       }
@@ -273,13 +336,134 @@ describe("StatelessStack functions", () => {
   });
 });
 
+describe("StatelessStack flood control and retries", () => {
+  it("reserves concurrency for the webhook function, so a flood cannot take scoring's share", () => {
+    expect(functionProps("webhook").ReservedConcurrentExecutions).toBe(25);
+    expect(functionProps("score").ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it("lets EventBridge and the Slack function's own policy retry, never Lambda's async retries", () => {
+    const configs = Object.values(resourcesOf(stateless, "AWS::Lambda::EventInvokeConfig"));
+    expect(configs).toHaveLength(1);
+    expect(configs[0]?.Properties).toMatchObject({
+      FunctionName: { Ref: expect.stringMatching(/^SlackFunction/) },
+      Qualifier: "$LATEST",
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it("names the metrics namespace for Powertools in every function", () => {
+    for (const id of FUNCTION_IDS) {
+      expect(functionProps(id).Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(
+        "CustomerHealth",
+      );
+    }
+  });
+});
+
+describe("Stacks wiring", () => {
+  it("shares no CloudFormation exports: the stateless stack reads SSM parameters instead", () => {
+    const outputs = Object.values(stateful.toJSON().Outputs ?? {}) as { Export?: unknown }[];
+    expect(outputs.filter((o) => o.Export)).toHaveLength(0);
+    expect(JSON.stringify(stateless.toJSON())).not.toContain("Fn::ImportValue");
+
+    const written = Object.values(resourcesOf(stateful, "AWS::SSM::Parameter")).map(
+      (p) => p.Properties?.Name,
+    );
+    expect(written.sort()).toEqual(
+      STATEFUL_PARAMETERS.map((key) => `/customer-health/test/${key}`).sort(),
+    );
+    const read = Object.values(stateless.toJSON().Parameters as Record<string, Cfn>)
+      .filter((p) => p.Type === "AWS::SSM::Parameter::Value<String>")
+      .map((p) => p.Default)
+      .filter((name) => name !== "/cdk-bootstrap/hnb659fds/version");
+    expect(read.sort()).toEqual(written.sort());
+  });
+
+  it("deploys the stateful stack first", () => {
+    expect(built.stateless.dependencies.map((d) => d.stackName)).toEqual([
+      built.stateful.stackName,
+    ]);
+  });
+
+  it("keeps the logical ids whose replacement would change the webhook URLs or collide", () => {
+    // A new API gets a new URL (pasted into every provider); a second $default stage, route
+    // key or stream mapping for the same function fails the deploy.
+    const ids = (type: string) => Object.keys(resourcesOf(stateless, type)).sort();
+    expect(ids("AWS::ApiGatewayV2::Api")).toEqual(["HttpApiF5A9A8A7"]);
+    expect(ids("AWS::ApiGatewayV2::Stage")).toEqual(["HttpApiDefaultStage3EEB07D6"]);
+    expect(ids("AWS::ApiGatewayV2::Route")).toEqual(
+      [
+        "HttpApiPOSTwebhooksproviderA838B22B",
+        "HttpApiGETcustomersB4E21F34",
+        "HttpApiGETcustomersaccountId7713E49B",
+        "HttpApiPUTaccountsaccountIdaliasesB20FD86B",
+        "HttpApiGETunmatchedFEABECAE",
+      ].sort(),
+    );
+    expect(ids("AWS::Lambda::EventSourceMapping")).toEqual([
+      "ScoreFunctionDynamoDBEventSourceCustomerHealthtestStatefulHealthTable6B82308F990FAEE7",
+    ]);
+  });
+});
+
+/** A stateful stack alone (no bundling): cheap enough to build per case. */
+function statefulAlone(overrides: Partial<DeploymentConfig>): StatefulStack {
+  const config: DeploymentConfig = {
+    stage: "test",
+    alertEmails: ["cs@example.com"],
+    opsEmails: ["ops@example.com"],
+    slackWebhookSecretName: testContext().slackWebhookSecretName as string,
+    modelFile: "functions/domain/model.default.ts",
+    rescoreIntervalMinutes: 60,
+    legacyExports: false,
+    ...overrides,
+  };
+  return new StatefulStack(new App(), stackNames("test").stateful, { config });
+}
+
+describe("StatefulStack upgrade and warnings", () => {
+  it("keeps the ten exports an older stateless stack imports when legacyExports is on", () => {
+    const exports = (stack: StatefulStack) =>
+      Object.values(Template.fromStack(stack).toJSON().Outputs as Record<string, Cfn>)
+        .filter((o) => o.Export)
+        .map((o) => o.Export.Name)
+        .sort();
+    const names = exports(statefulAlone({ legacyExports: true }));
+    expect(names).toHaveLength(10);
+    // Names CDK gave the automatic cross-stack references before the SSM parameters.
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "CustomerHealth-test-Stateful:ExportsOutputFnGetAttHealthTableB882C94EArn2897D3CF",
+        "CustomerHealth-test-Stateful:ExportsOutputFnGetAttHealthTableB882C94EStreamArn140BDBDF",
+        "CustomerHealth-test-Stateful:ExportsOutputRefOpsTopic1B68409CBD855FD7",
+        "CustomerHealth-test-Stateful:ExportsOutputFnGetAttSubscriptionDlqQueue3E801DA8QueueName104C5062",
+      ]),
+    );
+    expect(exports(statefulAlone({}))).toEqual([]);
+  }, 60_000);
+
+  it("warns at synth that alerts and alarms reach nobody without alertEmails and opsEmails", () => {
+    const silent = Annotations.fromStack(statefulAlone({ alertEmails: [], opsEmails: [] }));
+    silent.hasWarning("*", Match.stringLikeRegexp("alertEmails is empty.*reach nobody"));
+    silent.hasWarning("*", Match.stringLikeRegexp("opsEmails is empty.*alarms.*reach nobody"));
+
+    const onlyOps = Annotations.fromStack(statefulAlone({ alertEmails: [] }));
+    expect(onlyOps.findWarning("*", Match.stringLikeRegexp("opsEmails"))).toHaveLength(0);
+    onlyOps.hasWarning("*", Match.stringLikeRegexp("alertEmails is empty"));
+
+    const subscribed = Annotations.fromStack(statefulAlone({}));
+    expect(subscribed.findWarning("*", Match.stringLikeRegexp("reach nobody"))).toHaveLength(0);
+  }, 60_000);
+});
+
 describe("StatelessStack score stream", () => {
   it("maps the table's stream to the score function with the topology's settings and filter", () => {
     const table = onlyLogicalId(stateful, "AWS::DynamoDB::Table");
     const mappings = Object.values(resourcesOf(stateless, "AWS::Lambda::EventSourceMapping"));
     expect(mappings).toHaveLength(1);
     const props = mappings[0]?.Properties as Record<string, Cfn>;
-    expect(importedValue(stateful, props.EventSourceArn)).toEqual({
+    expect(fromStateful(props.EventSourceArn)).toEqual({
       "Fn::GetAtt": [table, "StreamArn"],
     });
     expect(props.FunctionName).toEqual({
@@ -343,16 +527,28 @@ describe("StatelessStack HTTP API", () => {
     }
   });
 
-  it("throttles the default stage and writes JSON access logs to a log group", () => {
+  it("throttles webhooks and the read/admin API separately, and writes JSON access logs", () => {
+    const webhook = { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 };
+    const admin = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
     stateless.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      // Anything without its own route setting gets the stricter limit.
+      DefaultRouteSettings: admin,
+      RouteSettings: Object.fromEntries(
+        ROUTES.map((r) => [`${r.method} ${r.path}`, r.auth === "signature" ? webhook : admin]),
+      ),
       AccessLogSettings: {
         DestinationArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ApiAccessLogs"), "Arn"] },
         Format: Match.serializedJson(Match.objectLike({ requestId: "$context.requestId" })),
       },
     });
+  });
+
+  it("creates the stage after the routes its route settings name", () => {
+    const [stage] = Object.values(stateless.findResources("AWS::ApiGatewayV2::Stage"));
+    const routes = Object.keys(resourcesOf(stateless, "AWS::ApiGatewayV2::Route"));
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining(routes));
   });
 
   it("outputs the API URL and one webhook URL per provider", () => {
@@ -375,7 +571,7 @@ describe("StatelessStack alert rules", () => {
     const topic = logicalId(built.stateful.alertTopic);
     const emailRules = rules().filter((r) =>
       (r.Properties?.Targets as Cfn[]).some(
-        (t) => JSON.stringify(importedValue(stateful, t.Arn)) === JSON.stringify({ Ref: topic }),
+        (t) => JSON.stringify(fromStateful(t.Arn)) === JSON.stringify({ Ref: topic }),
       ),
     );
     expect(emailRules.flatMap((r) => (r.Properties?.EventPattern as Cfn)["detail-type"])).toEqual(
@@ -384,7 +580,9 @@ describe("StatelessStack alert rules", () => {
     for (const rule of emailRules) {
       const pattern = rule.Properties?.EventPattern as Record<string, unknown>;
       expect({ ...pattern, "detail-type": email?.pattern["detail-type"] }).toEqual(email?.pattern);
-      expect(importedValue(stateful, rule.Properties?.EventBusName)).toEqual({ Ref: eventBus() });
+      expect(fromStateful(rule.Properties?.EventBusName)).toEqual({
+        "Fn::GetAtt": [eventBus(), "Arn"],
+      });
       const [target] = rule.Properties?.Targets as Cfn[];
       expect(target.DeadLetterConfig.Arn).toEqual({
         "Fn::GetAtt": [expect.stringMatching(/Dlq/), "Arn"],
@@ -422,7 +620,9 @@ describe("StatelessStack alert rules", () => {
       (r) => JSON.stringify(r.Properties?.EventPattern) === JSON.stringify(slack?.pattern),
     );
     expect(rule).toBeDefined();
-    expect(importedValue(stateful, rule?.Properties?.EventBusName)).toEqual({ Ref: eventBus() });
+    expect(fromStateful(rule?.Properties?.EventBusName)).toEqual({
+      "Fn::GetAtt": [eventBus(), "Arn"],
+    });
     expect((rule?.Properties?.Targets as Cfn[])[0]).toMatchObject({
       Arn: { "Fn::GetAtt": [expect.stringMatching(/^SlackFunction/), "Arn"] },
       RetryPolicy: { MaximumEventAgeInSeconds: 21_600, MaximumRetryAttempts: 10 },
@@ -464,15 +664,16 @@ describe("StatelessStack alarms", () => {
       ...Object.keys(resourcesOf(stateless, "AWS::SQS::Queue")).map((id) => ({
         "Fn::GetAtt": [id, "QueueName"],
       })),
+      // The stateful queue's name is read out of its ARN (an SSM parameter).
       ...Object.keys(resourcesOf(stateful, "AWS::SQS::Queue")).map((id) => ({
-        "Fn::GetAtt": [id, "QueueName"],
+        "Fn::GetAtt": [id, "Arn"],
       })),
     ];
     const dlqAlarms = alarms().filter((a) => a.MetricName === "ApproximateNumberOfMessagesVisible");
     expect(dlqAlarms).toHaveLength(queues.length);
     const alarmed = dlqAlarms.map((a) => {
       const value = a.Dimensions[0].Value;
-      return importedValue(stateful, value) ?? value;
+      return fromStateful(value) ?? value;
     });
     expect(alarmed).toEqual(expect.arrayContaining(queues));
     for (const alarm of dlqAlarms) {
@@ -509,12 +710,44 @@ describe("StatelessStack alarms", () => {
     expect(names.sort()).toEqual(["5xx", "Count"]);
   });
 
+  it("alarms when unmatched webhook events pile up: the day's sum over every provider", () => {
+    const [alarm] = alarms().filter((a) =>
+      a.Metrics?.some((m: Cfn) => m.MetricStat?.Metric.MetricName === "WebhookUnmatched"),
+    );
+    expect(alarm).toMatchObject({
+      Threshold: 10,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+    const sum = alarm.Metrics.find((m: Cfn) => m.Expression);
+    const inputs = alarm.Metrics.filter((m: Cfn) => m.MetricStat);
+    expect(sum.Expression).toBe(`SUM([${inputs.map((m: Cfn) => m.Id).join(", ")}])`);
+    expect(sum.ReturnData).not.toBe(false);
+    // Powertools EMF adds the service dimension to every metric: an alarm without it
+    // would watch a metric nobody emits.
+    expect(inputs.map((m: Cfn) => ({ ...m.MetricStat, ReturnData: m.ReturnData }))).toEqual(
+      WEBHOOK_PROVIDERS.map((provider) => ({
+        Metric: {
+          Namespace: "CustomerHealth",
+          MetricName: "WebhookUnmatched",
+          Dimensions: expect.arrayContaining([
+            { Name: "service", Value: "customer-health" },
+            { Name: "provider", Value: provider },
+          ]),
+        },
+        Period: 86_400,
+        Stat: "Sum",
+        ReturnData: false,
+      })),
+    );
+    for (const m of inputs) expect(m.MetricStat.Metric.Dimensions).toHaveLength(2);
+  });
+
   it("sends every alarm and its recovery to the ops topic", () => {
     for (const alarm of alarms()) {
       for (const actions of [alarm.AlarmActions, alarm.OKActions]) {
-        expect(actions.map((a: unknown) => importedValue(stateful, a))).toEqual([
-          { Ref: opsTopic() },
-        ]);
+        expect(actions.map((a: unknown) => fromStateful(a))).toEqual([{ Ref: opsTopic() }]);
       }
     }
   });

@@ -75,17 +75,25 @@ export function resourcesOf(template: Template, type: string): Resources {
 }
 
 /**
- * What an `Fn::ImportValue` in the stateless template stands for: the value of the stateful
- * stack's output exported under that name (e.g. `{ Ref: "HealthTable…" }`).
+ * What a stateless template value that reads a stateful SSM parameter (`{Ref: <the template
+ * parameter of type AWS::SSM::Parameter::Value<String>>}`) stands for: the value the stateful
+ * stack writes into that parameter (e.g. `{ "Fn::GetAtt": ["HealthTable…", "Arn"] }`).
  */
-export function importedValue(statefulTemplate: Template, value: unknown): unknown {
-  const name = (value as { "Fn::ImportValue"?: unknown })?.["Fn::ImportValue"];
-  if (typeof name !== "string") return undefined;
-  const outputs = statefulTemplate.toJSON().Outputs as Record<
-    string,
-    { Value: unknown; Export?: { Name: string } }
-  >;
-  return Object.values(outputs).find((o) => o.Export?.Name === name)?.Value;
+export function statefulValue(
+  statefulTemplate: Template,
+  statelessTemplate: Template,
+  value: unknown,
+): unknown {
+  const ref = (value as { Ref?: unknown })?.Ref;
+  if (typeof ref !== "string") return undefined;
+  const parameter = statelessTemplate.toJSON().Parameters?.[ref] as
+    | { Type: string; Default: string }
+    | undefined;
+  if (parameter?.Type !== "AWS::SSM::Parameter::Value<String>") return undefined;
+  const written = Object.values(resourcesOf(statefulTemplate, "AWS::SSM::Parameter")).find(
+    (p) => p.Properties?.Name === parameter.Default,
+  );
+  return written?.Properties?.Value;
 }
 
 /** The logical id of the only resource of `type` in `template`. */
