@@ -10,6 +10,7 @@ import {
   UNMATCHED_INDEX,
 } from "../functions/adapters/dynamo/keys.ts";
 
+import { ALERT_DELIVERY } from "../functions/alerts/delivery-policy.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../functions/events/health-events.ts";
 
 export { MAX_BODY_BYTES } from "../functions/webhook/inbound.ts";
@@ -153,10 +154,10 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     memoryMb: 256,
     timeoutSeconds: 15,
     reservedConcurrency: 2,
-    // Invoked asynchronously by EventBridge. Lambda's retries would repeat an invocation that
-    // timed out while Slack may already have posted: EventBridge's retry policy and the
-    // function's own retries when Slack said no (ALERT_DELIVERY) are the only retries.
-    asyncRetryAttempts: 0,
+    // Invoked asynchronously by EventBridge. Lambda retries a failed invocation: safe, because
+    // an invocation fails only when Slack refused the message (or another invocation holds
+    // it), and the alert ledger keeps a posted alert from being posted again.
+    asyncRetryAttempts: ALERT_DELIVERY.invocationRetryAttempts,
     // The alert ledger: claim (conditional Put), mark sent (Update), release (Delete), read.
     tableActions: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
   },
@@ -275,4 +276,4 @@ export const METRICS_NAMESPACE = "CustomerHealth";
  * How an alert reaches Slack and email (EventBridge and Lambda retries, request timeout,
  * attempts per invocation): defined next to the alert code so the Slack bundle stays small.
  */
-export { ALERT_DELIVERY } from "../functions/alerts/delivery-policy.ts";
+export { ALERT_DELIVERY };

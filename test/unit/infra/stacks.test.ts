@@ -8,6 +8,7 @@ import { stackNames } from "../../../lib/app.ts";
 import type { DeploymentConfig } from "../../../lib/config.ts";
 import { STATEFUL_PARAMETERS, StatefulStack } from "../../../lib/stateful-stack.ts";
 import {
+  ALERT_DELIVERY,
   EVENT_RULES,
   FUNCTIONS,
   type FunctionId,
@@ -342,13 +343,13 @@ describe("StatelessStack flood control and retries", () => {
     expect(functionProps("score").ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it("lets EventBridge and the Slack function's own policy retry, never Lambda's async retries", () => {
+  it("retries a failed Slack invocation as the alert delivery policy says", () => {
     const configs = Object.values(resourcesOf(stateless, "AWS::Lambda::EventInvokeConfig"));
     expect(configs).toHaveLength(1);
     expect(configs[0]?.Properties).toMatchObject({
       FunctionName: { Ref: expect.stringMatching(/^SlackFunction/) },
       Qualifier: "$LATEST",
-      MaximumRetryAttempts: 0,
+      MaximumRetryAttempts: ALERT_DELIVERY.invocationRetryAttempts,
     });
   });
 
