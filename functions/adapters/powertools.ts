@@ -7,16 +7,18 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
-import middy from "@middy/core";
+import middy, { type MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? "customer-health";
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ namespace: "CustomerHealth", serviceName });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "CustomerHealth",
+  serviceName,
+});
 export const tracer = new Tracer({ serviceName });
 
 /** Adds `value` to a count metric, with dimensions when the count is broken down (e.g. by provider). */
@@ -35,6 +37,19 @@ export function countMetric(
   single.addMetric(name, MetricUnit.Count, value);
 }
 
+/**
+ * Flushes the metrics an invocation added. Powertools' own `logMetrics` warns on every
+ * invocation that added none (most of them), which buries real warnings in the logs.
+ */
+const publishAddedMetrics: MiddlewareObj = {
+  after: () => flushMetrics(),
+  onError: () => flushMetrics(),
+};
+
+function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
 /** Wraps a handler with the Lambda context in every log line, metrics flushed and a trace. */
 export function lambdaHandler<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
@@ -42,6 +57,6 @@ export function lambdaHandler<TEvent, TResult>(
   return middy<TEvent, TResult>()
     .use(injectLambdaContext(logger))
     .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics))
+    .use(publishAddedMetrics)
     .handler(handler);
 }
