@@ -18,10 +18,10 @@ import type {
   DynamoDBStreamEvent,
   EventBridgeEvent,
 } from "aws-lambda";
-import { createLocalEmailSender, type LocalEmailSender } from "../../functions/alerts/email.ts";
 import { SOURCES, type Source } from "../../functions/domain/signals.ts";
 import { type HealthEvent, parseHealthEvent } from "../../functions/events/health-events.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
+import { createLocalEmailSender, type LocalEmailSender } from "../../lib/local/email.ts";
 import {
   EVENT_RULES,
   MAX_BODY_BYTES,

@@ -2,14 +2,14 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { emailMessage } from "../../../functions/alerts/message.ts";
+import { DETAIL_TYPES, type HealthEvent } from "../../../functions/events/health-events.ts";
 import {
   createLocalEmailSender,
   framedEmail,
   LocalEmailConfigError,
   type LocalEmailSender,
-} from "../../../functions/alerts/email.ts";
-import { emailMessage } from "../../../functions/alerts/message.ts";
-import { DETAIL_TYPES, type HealthEvent } from "../../../functions/events/health-events.ts";
+} from "../../../lib/local/email.ts";
 
 import { tierChangedDetail } from "../../support/health-events.ts";
 

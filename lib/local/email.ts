@@ -4,8 +4,8 @@
  * the message is sent over SMTP; without it, it is printed, framed, to stdout.
  */
 import nodemailer from "nodemailer";
-import type { HealthEvent } from "../events/health-events.ts";
-import { type EmailMessage, emailMessage } from "./message.ts";
+import { type EmailMessage, emailMessage } from "../../functions/alerts/message.ts";
+import type { HealthEvent } from "../../functions/events/health-events.ts";
 
 export const SMTP_URL_ENV = "SMTP_URL";
 export const ALERT_EMAIL_TO_ENV = "ALERT_EMAIL_TO";
