@@ -159,6 +159,7 @@ describe("local stack end to end", () => {
     const big = JSON.stringify({ pad: "x".repeat(1024 * 1024 + 10) });
     const tooLarge = await post("generic", big, signedHeaders("generic", big));
     const unknown = await post("intercom", body, {});
+    const badPath = await fetch(`${stack.baseUrl}/customers/%E0%A4%A`);
 
     expect(unsigned.status).toBe(401);
     expect(tampered.status).toBe(401);
@@ -168,6 +169,8 @@ describe("local stack end to end", () => {
     expect(malformed.body.error).toMatch(/score/);
     expect(tooLarge.status).toBe(413);
     expect(unknown.status).toBe(404);
+    expect(badPath.status).toBe(400);
+    expect(await badPath.json()).toEqual({ error: "malformed percent-encoding in the path" });
     for (const r of [unsigned, tampered, malformed, tooLarge])
       expect(JSON.stringify(r.body)).not.toMatch(/\.ts:\d+/);
   });
