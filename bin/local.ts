@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole system on this machine (see lib/local/runtime.ts).
  * Options: --data-dir DIR (persist DynamoDB Local), PORT (default 3000).
- * A taken port, a bad PORT or a missing Java is one line on stderr and exit code 1.
+ * A taken port, a bad PORT, incomplete email settings or a missing Java is one line on
+ * stderr and exit code 1.
  */
 import { JavaMissingError } from "../lib/local/dynamodb-local.ts";
 import { assertPortFree, PortInUseError, portFromEnv } from "../lib/local/port.ts";
@@ -58,9 +59,12 @@ try {
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 } catch (error) {
+  // Loaded here, not at the top: the port check must not wait for the email module.
+  const { LocalEmailConfigError } = await import("../lib/local/email.ts");
   const oneLine =
     error instanceof JavaMissingError ||
     error instanceof PortInUseError ||
+    error instanceof LocalEmailConfigError ||
     (error instanceof RangeError && error.message.startsWith("PORT"));
   if (oneLine) {
     console.error(error.message);
