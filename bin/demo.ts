@@ -3,9 +3,10 @@
  * Segment and a product backend (Standard Webhooks) would send it (signed, some twice, some
  * out of order), then the customers' health as a CS manager reads it, and the alerts.
  *
- * Targets the stack at DEMO_URL (default http://127.0.0.1:${PORT:-3000}), e.g. one started
- * with `npm start`; when nothing answers there, starts one in this process and stops it at
- * the end. Webhook secrets: the *_WEBHOOK_SECRET environment variables, else the dev
+ * Targets the stack at `--url URL`, else DEMO_URL, else http://127.0.0.1:${PORT:-3000}
+ * (the port `npm start` uses, so `PORT=3001 npm start` pairs with `PORT=3001 npm run demo`).
+ * When nothing answers there, starts one in this process and stops it at the end; with
+ * an explicit --url it says so and exits instead. Webhook secrets: the *_WEBHOOK_SECRET environment variables, else the dev
  * defaults (as the stack does). The scenario is seeded (DEMO_SEED): every run tells the
  * same story.
  */
@@ -28,6 +29,7 @@ import {
   tierCounts,
 } from "./demo/report.ts";
 import { buildScenario, type Thread, WINDOW_DAYS } from "./demo/scenario.ts";
+import { DemoUrlError, demoUrl } from "./demo/target.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
@@ -86,13 +88,16 @@ interface Target {
   nextBatch(): Promise<void>;
 }
 
-/** The stack at DEMO_URL, or one started here when nothing answers there. */
+/** The stack at the demo URL, or one started here when nothing answers there. */
 async function connect(stackLog: string[]): Promise<Target> {
-  const url = (process.env.DEMO_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`).replace(
-    /\/$/,
-    "",
-  );
-  if (await StackClient.answers(url)) {
+  const { url, explicit } = demoUrl(process.argv.slice(2), process.env);
+  const answers = await StackClient.answers(url);
+  if (!answers && explicit) {
+    throw new DemoUrlError(
+      `Nothing answers at ${url} (--url). Start the stack there, or leave out --url and the demo starts its own.`,
+    );
+  }
+  if (answers) {
     const secrets = {} as Record<Source, string>;
     const fromEnv: string[] = [];
     for (const [source, env] of Object.entries(SECRET_ENV) as [Source, string][]) {
@@ -120,7 +125,7 @@ async function connect(stackLog: string[]): Promise<Target> {
   return {
     client: new StackClient(stack.baseUrl, secrets),
     stack,
-    description: `a stack started for this demo at ${stack.baseUrl} (nothing answered at ${url}; DynamoDB Local in memory, stopped at the end)`,
+    description: `a stack started for this demo at ${stack.baseUrl} (nothing answered at ${url}; a stack on another port: PORT=3001 npm run demo, or --url; DynamoDB Local in memory, stopped at the end)`,
     settle: () => stack.settle(),
     nextBatch: () => stack.settle(),
   };
@@ -144,7 +149,7 @@ async function main() {
     target = await connect(stackLog);
   } catch (error) {
     capture.restore();
-    if (error instanceof JavaMissingError) {
+    if (error instanceof JavaMissingError || error instanceof DemoUrlError) {
       console.error(error.message);
       process.exit(1);
     }

@@ -1,9 +1,11 @@
 /**
  * `npm start`: the whole system on this machine (see lib/local/runtime.ts).
  * Options: --data-dir DIR (persist DynamoDB Local), PORT (default 3000).
+ * A taken port, a bad PORT, incomplete email settings or a missing Java is one line on
+ * stderr and exit code 1.
  */
 import { JavaMissingError } from "../lib/local/dynamodb-local.ts";
-import { SECRET_ENV, startLocalStack } from "../lib/local/runtime.ts";
+import { assertPortFree, PortInUseError, portFromEnv } from "../lib/local/port.ts";
 
 // The SDK's Node-version notice is harmless on Node 20; keep real warnings visible.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -16,7 +18,11 @@ function argValue(name: string): string | undefined {
 
 const started = Date.now();
 try {
-  const stack = await startLocalStack({ dataDir: argValue("--data-dir") });
+  // Checked before the runtime (and the SDK) is even loaded, so a taken port fails at once.
+  const port = portFromEnv(process.env.PORT, 3000);
+  await assertPortFree(port, "127.0.0.1");
+  const { SECRET_ENV, startLocalStack } = await import("../lib/local/runtime.ts");
+  const stack = await startLocalStack({ port, dataDir: argValue("--data-dir") });
   const lines = [
     "",
     `customer-health is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
@@ -40,7 +46,8 @@ try {
     `Email: ${process.env.SMTP_URL ? `sending via ${process.env.SMTP_URL} to ${process.env.ALERT_EMAIL_TO ?? "(ALERT_EMAIL_TO not set)"}` : "SMTP_URL not set: emails are printed here"}`,
     `DynamoDB Local: ${stack.dynamoEndpoint} (${argValue("--data-dir") ? `data in ${argValue("--data-dir")}` : "in memory"})`,
     "",
-    "Try it: npm run demo    Stop: Ctrl-C",
+    `Try it: ${demoCommand(stack.baseUrl)}    Stop: Ctrl-C`,
+    "Another port: PORT=3001 npm start (the demo finds it with the same PORT, or --url)",
     "",
   ];
   console.log(lines.join("\n"));
@@ -52,9 +59,22 @@ try {
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 } catch (error) {
-  if (error instanceof JavaMissingError) {
+  // Loaded here, not at the top: the port check must not wait for the email module.
+  const { LocalEmailConfigError } = await import("../lib/local/email.ts");
+  const oneLine =
+    error instanceof JavaMissingError ||
+    error instanceof PortInUseError ||
+    error instanceof LocalEmailConfigError ||
+    (error instanceof RangeError && error.message.startsWith("PORT"));
+  if (oneLine) {
     console.error(error.message);
     process.exit(1);
   }
   throw error;
+}
+
+/** How to run the demo against this stack: plain on the default port, else with PORT. */
+function demoCommand(baseUrl: string): string {
+  const port = new URL(baseUrl).port;
+  return port === "3000" ? "npm run demo" : `PORT=${port} npm run demo`;
 }

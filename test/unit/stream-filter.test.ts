@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { AGGREGATE_SK, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
@@ -13,6 +14,7 @@ import {
   type DeliveryPolicy,
   type DiscardedBatch,
   deliveryPolicy,
+  filterRecords,
   InvalidBatchResponseError,
   type InvocationResult,
   interpretResponse,
@@ -20,8 +22,7 @@ import {
   type PendingBatch,
   ShardDelivery,
   splitExpired,
-  toLambdaRecord,
-} from "../../lib/local/stream-poller.ts";
+} from "../../lib/local/stream-delivery.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -125,6 +126,33 @@ describe("event pattern matching", () => {
     expect(() => validatePattern({ n: "AGG" })).toThrow(UnsupportedPatternError);
     expect(() => validatePattern({ n: [] })).toThrow(UnsupportedPatternError);
     expect(() => validatePattern({ n: [{ prefix: 1 }] })).toThrow(UnsupportedPatternError);
+  });
+});
+
+describe("filterRecords", () => {
+  it("keeps the records the filter lets through, in order", () => {
+    const mixed = [
+      record(1),
+      record(2, { sk: SCORE_SK }),
+      record(3, { eventName: "REMOVE" }),
+      record(4),
+    ];
+    expect(numbers(filterRecords(SCORE_STREAM.filterPatterns, mixed))).toEqual([1, 4]);
+  });
+
+  it("keeps every record when there is no filter", () => {
+    expect(numbers(filterRecords([], records(1, 3)))).toEqual([1, 2, 3]);
+  });
+});
+
+describe("the delivery rules module", () => {
+  it("imports nothing from the SDK or DynamoDB, so the rules run without them", () => {
+    const source = readFileSync(
+      new URL("../../lib/local/stream-delivery.ts", import.meta.url),
+      "utf8",
+    );
+    const imports = [...source.matchAll(/^import[^;]*from "([^"]+)";/gm)].map((m) => m[1]);
+    expect(imports).toEqual(["aws-lambda", "./event-pattern.ts"]);
   });
 });
 
@@ -406,56 +434,5 @@ describe("ShardDelivery", () => {
     expect(calls).toEqual([[2]]);
     expect(discarded[0]).toMatchObject({ condition: "RecordAgeExceeded" });
     expect(numbers(discarded[0]?.records ?? [])).toEqual([1]);
-  });
-});
-
-describe("toLambdaRecord", () => {
-  it("shapes a Streams API record as Lambda delivers it", () => {
-    const created = new Date("2026-01-15T12:00:00.000Z");
-    const shaped = toLambdaRecord(
-      {
-        eventID: "e1",
-        eventName: "INSERT",
-        eventVersion: "1.1",
-        eventSource: "aws:dynamodb",
-        awsRegion: "ddblocal",
-        dynamodb: {
-          ApproximateCreationDateTime: created,
-          Keys: { pk: { S: "ACCOUNT#a" }, sk: { S: "AGG" } },
-          NewImage: {
-            pk: { S: "ACCOUNT#a" },
-            bin: { B: new Uint8Array([1, 2, 3]) },
-            list: { L: [{ N: "1" }, { M: { ok: { BOOL: true } } }] },
-            nothing: { NULL: true },
-          },
-          SequenceNumber: "000000000000000000001",
-          SizeBytes: 39,
-          StreamViewType: "NEW_IMAGE",
-        },
-      },
-      "arn:stream",
-      "eu-west-1",
-    );
-    expect(shaped).toEqual({
-      eventID: "e1",
-      eventName: "INSERT",
-      eventVersion: "1.1",
-      eventSource: "aws:dynamodb",
-      awsRegion: "eu-west-1",
-      eventSourceARN: "arn:stream",
-      dynamodb: {
-        ApproximateCreationDateTime: created.getTime() / 1000,
-        Keys: { pk: { S: "ACCOUNT#a" }, sk: { S: "AGG" } },
-        NewImage: {
-          pk: { S: "ACCOUNT#a" },
-          bin: { B: "AQID" },
-          list: { L: [{ N: "1" }, { M: { ok: { BOOL: true } } }] },
-          nothing: { NULL: true },
-        },
-        SequenceNumber: "000000000000000000001",
-        SizeBytes: 39,
-        StreamViewType: "NEW_IMAGE",
-      },
-    });
   });
 });

@@ -12,6 +12,7 @@ import type { DynamoDBStreamEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
+import { toLambdaRecord } from "../../lib/local/stream-records.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
 
 const STREAM_ARN = "arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/label";
@@ -180,5 +181,56 @@ describe("startStreamPoller shard handling", () => {
     const { poller } = start();
     await poller.stop();
     await expect(poller.drain()).rejects.toThrow(/stopped/);
+  });
+});
+
+describe("toLambdaRecord", () => {
+  it("shapes a Streams API record as Lambda delivers it", () => {
+    const created = new Date("2026-01-15T12:00:00.000Z");
+    const shaped = toLambdaRecord(
+      {
+        eventID: "e1",
+        eventName: "INSERT",
+        eventVersion: "1.1",
+        eventSource: "aws:dynamodb",
+        awsRegion: "ddblocal",
+        dynamodb: {
+          ApproximateCreationDateTime: created,
+          Keys: { pk: { S: "ACCOUNT#a" }, sk: { S: "AGG" } },
+          NewImage: {
+            pk: { S: "ACCOUNT#a" },
+            bin: { B: new Uint8Array([1, 2, 3]) },
+            list: { L: [{ N: "1" }, { M: { ok: { BOOL: true } } }] },
+            nothing: { NULL: true },
+          },
+          SequenceNumber: "000000000000000000001",
+          SizeBytes: 39,
+          StreamViewType: "NEW_IMAGE",
+        },
+      },
+      "arn:stream",
+      "eu-west-1",
+    );
+    expect(shaped).toEqual({
+      eventID: "e1",
+      eventName: "INSERT",
+      eventVersion: "1.1",
+      eventSource: "aws:dynamodb",
+      awsRegion: "eu-west-1",
+      eventSourceARN: "arn:stream",
+      dynamodb: {
+        ApproximateCreationDateTime: created.getTime() / 1000,
+        Keys: { pk: { S: "ACCOUNT#a" }, sk: { S: "AGG" } },
+        NewImage: {
+          pk: { S: "ACCOUNT#a" },
+          bin: { B: "AQID" },
+          list: { L: [{ N: "1" }, { M: { ok: { BOOL: true } } }] },
+          nothing: { NULL: true },
+        },
+        SequenceNumber: "000000000000000000001",
+        SizeBytes: 39,
+        StreamViewType: "NEW_IMAGE",
+      },
+    });
   });
 });

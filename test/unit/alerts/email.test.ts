@@ -2,14 +2,18 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  createLocalEmailSender,
-  framedEmail,
-  LocalEmailConfigError,
-  type LocalEmailSender,
-} from "../../../functions/alerts/email.ts";
 import { emailMessage } from "../../../functions/alerts/message.ts";
 import { DETAIL_TYPES, type HealthEvent } from "../../../functions/events/health-events.ts";
+import {
+  createLocalEmailSender,
+  EmailOutcomeUnknownError,
+  EmailRejectedError,
+  EmailUnreachableError,
+  framedEmail,
+  isRetryableEmailError,
+  LocalEmailConfigError,
+  type LocalEmailSender,
+} from "../../../lib/local/email.ts";
 
 import { tierChangedDetail } from "../../support/health-events.ts";
 
@@ -24,13 +28,17 @@ interface Received {
   raw: string;
 }
 
-/** A local SMTP server on 127.0.0.1 that keeps every message it accepts. */
-async function startSmtp() {
+/**
+ * A local SMTP server on 127.0.0.1 that keeps every message it receives; `answer` decides
+ * the reply to the message: accept (default), refuse with an SMTP code, or never answer.
+ */
+async function startSmtp(answer: () => "accept" | "silent" | number = () => "accept") {
   const received: Received[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    closeTimeout: 50,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -40,7 +48,10 @@ async function startSmtp() {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString("utf8"),
         });
-        callback();
+        const reply = answer();
+        if (reply === "silent") return;
+        if (reply === "accept") callback();
+        else callback(Object.assign(new Error("not now"), { responseCode: reply }));
       });
     },
   });
@@ -172,5 +183,71 @@ describe("createLocalEmailSender (stdout)", () => {
     await createLocalEmailSender().send(EVENT);
 
     expect(write).toHaveBeenCalledWith(expect.stringContaining("Customer: Acme Corp"));
+  });
+});
+
+describe("createLocalEmailSender (failures)", () => {
+  function sender(url: string, requestTimeoutMs?: number) {
+    return track(
+      createLocalEmailSender({
+        smtpUrl: url,
+        to: "cs-team@example.test",
+        ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+      }),
+    );
+  }
+
+  it("reports a 4xx answer as a rejection worth retrying", async () => {
+    const smtp = await startSmtp(() => 451);
+    cleanups.push(smtp.close);
+
+    const error = await sender(smtp.url)
+      .send(EVENT)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmailRejectedError);
+    expect((error as EmailRejectedError).responseCode).toBe(451);
+    expect(isRetryableEmailError(error)).toBe(true);
+  });
+
+  it("reports a 5xx answer as a rejection not worth retrying", async () => {
+    const smtp = await startSmtp(() => 550);
+    cleanups.push(smtp.close);
+
+    const error = await sender(smtp.url)
+      .send(EVENT)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmailRejectedError);
+    expect(isRetryableEmailError(error)).toBe(false);
+  });
+
+  it("reports a refused connection as worth retrying", async () => {
+    // A port that was just free: nothing listens there.
+    const smtp = await startSmtp();
+    await smtp.close();
+
+    const error = await sender(smtp.url)
+      .send(EVENT)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmailUnreachableError);
+    expect(isRetryableEmailError(error)).toBe(true);
+  });
+
+  it("gives up at the request timeout when the server takes the message and never answers, and never calls that retryable", async () => {
+    // Arrange
+    const smtp = await startSmtp(() => "silent");
+    cleanups.push(smtp.close);
+    const started = Date.now();
+    // Act
+    const error = await sender(smtp.url, 300)
+      .send(EVENT)
+      .catch((e: unknown) => e);
+    // Assert
+    expect(error).toBeInstanceOf(EmailOutcomeUnknownError);
+    expect(isRetryableEmailError(error)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(smtp.received).toHaveLength(1);
   });
 });

@@ -2,10 +2,16 @@
  * Email for the LOCAL runtime only (in AWS, email goes out through the SNS topic with the
  * same text layout). With `SMTP_URL` set (e.g. a local Mailpit at smtp://127.0.0.1:1025)
  * the message is sent over SMTP; without it, it is printed, framed, to stdout.
+ *
+ * A failed send says whether trying again is safe (`isRetryableEmailError`), by the same
+ * rule as Slack: only when the server said no for now (SMTP 4xx) or refused the
+ * connection, as then nothing was accepted. After a timeout or a broken connection the
+ * message may have been accepted, so it is never sent again.
  */
 import nodemailer from "nodemailer";
-import type { HealthEvent } from "../events/health-events.ts";
-import { type EmailMessage, emailMessage } from "./message.ts";
+import { type EmailMessage, emailMessage } from "../../functions/alerts/message.ts";
+import type { HealthEvent } from "../../functions/events/health-events.ts";
+import { ALERT_DELIVERY } from "../topology.ts";
 
 export const SMTP_URL_ENV = "SMTP_URL";
 export const ALERT_EMAIL_TO_ENV = "ALERT_EMAIL_TO";
@@ -26,6 +32,53 @@ export interface LocalEmailOptions {
   readonly from?: string;
   /** Where printed messages go; defaults to stdout. */
   readonly print?: (text: string) => void;
+  /** Limit on connecting, the greeting and each wait for the server. @default ALERT_DELIVERY.requestTimeoutMs */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The SMTP server answered no: nothing was accepted. 4xx means try later, 5xx never. */
+export class EmailRejectedError extends Error {
+  override readonly name = "EmailRejectedError";
+  constructor(
+    readonly responseCode: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the SMTP server rejected the email: ${message}`, options);
+  }
+}
+
+/** The SMTP server refused the connection: nothing was sent. */
+export class EmailUnreachableError extends Error {
+  override readonly name = "EmailUnreachableError";
+}
+
+/** Timed out or cut off mid-exchange: the email may have been accepted, so it is not re-sent. */
+export class EmailOutcomeUnknownError extends Error {
+  override readonly name = "EmailOutcomeUnknownError";
+}
+
+/** True when sending the same email again cannot make a duplicate. */
+export function isRetryableEmailError(error: unknown): boolean {
+  if (error instanceof EmailRejectedError) return error.responseCode < 500;
+  return error instanceof EmailUnreachableError;
+}
+
+/** Reads a nodemailer error as one of the three outcomes above. */
+function classifySmtpError(error: unknown): Error {
+  const e = error as { responseCode?: unknown; code?: unknown; originalCode?: unknown };
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof e.responseCode === "number" && e.code !== "ETIMEDOUT") {
+    return new EmailRejectedError(e.responseCode, message, { cause: error });
+  }
+  if (e.code === "ECONNREFUSED" || e.originalCode === "ECONNREFUSED") {
+    return new EmailUnreachableError(`the SMTP server refused the connection: ${message}`, {
+      cause: error,
+    });
+  }
+  return new EmailOutcomeUnknownError(`the SMTP exchange did not complete: ${message}`, {
+    cause: error,
+  });
 }
 
 /** What `send` did with one event. */
@@ -79,17 +132,22 @@ export function createLocalEmailSender(options: LocalEmailOptions = {}): LocalEm
   if (to === undefined) {
     throw new LocalEmailConfigError(`${SMTP_URL_ENV} is set but ${ALERT_EMAIL_TO_ENV} is not`);
   }
-  const transport = nodemailer.createTransport(smtpUrl);
+  const timeoutMs = options.requestTimeoutMs ?? ALERT_DELIVERY.requestTimeoutMs;
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
   return {
     mode: "smtp",
     async send(event) {
       const message = emailMessage(event);
-      const info = await transport.sendMail({
-        from,
-        to,
-        subject: message.subject,
-        text: message.text,
-      });
+      const info = await transport
+        .sendMail({ from, to, subject: message.subject, text: message.text })
+        .catch((error: unknown) => {
+          throw classifySmtpError(error);
+        });
       return { via: "smtp", messageId: info.messageId, message };
     },
     close() {
