@@ -13,6 +13,19 @@ import { type EventPattern, matchesPattern } from "./event-pattern.ts";
 import { listen, readBody } from "./http.ts";
 import { deliverToTarget, type TargetDeliveryOptions } from "./target-delivery.ts";
 
+/**
+ * The retries each target gets, as in AWS: the email topic is an SNS target, so a failed
+ * hand-off follows the rule's RetryPolicy; the Slack function is invoked asynchronously, so
+ * a failed invocation follows its async invoke config (Lambda's retries, same event age).
+ */
+const RETRY_POLICY: Record<EventRuleTarget, TargetDeliveryOptions["policy"]> = {
+  emailTopic: ALERT_DELIVERY,
+  slack: {
+    retryAttempts: ALERT_DELIVERY.invocationRetryAttempts,
+    maxEventAgeSeconds: ALERT_DELIVERY.maxEventAgeSeconds,
+  },
+};
+
 /** One rule target: how to hand it an event, and which failures are worth a retry. */
 export interface BusTarget {
   send(event: EventBridgeEvent<string, unknown>, health: HealthEvent): Promise<void>;
@@ -21,7 +34,7 @@ export interface BusTarget {
 
 export interface LocalEventBusOptions {
   readonly targets: Record<EventRuleTarget, BusTarget>;
-  /** Retry settings; the policy defaults to ALERT_DELIVERY's. */
+  /** Retry settings; the policy defaults to each target's as in AWS (RETRY_POLICY). */
   readonly retry?: Partial<Omit<TargetDeliveryOptions, "retryable" | "putAt">>;
   readonly log: (line: string) => void;
 }
@@ -70,7 +83,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
   ) => {
     const target = targets[name];
     const outcome = await deliverToTarget(() => target.send(event, health), {
-      policy: ALERT_DELIVERY,
+      policy: RETRY_POLICY[name],
       sleep,
       ...options.retry,
       stopped: () => stopping,

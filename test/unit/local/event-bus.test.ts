@@ -137,7 +137,7 @@ describe("local event bus", () => {
     );
   });
 
-  it("retries a failing Slack target as ALERT_DELIVERY says, then dead-letters the alert", async () => {
+  it("retries a failing Slack invocation as Lambda's async config says, then dead-letters the alert", async () => {
     const smtp = await startSmtp(() => "accept");
     let calls = 0;
     const { bus } = await startBus(smtp.url, {
@@ -151,7 +151,7 @@ describe("local event bus", () => {
     await putEvent(bus.endpoint);
     await bus.idle();
 
-    expect(calls).toBe(ALERT_DELIVERY.retryAttempts + 1);
+    expect(calls).toBe(ALERT_DELIVERY.invocationRetryAttempts + 1);
     expect(bus.deadLetters.slack).toHaveLength(1);
   });
 
