@@ -49,6 +49,8 @@ export interface ScoreDeps {
 
 export interface ScoreResult {
   readonly scored: string[];
+  /** Score items written; a customer with no aggregate yet is scored but not written. */
+  written: number;
   published: number;
   readonly failed: Map<string, Error>;
 }
@@ -70,7 +72,7 @@ export async function scoreAccounts(
   now: number,
 ): Promise<ScoreResult> {
   const unique = [...new Set(accountIds)];
-  const result: ScoreResult = { scored: [], published: 0, failed: new Map() };
+  const result: ScoreResult = { scored: [], written: 0, published: 0, failed: new Map() };
   let pending = unique;
   for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
     const conflicted: string[] = [];
@@ -90,7 +92,8 @@ export async function scoreAccounts(
           if (outcome === "conflict") conflicted.push(accountId);
           else {
             result.scored.push(accountId);
-            result.published += outcome;
+            result.written += outcome.written;
+            result.published += outcome.published;
           }
         } catch (error) {
           result.failed.set(accountId, error as Error);
@@ -104,12 +107,12 @@ export async function scoreAccounts(
   return result;
 }
 
-/** Returns the number of events published, or "conflict" when another writer won. */
+/** What scoring one customer did, or "conflict" when another writer won. */
 async function scoreOne(
   deps: ScoreDeps,
   state: AccountState | undefined,
   now: number,
-): Promise<number | "conflict"> {
+): Promise<{ written: number; published: number } | "conflict"> {
   let published = 0;
   const current = state?.current ?? null;
   if (current && current.outbox.length > 0) {
@@ -118,7 +121,7 @@ async function scoreOne(
     await deps.store.clearOutbox(current.accountId, current.version);
     published += current.outbox.length;
   }
-  if (!state?.aggregate) return published;
+  if (!state?.aggregate) return { written: 0, published };
 
   const next = score(state.aggregate, deps.model, current, now);
   const label = labelOf(state.aggregate);
@@ -136,5 +139,5 @@ async function scoreOne(
     await deps.publisher.publish(events);
     await deps.store.clearOutbox(next.accountId, version);
   }
-  return published + events.length;
+  return { written: 1, published: published + events.length };
 }

@@ -323,12 +323,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const webhook = (await import("../../functions/webhook/handler.ts"))
     .handler as unknown as HttpHandler;
   const api = (await import("../../functions/api/handler.ts")).handler as unknown as HttpHandler;
-  const score = (await import("../../functions/score/handler.ts"))
+  const score = (await import("../../functions/scoring/stream-handler.ts"))
     .handler as unknown as StreamFunction;
-  const rescore = (await import("../../functions/rescore/handler.ts")).handler as unknown as (
-    event: unknown,
-    context: Context,
-  ) => Promise<unknown>;
+  const rescore = (await import("../../functions/scoring/rescore-handler.ts"))
+    .handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
   slackFunction = (await import("../../functions/slack/handler.ts"))
     .handler as unknown as EventFunction;
   const httpFunctions = { webhook, api } as Record<string, HttpHandler>;

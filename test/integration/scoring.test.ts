@@ -8,9 +8,9 @@ import { errorResponse } from "../../functions/adapters/http.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
-import { rescoreStale } from "../../functions/rescore/rescore.ts";
-import { handleScoreStream } from "../../functions/score/stream.ts";
-import type { EventPublisher, ScoreDeps } from "../../functions/scoring/score-accounts.ts";
+import { type RescoreDeps, rescoreStale } from "../../functions/scoring/rescore.ts";
+import type { EventPublisher } from "../../functions/scoring/score-accounts.ts";
+import { handleScoreStream } from "../../functions/scoring/score-stream.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
@@ -48,7 +48,7 @@ async function setup() {
   const { tableName, streamArn } = await freshTable("scoring");
   const publisher = new RecordingPublisher();
   const scoreStore = new DynamoScoreStore(doc, { tableName });
-  const deps: ScoreDeps = { store: scoreStore, publisher, model: compiled };
+  const deps: RescoreDeps = { store: scoreStore, stale: scoreStore, publisher, model: compiled };
   const webhookDeps = {
     store: new DynamoEventStore(doc, { tableName }),
     model: compiled.model,
@@ -206,12 +206,7 @@ describe("stream-driven scoring against DynamoDB Local", () => {
     const before = await env.scoreOf("acct-silent");
     expect(before?.tier).toBe("healthy");
 
-    const result = await rescoreStale(
-      doc,
-      env.deps,
-      { tableName: env.tableName, intervalMinutes: 60 },
-      Date.now() + 30 * DAY,
-    );
+    const result = await rescoreStale(env.deps, { intervalMinutes: 60 }, Date.now() + 30 * DAY);
 
     expect(result.scored).toBeGreaterThanOrEqual(1);
     const after = await env.scoreOf("acct-silent");

@@ -5,7 +5,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { accountIdFromPk } from "../adapters/dynamo/keys.ts";
-import { type ScoreDeps, scoreAccounts } from "../scoring/score-accounts.ts";
+import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
