@@ -21,11 +21,14 @@ export function healthyAggregate(accountId = "acct-1"): Aggregate {
   );
 }
 
-/** A canceled subscription and no use: scores low at NOW. */
+/** A customer who stopped using the product weeks ago and canceled yesterday: scores low. */
 export function failingAggregate(accountId = "acct-1"): Aggregate {
   return aggregateOf(
     accountId,
-    [signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1, { accountId })],
+    [
+      ...dailyUsage(10, 20, 25).map((s) => ({ ...s, accountId })),
+      signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1, { accountId }),
+    ],
     compiled.model.decay,
   );
 }
