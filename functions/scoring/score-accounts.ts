@@ -76,17 +76,12 @@ export async function scoreAccounts(
   let pending = unique;
   for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
     const conflicted: string[] = [];
-    let states: Map<string, AccountState>;
-    try {
-      states = await deps.store.load(pending, now, deps.model.model.drop.windowDays);
-    } catch (error) {
-      for (const id of pending) result.failed.set(id, error as Error);
-      return result;
-    }
+    const states = await loadEach(deps, pending, now, result.failed);
     let next = 0;
     const worker = async () => {
       while (next < pending.length) {
         const accountId = pending[next++] as string;
+        if (result.failed.has(accountId)) continue; // could not be read
         try {
           const outcome = await scoreOne(deps, states.get(accountId), now);
           if (outcome === "conflict") conflicted.push(accountId);
@@ -105,6 +100,37 @@ export async function scoreAccounts(
   }
   for (const id of pending) result.failed.set(id, new Error("score write kept conflicting"));
   return result;
+}
+
+/**
+ * Reads the customers' states in one call; if that fails, reads them one by one, so that
+ * one unreadable customer fails alone. Customers that cannot be read go to `failed`.
+ */
+async function loadEach(
+  deps: ScoreDeps,
+  accountIds: readonly string[],
+  now: number,
+  failed: Map<string, Error>,
+): Promise<Map<string, AccountState>> {
+  const windowDays = deps.model.model.drop.windowDays;
+  try {
+    return await deps.store.load(accountIds, now, windowDays);
+  } catch (error) {
+    if (accountIds.length === 1) {
+      failed.set(accountIds[0] as string, error as Error);
+      return new Map();
+    }
+  }
+  const states = new Map<string, AccountState>();
+  for (const id of accountIds) {
+    try {
+      const state = (await deps.store.load([id], now, windowDays)).get(id);
+      if (state) states.set(id, state);
+    } catch (error) {
+      failed.set(id, error as Error);
+    }
+  }
+  return states;
 }
 
 /** What scoring one customer did, or "conflict" when another writer won. */
