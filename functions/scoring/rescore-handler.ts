@@ -1,6 +1,6 @@
 /** Lambda entry of the rescore function (run by the schedule): wiring only. */
 import type { Context } from "aws-lambda";
-import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
+import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
 import { lambdaHandler, logger } from "../adapters/powertools.ts";
@@ -26,7 +26,9 @@ function intervalMinutesFrom(raw: string): number {
 }
 
 const intervalMinutes = intervalMinutesFrom(requiredEnv("RESCORE_INTERVAL_MINUTES"));
-const store = new DynamoScoreStore(documentClient(), { tableName: requiredEnv("TABLE_NAME") });
+const store = new DynamoScoreStore(documentClient(undefined, BACKGROUND_TIMEOUTS), {
+  tableName: requiredEnv("TABLE_NAME"),
+});
 const deps: RescoreDeps = {
   store,
   stale: store,

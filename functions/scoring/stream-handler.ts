@@ -1,6 +1,6 @@
 /** Lambda entry of the score function (DynamoDB stream of aggregate changes): wiring only. */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
+import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
 import { lambdaHandler } from "../adapters/powertools.ts";
@@ -9,7 +9,9 @@ import type { ScoreDeps } from "./score-accounts.ts";
 import { handleScoreStream } from "./score-stream.ts";
 
 const deps: ScoreDeps = {
-  store: new DynamoScoreStore(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),
+  store: new DynamoScoreStore(documentClient(undefined, BACKGROUND_TIMEOUTS), {
+    tableName: requiredEnv("TABLE_NAME"),
+  }),
   publisher: new EventBridgePublisher(eventBridgeClient(), requiredEnv("EVENT_BUS_NAME")),
   model: activeModel,
 };
