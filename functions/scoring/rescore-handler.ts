@@ -3,7 +3,7 @@ import type { Context } from "aws-lambda";
 import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
-import { lambdaHandler, logger } from "../adapters/powertools.ts";
+import { countMetric, lambdaHandler, logger } from "../adapters/powertools.ts";
 import { activeModel } from "../domain/active-model.ts";
 import { type RescoreDeps, rescoreStale } from "./rescore.ts";
 
@@ -40,6 +40,7 @@ export const handler = lambdaHandler<unknown, unknown>(async (_event, context: C
   // Customers left over when time runs out are stale still: the next run takes them.
   const deadline = Date.now() + context.getRemainingTimeInMillis() - FINISH_MARGIN_MS;
   const result = await rescoreStale(deps, { intervalMinutes, deadline });
+  countMetric("ScoresWritten", result.written);
   logger.info("rescore finished", { ...result });
   return result;
 });
