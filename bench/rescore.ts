@@ -14,9 +14,8 @@ import { compileModel } from "../functions/domain/model.ts";
 import { score } from "../functions/domain/score.ts";
 import type { Signal } from "../functions/domain/signals.ts";
 import type { HealthEvent } from "../functions/events/health-events.ts";
-import { rescoreStale } from "../functions/rescore/rescore.ts";
-import { handleScoreStream } from "../functions/score/stream.ts";
-import type { ScoreDeps } from "../functions/scoring/score-accounts.ts";
+import { type RescoreDeps, rescoreStale } from "../functions/scoring/rescore.ts";
+import { handleScoreStream } from "../functions/scoring/score-stream.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
 import { createTables } from "../lib/local/tables.ts";
 import { countRequests, itemBytes, localClients } from "./dynamo.ts";
@@ -61,8 +60,9 @@ export async function benchRescore(report: Report): Promise<void> {
     const compiled = compileModel(defaultModel);
     const published: HealthEvent[] = [];
     const store = new DynamoScoreStore(doc, { tableName });
-    const deps: ScoreDeps = {
+    const deps: RescoreDeps = {
       store,
+      stale: store,
       publisher: { publish: async (events) => void published.push(...events) },
       model: compiled,
       concurrency: 8,
@@ -131,12 +131,7 @@ export async function benchRescore(report: Report): Promise<void> {
 
     requests.clear();
     const start = performance.now();
-    const result = await rescoreStale(
-      doc,
-      deps,
-      { tableName, intervalMinutes: 60, segments: 4 },
-      now,
-    );
+    const result = await rescoreStale(deps, { intervalMinutes: 60, segments: 4 }, now);
     const seconds = (performance.now() - start) / 1000;
     const per = (name: string) => ((requests.get(name) ?? 0) / result.scored).toFixed(3);
 

@@ -128,7 +128,7 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   },
   score: {
     id: "score",
-    entry: "functions/score/handler.ts",
+    entry: "functions/scoring/stream-handler.ts",
     description: "Rescores customers whose aggregates changed (DynamoDB stream)",
     memoryMb: 512,
     timeoutSeconds: 60,
@@ -138,7 +138,7 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   },
   rescore: {
     id: "rescore",
-    entry: "functions/rescore/handler.ts",
+    entry: "functions/scoring/rescore-handler.ts",
     description: "Rescores customers whose score is stale, so silence decays into risk",
     memoryMb: 1024,
     timeoutSeconds: 900,

@@ -2,6 +2,7 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { EVENT_SOURCE, type HealthEvent } from "../events/health-events.ts";
 import type { EventPublisher } from "../scoring/score-accounts.ts";
+import { type ClientTimeouts, localEndpoint, sdkTimeouts } from "./sdk-config.ts";
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES = 10;
@@ -33,14 +34,17 @@ export class EventBridgePublisher implements EventPublisher {
   }
 }
 
+/**
+ * Bus timeouts: PutEvents answers in milliseconds; a hung bus fails the call within
+ * ~3 × 2 s so the score function's batch is retried (the events wait in the outbox) rather
+ * than timing out.
+ */
+export const EVENTBRIDGE_TIMEOUTS: ClientTimeouts = {
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 2_000,
+  maxAttempts: 3,
+};
+
 /** The bus client; `EVENTBRIDGE_ENDPOINT` points it at the local runtime's bus. */
 export const eventBridgeClient = (endpoint = process.env.EVENTBRIDGE_ENDPOINT) =>
-  new EventBridgeClient(
-    endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? "local",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }
-      : {},
-  );
+  new EventBridgeClient({ ...localEndpoint(endpoint), ...sdkTimeouts(EVENTBRIDGE_TIMEOUTS) });

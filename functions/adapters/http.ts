@@ -33,6 +33,13 @@ export function json(statusCode: number, body: unknown): HttpResult {
   };
 }
 
+/**
+ * What a 503 asks the caller to wait before retrying, in seconds. A hung or throttled store
+ * usually recovers within seconds; webhook senders that honour the header retry soon
+ * without hammering it, and those that ignore it keep their own backoff.
+ */
+export const RETRY_AFTER_SECONDS = 10;
+
 /** Maps any error to a response; only HttpErrors below 500 reveal their message. */
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof HttpError && error.statusCode < 500) {
@@ -40,9 +47,14 @@ export function errorResponse(error: unknown): HttpResult {
   }
   logger.error("request failed", error as Error);
   const status = error instanceof HttpError ? error.statusCode : 500;
-  return json(status, {
-    error: status === 503 ? "storage unavailable, retry later" : "internal error",
-  });
+  if (status === 503) {
+    const response = json(503, { error: "storage unavailable, retry later" });
+    return {
+      ...response,
+      headers: { ...response.headers, "retry-after": String(RETRY_AFTER_SECONDS) },
+    };
+  }
+  return json(status, { error: "internal error" });
 }
 
 /** Wraps a use-case handler with logging and error mapping. */

@@ -3,9 +3,9 @@
  * `alerts.routing`; a drop alerts once when it starts, not on every rescore while it lasts.
  */
 
-import type { AlertLevel, Model } from "../domain/model.ts";
+import type { AlertKind, AlertLevel, Model } from "../domain/model.ts";
 import type { HealthScore } from "../domain/score.ts";
-import { classifyTierChange, isScoreDrop } from "../domain/tiers.ts";
+import { classifyTierChange, isScoreDrop, type Tier } from "../domain/tiers.ts";
 import {
   DETAIL_TYPES,
   deterministicEventId,
@@ -32,6 +32,23 @@ export interface AccountLabel {
   readonly owner: string | null;
 }
 
+/**
+ * How loud a tier change is. Moves into or out of `unknown` are about data, not health: a
+ * customer's first real score (never scored, or too little data so far) is news only if it
+ * starts out critical, and running out of data (any tier → unknown) is neither an
+ * improvement nor a worsening, so it stays on the bus without an alert.
+ */
+export function tierChangeAlert(
+  previousTier: Tier,
+  nextTier: Tier,
+  kind: AlertKind,
+  model: Model,
+): AlertLevel {
+  if (nextTier === "unknown") return "none";
+  if (previousTier === "unknown" && kind !== "intoCritical") return "none";
+  return model.alerts.routing[kind];
+}
+
 /** Events for the move from `previous` to `next`; `earlierScore` is the score `drop.windowDays` ago. */
 export function decideEvents(
   previous: PreviousState | null,
@@ -56,10 +73,7 @@ export function decideEvents(
   const previousTier = previous?.tier ?? "unknown";
   const kind = classifyTierChange(previousTier, next.tier);
   if (kind) {
-    let alert: AlertLevel = model.alerts.routing[kind];
-    // A customer's first real score (never scored, or too little data so far) is news only
-    // if it starts out critical.
-    if (previousTier === "unknown" && kind !== "intoCritical") alert = "none";
+    const alert = tierChangeAlert(previousTier, next.tier, kind, model);
     events.push({
       detailType: DETAIL_TYPES.tierChanged,
       detail: {

@@ -49,6 +49,8 @@ export interface ScoreDeps {
 
 export interface ScoreResult {
   readonly scored: string[];
+  /** Score items written; a customer with no aggregate yet is scored but not written. */
+  written: number;
   published: number;
   readonly failed: Map<string, Error>;
 }
@@ -70,27 +72,23 @@ export async function scoreAccounts(
   now: number,
 ): Promise<ScoreResult> {
   const unique = [...new Set(accountIds)];
-  const result: ScoreResult = { scored: [], published: 0, failed: new Map() };
+  const result: ScoreResult = { scored: [], written: 0, published: 0, failed: new Map() };
   let pending = unique;
   for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
     const conflicted: string[] = [];
-    let states: Map<string, AccountState>;
-    try {
-      states = await deps.store.load(pending, now, deps.model.model.drop.windowDays);
-    } catch (error) {
-      for (const id of pending) result.failed.set(id, error as Error);
-      return result;
-    }
+    const states = await loadEach(deps, pending, now, result.failed);
     let next = 0;
     const worker = async () => {
       while (next < pending.length) {
         const accountId = pending[next++] as string;
+        if (result.failed.has(accountId)) continue; // could not be read
         try {
           const outcome = await scoreOne(deps, states.get(accountId), now);
           if (outcome === "conflict") conflicted.push(accountId);
           else {
             result.scored.push(accountId);
-            result.published += outcome;
+            result.written += outcome.written;
+            result.published += outcome.published;
           }
         } catch (error) {
           result.failed.set(accountId, error as Error);
@@ -104,12 +102,43 @@ export async function scoreAccounts(
   return result;
 }
 
-/** Returns the number of events published, or "conflict" when another writer won. */
+/**
+ * Reads the customers' states in one call; if that fails, reads them one by one, so that
+ * one unreadable customer fails alone. Customers that cannot be read go to `failed`.
+ */
+async function loadEach(
+  deps: ScoreDeps,
+  accountIds: readonly string[],
+  now: number,
+  failed: Map<string, Error>,
+): Promise<Map<string, AccountState>> {
+  const windowDays = deps.model.model.drop.windowDays;
+  try {
+    return await deps.store.load(accountIds, now, windowDays);
+  } catch (error) {
+    if (accountIds.length === 1) {
+      failed.set(accountIds[0] as string, error as Error);
+      return new Map();
+    }
+  }
+  const states = new Map<string, AccountState>();
+  for (const id of accountIds) {
+    try {
+      const state = (await deps.store.load([id], now, windowDays)).get(id);
+      if (state) states.set(id, state);
+    } catch (error) {
+      failed.set(id, error as Error);
+    }
+  }
+  return states;
+}
+
+/** What scoring one customer did, or "conflict" when another writer won. */
 async function scoreOne(
   deps: ScoreDeps,
   state: AccountState | undefined,
   now: number,
-): Promise<number | "conflict"> {
+): Promise<{ written: number; published: number } | "conflict"> {
   let published = 0;
   const current = state?.current ?? null;
   if (current && current.outbox.length > 0) {
@@ -118,7 +147,7 @@ async function scoreOne(
     await deps.store.clearOutbox(current.accountId, current.version);
     published += current.outbox.length;
   }
-  if (!state?.aggregate) return published;
+  if (!state?.aggregate) return { written: 0, published };
 
   const next = score(state.aggregate, deps.model, current, now);
   const label = labelOf(state.aggregate);
@@ -136,5 +165,5 @@ async function scoreOne(
     await deps.publisher.publish(events);
     await deps.store.clearOutbox(next.accountId, version);
   }
-  return published + events.length;
+  return { written: 1, published: published + events.length };
 }

@@ -155,9 +155,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const api = (await import("../../functions/api/handler.ts")).handler as unknown as Handler<
       Parameters<HttpFunction>[0]
     >;
-    const score = (await import("../../functions/score/handler.ts"))
+    const score = (await import("../../functions/scoring/stream-handler.ts"))
       .handler as unknown as Handler<DynamoDBStreamEvent>;
-    const rescore = (await import("../../functions/rescore/handler.ts"))
+    const rescore = (await import("../../functions/scoring/rescore-handler.ts"))
       .handler as unknown as Handler<unknown>;
     slackFunction = (await import("../../functions/slack/handler.ts"))
       .handler as unknown as Handler<EventBridgeEvent<string, unknown>>;

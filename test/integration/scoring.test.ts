@@ -1,16 +1,19 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { DynamoDBRecord } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
+import { logger } from "../../functions/adapters/powertools.ts";
+import { signalToUpdate } from "../../functions/domain/aggregate.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
-import { rescoreStale } from "../../functions/rescore/rescore.ts";
-import { handleScoreStream } from "../../functions/score/stream.ts";
-import type { EventPublisher, ScoreDeps } from "../../functions/scoring/score-accounts.ts";
+import { type RescoreDeps, rescoreStale } from "../../functions/scoring/rescore.ts";
+import type { EventPublisher } from "../../functions/scoring/score-accounts.ts";
+import { handleScoreStream } from "../../functions/scoring/score-stream.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
@@ -41,6 +44,7 @@ class RecordingPublisher implements EventPublisher {
 
 const pollers: StreamPoller[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
 });
 
@@ -48,13 +52,14 @@ async function setup() {
   const { tableName, streamArn } = await freshTable("scoring");
   const publisher = new RecordingPublisher();
   const scoreStore = new DynamoScoreStore(doc, { tableName });
-  const deps: ScoreDeps = { store: scoreStore, publisher, model: compiled };
+  const deps: RescoreDeps = { store: scoreStore, stale: scoreStore, publisher, model: compiled };
   const webhookDeps = {
     store: new DynamoEventStore(doc, { tableName }),
     model: compiled.model,
     secretsFor: testSecretsFor,
   };
   const invocations: DynamoDBRecord[][] = [];
+  const responses: (DynamoDBBatchResponse | Error)[] = [];
   const deadLetters: DynamoDBRecord[] = [];
   const poller = startStreamPoller({
     ...SCORE_STREAM,
@@ -65,7 +70,14 @@ async function setup() {
     retryDelayMs: 0,
     handler: async (event) => {
       invocations.push(event.Records);
-      return handleScoreStream(deps, event);
+      try {
+        const response = await handleScoreStream(deps, event);
+        responses.push(response);
+        return response;
+      } catch (error) {
+        responses.push(error as Error);
+        throw error;
+      }
     },
     onFailure: (records) => {
       deadLetters.push(...records);
@@ -99,7 +111,11 @@ async function setup() {
         }),
       )
     ).Item;
-  /** A healthy customer: daily usage for two weeks, an active subscription, one detractor answer. */
+  /**
+   * A healthy customer: daily usage for two weeks, an active subscription, one detractor
+   * answer. It scores above 75, so it ends healthy even when a first batch saw only part of
+   * its events and put it at-risk (leaving at-risk for healthy takes 70 + the 5-point margin).
+   */
   const healthyCustomer = async (accountId: string) => {
     const now = Date.now();
     await send(
@@ -110,11 +126,33 @@ async function setup() {
     );
     await send("nps", accountId, { score: 3 }, now - 20 * DAY);
     for (let d = 14; d >= 0; d--)
-      await send("usage", accountId, { event: "report_viewed", count: 20 }, now - d * DAY);
+      await send("usage", accountId, { event: "report_viewed", count: 40 }, now - d * DAY);
+  };
+  /** Writes an aggregate change directly, as ingestion does (no id rule in the way). */
+  const touchAggregate = async (accountId: string, at: number) => {
+    const usage = signalToUpdate(
+      {
+        accountId,
+        source: "generic",
+        sourceEventId: `direct-${++sequence}`,
+        occurredAt: at,
+        values: { kind: "usage", event: "login", count: 3 },
+      },
+      compiled.model.decay,
+    );
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
+        ...aggregateUpdateExpression(accountId, usage),
+      }),
+    );
   };
   return {
     tableName,
     deps,
+    responses,
+    touchAggregate,
     publisher,
     poller,
     send,
@@ -199,6 +237,48 @@ describe("stream-driven scoring against DynamoDB Local", () => {
     expect((await env.scoreOf("acct-poison"))?.version).toBe("corrupt");
   });
 
+  it("scores the good customers of a batch and sends only a poisoned customer's records to the DLQ, with the cause logged", async () => {
+    const env = await setup();
+    const logged = vi.spyOn(logger, "error");
+    // 508 × "€" (1,524 bytes) fits the aggregate's key but not the tier index key of a score.
+    const poisoned = "€".repeat(508);
+    const good = ["good-a", "good-b", "good-c"];
+    const now = Date.now();
+    for (const id of [good[0], poisoned, good[1], poisoned, good[2]] as string[]) {
+      await env.touchAggregate(id, now);
+    }
+    await env.poller.drain();
+
+    for (const id of good) expect((await env.scoreOf(id))?.score).toEqual(expect.any(Number));
+    expect(await env.scoreOf(poisoned)).toBeUndefined();
+    // The poisoned customer's records, and only they, ended in the dead-letter queue.
+    const deadKeys = env.deadLetters.map((r) => r.dynamodb?.Keys?.pk?.S);
+    expect(deadKeys.length).toBeGreaterThan(0);
+    expect(new Set(deadKeys)).toEqual(new Set([accountPk(poisoned)]));
+    // Every partial batch response named only the poisoned customer's records.
+    const poisonedSequenceNumbers = new Set(
+      env.invocations
+        .flat()
+        .filter((r) => r.dynamodb?.Keys?.pk?.S === accountPk(poisoned))
+        .map((r) => r.dynamodb?.SequenceNumber),
+    );
+    for (const response of env.responses) {
+      if (response instanceof Error) continue;
+      for (const failure of response.batchItemFailures) {
+        expect(poisonedSequenceNumbers).toContain(failure.itemIdentifier);
+      }
+    }
+    // The cause is in the log, with the customer it belongs to.
+    const causes = logged.mock.calls.map(
+      (call) => call[1] as { accountId?: string; error?: Error },
+    );
+    expect(causes.length).toBeGreaterThan(0);
+    for (const cause of causes) {
+      expect(cause.accountId).toBe(poisoned);
+      expect(cause.error?.message).toMatch(/key|size|length/i);
+    }
+  });
+
   it("downgrades a customer that went silent when rescored 30 days later", async () => {
     const env = await setup();
     await env.healthyCustomer("acct-silent");
@@ -206,12 +286,7 @@ describe("stream-driven scoring against DynamoDB Local", () => {
     const before = await env.scoreOf("acct-silent");
     expect(before?.tier).toBe("healthy");
 
-    const result = await rescoreStale(
-      doc,
-      env.deps,
-      { tableName: env.tableName, intervalMinutes: 60 },
-      Date.now() + 30 * DAY,
-    );
+    const result = await rescoreStale(env.deps, { intervalMinutes: 60 }, Date.now() + 30 * DAY);
 
     expect(result.scored).toBeGreaterThanOrEqual(1);
     const after = await env.scoreOf("acct-silent");

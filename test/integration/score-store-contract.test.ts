@@ -1,0 +1,194 @@
+/**
+ * The contract of the scoring ports (ScoreStore, StaleScores), run against the in-memory
+ * store of the unit tests and the DynamoDB adapter on DynamoDB Local: both must behave alike.
+ */
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
+import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
+import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
+import {
+  type AggregateUpdate,
+  applyUpdate,
+  emptyAggregate,
+  mergeUpdates,
+  signalToUpdate,
+} from "../../functions/domain/aggregate.ts";
+import { decideEvents } from "../../functions/scoring/decide.ts";
+import type { StaleScores } from "../../functions/scoring/rescore.ts";
+import type { ScoreStore, StoredScore } from "../../functions/scoring/score-accounts.ts";
+import { freshTable, testClients } from "../support/dynamo.ts";
+import { MemoryScoreStore } from "../support/memory-score-store.ts";
+import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
+import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
+
+interface Subject {
+  readonly store: ScoreStore & StaleScores;
+  /** Applies an aggregate update as ingestion would. */
+  readonly applyAggregateUpdate: (accountId: string, update: AggregateUpdate) => Promise<void>;
+}
+
+const subjects: [string, () => Promise<Subject>][] = [
+  [
+    "MemoryScoreStore",
+    async () => {
+      const store = new MemoryScoreStore();
+      return { store, applyAggregateUpdate: async (id, u) => store.applyAggregateUpdate(id, u) };
+    },
+  ],
+  [
+    "DynamoScoreStore on DynamoDB Local",
+    async () => {
+      const { doc } = testClients();
+      const { tableName } = await freshTable("score-contract");
+      return {
+        store: new DynamoScoreStore(doc, { tableName }),
+        applyAggregateUpdate: async (accountId, update) => {
+          await doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
+              ...aggregateUpdateExpression(accountId, update),
+            }),
+          );
+        },
+      };
+    },
+  ],
+];
+
+const stored = (overrides: Partial<StoredScore> = {}): StoredScore => ({
+  ...healthyScore(overrides.accountId ?? "acct-1"),
+  ...label,
+  version: 1,
+  inDrop: false,
+  outbox: [],
+  ...overrides,
+});
+
+const tierChange = (accountId: string) =>
+  decideEvents(
+    { version: 1, score: 80, tier: "healthy", inDrop: false },
+    criticalScore(accountId),
+    null,
+    compiled.model,
+    label,
+  ).events;
+
+async function collect(pages: AsyncIterable<string[]>): Promise<string[][]> {
+  const all: string[][] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
+  it("loads nothing for a customer it has never seen", async () => {
+    const { store } = await makeSubject();
+
+    const states = await store.load(["acct-new"], NOW, 7);
+
+    expect(states.get("acct-new")).toEqual({ aggregate: null, current: null, earlierScore: null });
+  });
+
+  it("loads the aggregate ingestion wrote", async () => {
+    const { store, applyAggregateUpdate } = await makeSubject();
+    const signals = [
+      ...dailyUsage(3, 5),
+      signal({ kind: "subscription", status: "active", mrr: 9_000, seats: 4, plan: "pro" }, 10),
+      signal({ kind: "milestone", name: "first_report" }, 2),
+    ].map((s) => ({ ...s, accountId: "acct-agg" }));
+    const update = mergeUpdates(signals.map((s) => signalToUpdate(s, compiled.model.decay)));
+    await applyAggregateUpdate("acct-agg", update);
+
+    const state = (await store.load(["acct-agg"], NOW, 7)).get("acct-agg");
+
+    const expected = applyUpdate(emptyAggregate("acct-agg"), update);
+    expect(state?.aggregate).toEqual(expected);
+    expect(state?.current).toBeNull();
+  });
+
+  it("creates a first score only when none exists, and reads it back whole", async () => {
+    const { store } = await makeSubject();
+    const first = stored();
+
+    expect(await store.save(first, null)).toBe(true);
+    expect(await store.save({ ...first, score: 10 }, null)).toBe(false);
+
+    const current = (await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current;
+    expect(current).toEqual(first);
+  });
+
+  it("writes over the version it read, and never over a newer or missing one", async () => {
+    const { store } = await makeSubject();
+    await store.save(stored(), null);
+
+    expect(await store.save(stored({ version: 2, score: 75 }), 1)).toBe(true);
+    expect(await store.save(stored({ version: 2, score: 10 }), 1)).toBe(false);
+    expect(await store.save(stored({ version: 6 }), 5)).toBe(false);
+    expect(await store.save(stored({ accountId: "acct-none", version: 2 }), 1)).toBe(false);
+
+    const states = await store.load(["acct-1", "acct-none"], NOW, 7);
+    expect(states.get("acct-1")?.current).toMatchObject({ version: 2, score: 75 });
+    expect(states.get("acct-none")?.current).toBeNull();
+  });
+
+  it("keeps the outbox until it is cleared for its own version", async () => {
+    const { store } = await makeSubject();
+    const events = tierChange("acct-1");
+    await store.save(stored({ outbox: events }), null);
+
+    expect((await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current?.outbox).toEqual(events);
+    await store.clearOutbox("acct-1", 1);
+    expect((await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current?.outbox).toEqual([]);
+
+    const newer = tierChange("acct-1").map((e) => ({
+      ...e,
+      detail: { ...e.detail, eventId: "newer" },
+    })) as StoredScore["outbox"];
+    await store.save(stored({ version: 2, outbox: newer }), 1);
+    // A late clear for version 1 leaves version 2's events alone.
+    await store.clearOutbox("acct-1", 1);
+    expect((await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current?.outbox).toEqual(newer);
+    // Clearing for a customer with no score is not an error.
+    await expect(store.clearOutbox("acct-none", 1)).resolves.toBeUndefined();
+  });
+
+  it("keeps one snapshot a day, the last score of that day, for the drop window", async () => {
+    const { store } = await makeSubject();
+    await store.save(stored({ score: 80, computedAt: NOW }), null);
+    await store.save(stored({ version: 2, score: 78, computedAt: NOW + 3_600_000 }), 1);
+    await store.save(stored({ version: 3, score: 50, computedAt: NOW + DAY }), 2);
+
+    const weekLater = (await store.load(["acct-1"], NOW + 7 * DAY, 7)).get("acct-1");
+    const sixDaysLater = (await store.load(["acct-1"], NOW + 6 * DAY, 7)).get("acct-1");
+    const eightDaysLater = (await store.load(["acct-1"], NOW + 8 * DAY, 7)).get("acct-1");
+
+    expect(weekLater?.earlierScore).toBe(78);
+    expect(eightDaysLater?.earlierScore).toBe(50);
+    expect(sixDaysLater?.earlierScore).toBeNull();
+  });
+
+  it("lists every stale score in exactly one segment, and no fresh one", async () => {
+    const { store, applyAggregateUpdate } = await makeSubject();
+    const staleIds = ["s-1", "s-2", "s-3", "s-4", "s-5"];
+    for (const id of staleIds) await store.save(stored({ accountId: id, computedAt: NOW }), null);
+    for (const id of ["f-1", "f-2"]) {
+      await store.save(stored({ accountId: id, computedAt: NOW + 2 * 3_600_000 }), null);
+    }
+    // A customer with an aggregate and no score yet is the stream's business, not rescore's.
+    await applyAggregateUpdate(
+      "a-only",
+      signalToUpdate(signal({ kind: "usage", event: "x", count: 1 }), compiled.model.decay),
+    );
+
+    const segments = 3;
+    const listed: string[] = [];
+    for (let segment = 0; segment < segments; segment++) {
+      for (const page of await collect(store.staleAccounts(NOW + 3_600_000, segment, segments))) {
+        listed.push(...page);
+      }
+    }
+
+    expect(listed.sort()).toEqual(staleIds);
+  });
+});

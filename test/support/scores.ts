@@ -1,0 +1,45 @@
+/** Factories for aggregates and scores in the scoring tests. */
+import { type Aggregate, aggregateOf } from "../../functions/domain/aggregate.ts";
+import { defaultModel } from "../../functions/domain/model.default.ts";
+import { compileModel } from "../../functions/domain/model.ts";
+import { type HealthScore, score } from "../../functions/domain/score.ts";
+import { dailyUsage, NOW, signal } from "./signals.ts";
+
+export const compiled = compileModel(defaultModel);
+
+/** Three weeks of daily use and an active subscription: scores healthy at NOW. */
+export function healthyAggregate(accountId = "acct-1"): Aggregate {
+  return aggregateOf(
+    accountId,
+    [
+      ...dailyUsage(20, 20).map((s) => ({ ...s, accountId })),
+      signal({ kind: "subscription", status: "active", mrr: 50_000, seats: 10 }, 40, {
+        accountId,
+      }),
+    ],
+    compiled.model.decay,
+  );
+}
+
+/** A customer who stopped using the product weeks ago and canceled yesterday: scores low. */
+export function failingAggregate(accountId = "acct-1"): Aggregate {
+  return aggregateOf(
+    accountId,
+    [
+      ...dailyUsage(10, 20, 25).map((s) => ({ ...s, accountId })),
+      signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1, { accountId }),
+    ],
+    compiled.model.decay,
+  );
+}
+
+export const healthyScore = (accountId = "acct-1", now = NOW): HealthScore =>
+  score(healthyAggregate(accountId), compiled, null, now);
+
+export const criticalScore = (accountId = "acct-1"): HealthScore => ({
+  ...healthyScore(accountId),
+  score: 20,
+  tier: "critical",
+});
+
+export const label = { accountName: "Acme", owner: "jane@acme.com" } as const;
