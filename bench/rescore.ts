@@ -8,6 +8,7 @@ import {
   tierSk,
 } from "../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../functions/adapters/dynamo/score-store.ts";
+import { DynamoStaleScores } from "../functions/adapters/dynamo/stale-scores.ts";
 import { aggregateOf } from "../functions/domain/aggregate.ts";
 import { defaultModel } from "../functions/domain/model.default.ts";
 import { compileModel } from "../functions/domain/model.ts";
@@ -59,10 +60,9 @@ export async function benchRescore(report: Report): Promise<void> {
     const { tableName } = await createTables(client, "bench-rescore");
     const compiled = compileModel(defaultModel);
     const published: HealthEvent[] = [];
-    const store = new DynamoScoreStore(doc, { tableName });
     const deps: RescoreDeps = {
-      store,
-      stale: store,
+      store: new DynamoScoreStore(doc, { tableName }),
+      stale: new DynamoStaleScores(doc, { tableName }),
       publisher: { publish: async (events) => void published.push(...events) },
       model: compiled,
       concurrency: 8,

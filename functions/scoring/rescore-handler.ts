@@ -2,6 +2,7 @@
 import type { Context } from "aws-lambda";
 import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
+import { DynamoStaleScores } from "../adapters/dynamo/stale-scores.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
 import { countMetric, lambdaHandler, logger } from "../adapters/powertools.ts";
 import { activeModel } from "../domain/active-model.ts";
@@ -26,12 +27,11 @@ function intervalMinutesFrom(raw: string): number {
 }
 
 const intervalMinutes = intervalMinutesFrom(requiredEnv("RESCORE_INTERVAL_MINUTES"));
-const store = new DynamoScoreStore(documentClient(undefined, BACKGROUND_TIMEOUTS), {
-  tableName: requiredEnv("TABLE_NAME"),
-});
+const db = documentClient(undefined, BACKGROUND_TIMEOUTS);
+const tableName = requiredEnv("TABLE_NAME");
 const deps: RescoreDeps = {
-  store,
-  stale: store,
+  store: new DynamoScoreStore(db, { tableName }),
+  stale: new DynamoStaleScores(db, { tableName }),
   publisher: new EventBridgePublisher(eventBridgeClient(), requiredEnv("EVENT_BUS_NAME")),
   model: activeModel,
 };

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
+import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import {
   type AggregateUpdate,
   applyUpdate,
@@ -23,7 +24,8 @@ import { compiled, criticalScore, healthyScore, label } from "../support/scores.
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
 
 interface Subject {
-  readonly store: ScoreStore & StaleScores;
+  readonly store: ScoreStore;
+  readonly stale: StaleScores;
   /** Applies an aggregate update as ingestion would. */
   readonly applyAggregateUpdate: (accountId: string, update: AggregateUpdate) => Promise<void>;
 }
@@ -33,7 +35,11 @@ const subjects: [string, () => Promise<Subject>][] = [
     "MemoryScoreStore",
     async () => {
       const store = new MemoryScoreStore();
-      return { store, applyAggregateUpdate: async (id, u) => store.applyAggregateUpdate(id, u) };
+      return {
+        store,
+        stale: store,
+        applyAggregateUpdate: async (id, u) => store.applyAggregateUpdate(id, u),
+      };
     },
   ],
   [
@@ -43,6 +49,7 @@ const subjects: [string, () => Promise<Subject>][] = [
       const { tableName } = await freshTable("score-contract");
       return {
         store: new DynamoScoreStore(doc, { tableName }),
+        stale: new DynamoStaleScores(doc, { tableName }),
         applyAggregateUpdate: async (accountId, update) => {
           await doc.send(
             new UpdateCommand({
@@ -169,7 +176,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
   });
 
   it("lists every stale score in exactly one segment, and no fresh one", async () => {
-    const { store, applyAggregateUpdate } = await makeSubject();
+    const { store, stale, applyAggregateUpdate } = await makeSubject();
     const staleIds = ["s-1", "s-2", "s-3", "s-4", "s-5"];
     for (const id of staleIds) await store.save(stored({ accountId: id, computedAt: NOW }), null);
     for (const id of ["f-1", "f-2"]) {
@@ -184,7 +191,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     const segments = 3;
     const listed: string[] = [];
     for (let segment = 0; segment < segments; segment++) {
-      for (const page of await collect(store.staleAccounts(NOW + 3_600_000, segment, segments))) {
+      for (const page of await collect(stale.staleAccounts(NOW + 3_600_000, segment, segments))) {
         listed.push(...page);
       }
     }

@@ -5,6 +5,7 @@ import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggre
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
+import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { logger } from "../../functions/adapters/powertools.ts";
 import { signalToUpdate } from "../../functions/domain/aggregate.ts";
@@ -52,7 +53,12 @@ async function setup() {
   const { tableName, streamArn } = await freshTable("scoring");
   const publisher = new RecordingPublisher();
   const scoreStore = new DynamoScoreStore(doc, { tableName });
-  const deps: RescoreDeps = { store: scoreStore, stale: scoreStore, publisher, model: compiled };
+  const deps: RescoreDeps = {
+    store: scoreStore,
+    stale: new DynamoStaleScores(doc, { tableName }),
+    publisher,
+    model: compiled,
+  };
   const webhookDeps = {
     store: new DynamoEventStore(doc, { tableName }),
     model: compiled.model,

@@ -1,19 +1,18 @@
 /**
  * DynamoDB implementation of the scoring ports. Reads each customer's aggregate, current
  * score and the history snapshot of the drop window in one BatchGetItem per 33 customers;
- * writes the score and today's snapshot in one transaction, conditional on the version read;
- * finds stale scores with a parallel Scan of the sparse tier index (score items only).
+ * writes the score and today's snapshot in one transaction, conditional on the version read.
+ * (Stale scores are found by `stale-scores.ts`, kept apart so that only the rescore
+ * function's bundle, and grants, hold a Scan.)
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
-  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { isoDay } from "../../domain/time.ts";
-import type { StaleScores } from "../../scoring/rescore.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { aggregateFromItem } from "./aggregate-item.ts";
 import {
@@ -22,7 +21,6 @@ import {
   accountPk,
   daySk,
   SCORE_SK,
-  TIER_INDEX,
   TTL_ATTRIBUTE,
   tierPk,
   tierSk,
@@ -38,7 +36,7 @@ export interface ScoreStoreOptions {
   readonly historyDays?: number;
 }
 
-export class DynamoScoreStore implements ScoreStore, StaleScores {
+export class DynamoScoreStore implements ScoreStore {
   private readonly table: string;
   private readonly historyDays: number;
 
@@ -146,26 +144,6 @@ export class DynamoScoreStore implements ScoreStore, StaleScores {
         // A newer score replaced this one (and its outbox) meanwhile: nothing to clear.
         if (error.name !== "ConditionalCheckFailedException") throw error;
       });
-  }
-
-  async *staleAccounts(cutoff: number, segment: number, segments: number) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          IndexName: TIER_INDEX,
-          Segment: segment,
-          TotalSegments: segments,
-          FilterExpression: "computedAt < :cutoff",
-          ProjectionExpression: "pk",
-          ExpressionAttributeValues: { ":cutoff": cutoff },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      yield (page.Items ?? []).map((item) => accountIdFromPk(String(item.pk)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
   }
 
   private async batchGet(keys: Record<string, string>[]) {
