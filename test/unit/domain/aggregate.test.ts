@@ -11,14 +11,13 @@ import {
   textSentiment,
 } from "../../../functions/domain/aggregate.ts";
 import { decayEpoch, forwardWeight } from "../../../functions/domain/decay.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
 import { score } from "../../../functions/domain/score.ts";
 import { epochDay, weekStartDay, yearMonth } from "../../../functions/domain/time.ts";
 import { signalsArb, withPermutation } from "../../support/arbitraries.ts";
 import { DAY, NOW, signal } from "../../support/signals.ts";
+import { testCompiled } from "../../support/test-model.ts";
 
-const compiled = compileModel(defaultModel);
+const compiled = testCompiled;
 const decay = compiled.model.decay;
 const epoch = decayEpoch(NOW);
 

@@ -3,13 +3,12 @@ import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
 import { DECAY_BASE_MS, epochLandmark } from "../../../functions/domain/decay.ts";
 import { daysSinceActive, readFacts } from "../../../functions/domain/facts.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
 import type { Signal, SignalValues } from "../../../functions/domain/signals.ts";
 import { failedPaymentArb, paymentStoryArb } from "../../support/arbitraries.ts";
 import { DAY, NOW, signal } from "../../support/signals.ts";
+import { testModel } from "../../support/test-model.ts";
 
-const model = compileModel(defaultModel).model;
+const model = testModel;
 
 const factsOf = (signals: readonly Signal[], now = NOW) =>
   readFacts(aggregateOf("acct-1", signals, model.decay), model, now);

@@ -7,6 +7,7 @@ import {
   type Model,
   segmentFor,
 } from "../../../functions/domain/model.ts";
+import { testCompiled, testModel } from "../../support/test-model.ts";
 
 /** A deep copy of the default model that a test may change. */
 const editable = () => structuredClone(defaultModel) as unknown as Model;
@@ -60,7 +61,7 @@ describe("evalCurve", () => {
     [30, 0],
     [400, 0],
   ])("interpolates the recency curve at %s days to %s", (x, y) => {
-    const recency = defaultModel.components.engagement.metrics.recency.curve;
+    const recency = testModel.components.engagement.metrics.recency.curve;
 
     expect(evalCurve(recency, x)).toBeCloseTo(y, 12);
   });
@@ -71,12 +72,15 @@ describe("compileModel", () => {
     const compiled = compileModel(defaultModel);
 
     expect(compiled.hash).toMatch(/^[0-9a-f]{12}$/);
-    expect(compiled.modelVersion).toBe(`2026.11.1#${compiled.hash}`);
-    expect([...compiled.bySegment.keys()]).toEqual(["", "enterprise", "self-serve"]);
+    expect(compiled.modelVersion).toBe(`${defaultModel.version}#${compiled.hash}`);
+    expect([...compiled.bySegment.keys()]).toEqual([
+      "",
+      ...defaultModel.segments.map((segment) => segment.name),
+    ]);
   });
 
   it("applies segment weight overrides and keeps the rest of the model", () => {
-    const compiled = compileModel(defaultModel);
+    const compiled = testCompiled;
 
     const selfServe = compiled.bySegment.get("self-serve");
     const enterprise = compiled.bySegment.get("enterprise");
@@ -207,7 +211,7 @@ describe("compileModel", () => {
 });
 
 describe("segmentFor", () => {
-  const model = compileModel(defaultModel).model;
+  const model = testModel;
 
   it.each([
     [{ mrr: 600_000 }, "enterprise"],

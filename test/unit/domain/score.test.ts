@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
 import { COMPONENTS, type ComponentName, compileModel } from "../../../functions/domain/model.ts";
 import { type HealthScore, score } from "../../../functions/domain/score.ts";
 import type { Signal, SignalKind } from "../../../functions/domain/signals.ts";
 import { baseTier } from "../../../functions/domain/tiers.ts";
 import { failedPaymentArb, paymentStoryArb, signalsArb } from "../../support/arbitraries.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
+import { testCompiled, testModelInput } from "../../support/test-model.ts";
 
-const compiled = compileModel(defaultModel);
+const compiled = testCompiled;
 const { model } = compiled;
 
 const scoreOf = (signals: readonly Signal[], now = NOW, previous: HealthScore | null = null) =>
@@ -68,8 +68,8 @@ describe("score", () => {
     const result = scoreOf(steady());
 
     expect(result.accountId).toBe("acct-1");
-    expect(result.modelVersion).toBe(`2026.11.1#${compiled.hash}`);
-    expect(result.modelVersion).toMatch(/^2026\.11\.1#[0-9a-f]{12}$/);
+    expect(result.modelVersion).toBe(`test-model.1#${compiled.hash}`);
+    expect(result.modelVersion).toMatch(/^test-model\.1#[0-9a-f]{12}$/);
     expect(result.segment).toBe("");
     expect(result.computedAt).toBe(NOW);
   });
@@ -213,8 +213,8 @@ describe("score drivers", () => {
 
   it("are at most alerts.topDrivers, sorted by absolute impact", () => {
     const oneDriver = compileModel({
-      ...defaultModel,
-      alerts: { ...defaultModel.alerts, topDrivers: 1 },
+      ...testModelInput(),
+      alerts: { ...testModelInput().alerts, topDrivers: 1 },
     });
     fc.assert(
       fc.property(

@@ -10,15 +10,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoScoreStore } from "../../../functions/adapters/dynamo/score-store.ts";
 import { EventBridgePublisher } from "../../../functions/adapters/eventbridge.ts";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
 import { score } from "../../../functions/domain/score.ts";
 import { HealthTierChanged } from "../../../functions/events/health-events.ts";
 import { decideEvents } from "../../../functions/scoring/decide.ts";
 import type { StoredScore } from "../../../functions/scoring/score-accounts.ts";
 import { dailyUsage, NOW, signal } from "../../support/signals.ts";
+import { testCompiled } from "../../support/test-model.ts";
 
-const compiled = compileModel(defaultModel);
+const compiled = testCompiled;
 const model = compiled.model;
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
