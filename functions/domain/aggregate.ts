@@ -13,6 +13,7 @@
  */
 import Sentiment from "sentiment";
 import { decayedIncrement } from "./decay.ts";
+import type { DecaySettings } from "./model.ts";
 import type { Signal, TicketPriority } from "./signals.ts";
 import { epochDay, weekStartDay, yearMonth } from "./time.ts";
 
@@ -35,17 +36,6 @@ export interface AggregateUpdate {
   readonly add: Readonly<Record<string, number>>;
   readonly union: Readonly<Record<string, readonly string[]>>;
   readonly latest: Readonly<Record<string, LatestValue>>;
-}
-
-/** Half-lives, in days, of the decayed sums the model reads. */
-export interface DecaySettings {
-  readonly usageShortDays: number;
-  readonly usageLongDays: number;
-  readonly surveyDays: number;
-  readonly supportDays: number;
-  readonly reopenDays: number;
-  readonly billingDays: number;
-  readonly disputeDays: number;
 }
 
 /** Stored names, in one place so that writer and reader cannot disagree. */

@@ -17,6 +17,8 @@ import {
   type Model,
   segmentFor,
 } from "./model.ts";
+import { hundredths, round1 } from "./rounding.ts";
+import type { SubscriptionStatus } from "./signals.ts";
 import { type Tier, tierWithHysteresis } from "./tiers.ts";
 import { shortDate } from "./time.ts";
 
@@ -57,9 +59,6 @@ export interface HealthScore {
 /** The parts of a previous score this one is compared with. */
 export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score">;
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-/** Raw measurements are reported to the hundredth. */
-const hundredths = (x: number) => round1(x * 100) / 100;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** A measurement with data: a metric without data (null, NaN, ±Infinity) is left out. */
@@ -329,8 +328,10 @@ function financialMetrics(f: Facts, model: Model, plan: ScorePlan): Record<strin
   if (!f.billingEver) return raw;
   const fin = model.components.financial;
   const status = f.subscription?.status;
-  if (typeof status === "string") {
-    let value = fin.statusScores[status] ?? 50;
+  // Every status a signal can carry has a score (the model's schema requires it); a stored
+  // value that is not a status is left out, not guessed.
+  if (typeof status === "string" && Object.hasOwn(fin.statusScores, status)) {
+    let value = fin.statusScores[status as SubscriptionStatus];
     // A subscription set to end is as good as canceled for planning purposes, but not yet lost.
     if (f.subscription?.cancelAtPeriodEnd === true) value = Math.min(value, 20);
     raw.status = hundredths(value);
@@ -599,12 +600,12 @@ export function score(
   previous: PreviousScore | null | undefined,
   now: number,
 ): HealthScore {
-  const baseFacts = readFacts(aggregate, compiled.model, now);
-  const segment = segmentFor(compiled.model, baseFacts);
+  // Facts are read with the base model: a segment overrides weights, tiers and key
+  // features, which the component functions take from the segment's model, never how
+  // facts are read (the segment itself is chosen from the facts).
+  const facts = readFacts(aggregate, compiled.model, now);
+  const segment = segmentFor(compiled.model, facts);
   const model = compiled.bySegment.get(segment) ?? compiled.model;
-  // Segment overrides change weights, tiers and key features, never how facts are read,
-  // except the adoption window and key features, which the component functions read.
-  const facts = baseFacts;
   const plan = scorePlanOf(model);
 
   // Each component's `raw` record, returned as is in its ComponentScore. A local array:
@@ -682,7 +683,6 @@ export function score(
   };
 }
 
-/** The previous contribution of component `name`, 0 when it had none. */
 /**
  * A component's pull on the previous score: weight × (normalized − previous score). The
  * score is the previous score plus the change of these pulls summed over components, so

@@ -240,6 +240,24 @@ describe("segmentFor", () => {
 });
 
 describe("compileModel strictness", () => {
+  it("rejects a misspelt subscription status in statusScores, naming it", () => {
+    const model = editable();
+    (model.components.financial.statusScores as Record<string, number>).past_do = 25;
+
+    expect(compileError(model).message).toContain(
+      'components.financial.statusScores: unknown key "past_do"',
+    );
+  });
+
+  it("rejects statusScores that leave a subscription status out, naming it", () => {
+    const model = editable();
+    delete (model.components.financial.statusScores as Record<string, number>).past_due;
+
+    expect(compileError(model).message).toContain(
+      "components.financial.statusScores.past_due: missing",
+    );
+  });
+
   it("rejects a misspelt key instead of ignoring it", () => {
     const input = structuredClone(defaultModel) as Record<string, unknown> & {
       segments: { when: Record<string, unknown> }[];

@@ -3,11 +3,15 @@ import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
 import { COMPONENTS, type ComponentName, compileModel } from "../../../functions/domain/model.ts";
 import { type HealthScore, score } from "../../../functions/domain/score.ts";
-import type { Signal, SignalKind } from "../../../functions/domain/signals.ts";
+import {
+  type Signal,
+  type SignalKind,
+  SUBSCRIPTION_STATUSES,
+} from "../../../functions/domain/signals.ts";
 import { baseTier } from "../../../functions/domain/tiers.ts";
 import { failedPaymentArb, paymentStoryArb, signalsArb } from "../../support/arbitraries.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
-import { testCompiled, testModelInput } from "../../support/test-model.ts";
+import { testCompiled, testModel, testModelInput } from "../../support/test-model.ts";
 
 const compiled = testCompiled;
 const { model } = compiled;
@@ -267,6 +271,21 @@ describe("score properties", () => {
     );
   });
 
+  it("reports every raw measurement to the hundredth, with no float noise", () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 0, max: 30 * DAY }), (signals, later) => {
+        const result = scoreOf(signals, NOW + later);
+
+        for (const c of result.components) {
+          for (const [metric, value] of Object.entries(c.raw)) {
+            expect(`${c.name}.${metric}=${value}`).toMatch(/=-?\d+(\.\d{1,2})?$/);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("splits a score into component contributions whose weights sum to 1", () => {
     fc.assert(
       fc.property(historyArb, (signals) => {
@@ -366,6 +385,16 @@ describe("score properties", () => {
       ),
       // Only a few percent of runs wobble across a boundary: run enough to see them.
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("score of a subscription status", () => {
+  it.each(SUBSCRIPTION_STATUSES)("scores status %s as the model's statusScores say", (status) => {
+    const result = scoreOf([signal({ kind: "subscription", status }, 1)]);
+
+    expect(component(result, "financial").raw.status).toBe(
+      testModel.components.financial.statusScores[status],
     );
   });
 });
