@@ -188,9 +188,10 @@ describe("score drivers", () => {
 
     const result = scoreOf(steady(), NOW, previous);
 
-    const sentiment = result.drivers.find((d) => d.component === "sentiment");
-    expect(sentiment?.reason).toBe("no sentiment data any more");
-    expect(sentiment?.impact).toBeLessThan(0);
+    // The promoter answer pulled the previous score up by its weight × (100 − 97.5).
+    expect(result.drivers).toEqual([
+      { component: "sentiment", impact: -0.7, reason: "no sentiment data any more" },
+    ]);
   });
 
   it("attribute the score's move to the components that changed, not to re-weighed ones", () => {
@@ -200,8 +201,8 @@ describe("score drivers", () => {
     const result = scoreOf([...steady(), signal({ kind: "nps", score: 2 }, 1)], NOW, previous);
 
     const impacts = Object.fromEntries(result.drivers.map((d) => [d.component, d.impact]));
-    expect(impacts.sentiment).toBeLessThan(-10);
-    expect(impacts.engagement).toBeUndefined();
+    expect(impacts).toEqual({ sentiment: -28.9 });
+    expect(result.drivers[0]?.reason).toBe("NPS detractor (2) on Nov 21");
     const moved = (result.score as number) - (previous.score as number);
     expect(result.drivers.reduce((sum, d) => sum + d.impact, 0)).toBeCloseTo(moved, 0);
   });
@@ -211,8 +212,12 @@ describe("score drivers", () => {
 
     const result = scoreOf(steady(), NOW, previous);
 
-    expect(result.drivers.length).toBeGreaterThan(0);
-    expect(result.drivers.every((d) => d.impact < 0)).toBe(true);
+    // Engagement alone backs the score: it holds it 100 − score below the top.
+    expect(result.score).toBe(previous.score);
+    expect(result.drivers.map((d) => [d.component, d.impact])).toEqual([
+      ["engagement", (result.score as number) - 100],
+    ]);
+    expect(result.drivers[0]?.reason).toMatch(/usage/);
   });
 
   it("are at most alerts.topDrivers, sorted by absolute impact", () => {
