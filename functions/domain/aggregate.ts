@@ -6,13 +6,17 @@
  * - `add`: numeric counters and forward-decayed sums (`ADD`, commutative);
  * - `union`: string sets such as active days (`ADD` to a set, commutative and idempotent);
  * - `latest`: "latest value" registers stamped with the source time; a register is only
- *   replaced by a newer one (ties broken by event id so every order agrees).
+ *   replaced by a newer one. Equal source times resolve to the later state of the
+ *   object's lifecycle (the register's rank, lifecycle.ts), then to the higher event id,
+ *   so every order agrees on the state a user expects.
  *
  * Attribute names are the stored names: `n_` counters, `d_` decayed sums, `s_` sets,
  * `l_` registers. All of them are top-level because DynamoDB's ADD only works there.
  */
 import Sentiment from "sentiment";
 import { decayedIncrement } from "./decay.ts";
+import { paymentRank, priorityRank, subscriptionRank, ticketRank } from "./lifecycle.ts";
+import type { DecaySettings } from "./model.ts";
 import type { Signal, TicketPriority } from "./signals.ts";
 import { epochDay, weekStartDay, yearMonth } from "./time.ts";
 
@@ -20,8 +24,13 @@ export type RegisterField = string | number | boolean | null;
 /** A latest-value register: its fields plus the source time and event id that set it. */
 export interface LatestValue {
   readonly ts: number;
+  /**
+   * Lifecycle rank among registers of the same source time (lifecycle.ts); absent for
+   * values with no lifecycle, and on registers stored before ranks: it reads as 0.
+   */
+  readonly rk?: number;
   readonly eid: string;
-  readonly [field: string]: RegisterField;
+  readonly [field: string]: RegisterField | undefined;
 }
 
 export interface Aggregate {
@@ -35,17 +44,6 @@ export interface AggregateUpdate {
   readonly add: Readonly<Record<string, number>>;
   readonly union: Readonly<Record<string, readonly string[]>>;
   readonly latest: Readonly<Record<string, LatestValue>>;
-}
-
-/** Half-lives, in days, of the decayed sums the model reads. */
-export interface DecaySettings {
-  readonly usageShortDays: number;
-  readonly usageLongDays: number;
-  readonly surveyDays: number;
-  readonly supportDays: number;
-  readonly reopenDays: number;
-  readonly billingDays: number;
-  readonly disputeDays: number;
 }
 
 /** Stored names, in one place so that writer and reader cannot disagree. */
@@ -117,8 +115,8 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
     const { key, value } = decayedIncrement(name, halfLifeDays, weight, t);
     add[key] = (add[key] ?? 0) + value;
   };
-  const register = (name: string, fields: Record<string, RegisterField>) => {
-    latest[name] = { ...fields, ts: t, eid };
+  const register = (name: string, fields: Record<string, RegisterField>, rank = 0) => {
+    latest[name] = rank > 0 ? { ...fields, ts: t, rk: rank, eid } : { ...fields, ts: t, eid };
   };
   const markActive = () => {
     union[attr.activeDays] = [String(epochDay(t))];
@@ -130,7 +128,9 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
     addDecayed(metric.ticketSentimentCount, decay.supportDays, 1);
   };
   const ticketPriority = (id: string, priority: TicketPriority | undefined) => {
-    if (priority !== undefined) register(attr.ticketPriority(id), { priority });
+    if (priority !== undefined) {
+      register(attr.ticketPriority(id), { priority }, priorityRank(priority));
+    }
   };
 
   const v = signal.values;
@@ -168,17 +168,17 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
       break;
     case "ticket_opened":
       addDecayed(metric.ticketsOpened, decay.supportDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "open" });
+      register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("opened"));
       ticketPriority(v.ticketId, v.priority);
       ticketSentiment(v.text);
       break;
     case "ticket_solved":
       addDecayed(metric.ticketsSolved, decay.reopenDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "solved" });
+      register(attr.ticketStatus(v.ticketId), { status: "solved" }, ticketRank("solved"));
       break;
     case "ticket_reopened":
       addDecayed(metric.ticketsReopened, decay.reopenDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "open" });
+      register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("reopened"));
       ticketPriority(v.ticketId, v.priority);
       break;
     case "ticket_priority":
@@ -187,38 +187,51 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
     case "ticket_comment":
       ticketSentiment(v.text);
       break;
-    case "payment_succeeded":
-      register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null });
+    case "payment_succeeded": {
+      const rank = paymentRank("succeeded");
+      register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null }, rank);
       register(attr.lastPaid, { invoice: v.invoiceId ?? null });
-      if (v.invoiceId !== undefined) register(attr.invoice(v.invoiceId), { status: "paid" });
-      break;
-    case "payment_failed":
-      addDecayed(metric.paymentsFailed, decay.billingDays, 1);
-      register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null });
       if (v.invoiceId !== undefined) {
-        register(attr.invoice(v.invoiceId), { status: "failed", attempt: v.attempt ?? 1 });
-      } else {
-        register(attr.lastLooseFailure, { attempt: v.attempt ?? 1 });
+        register(attr.invoice(v.invoiceId), { status: "paid" }, rank);
       }
       break;
+    }
+    case "payment_failed": {
+      addDecayed(metric.paymentsFailed, decay.billingDays, 1);
+      const attempt = v.attempt ?? 1;
+      const rank = paymentRank("failed", attempt);
+      register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null }, rank);
+      if (v.invoiceId !== undefined) {
+        register(attr.invoice(v.invoiceId), { status: "failed", attempt }, rank);
+      } else {
+        register(attr.lastLooseFailure, { attempt }, rank);
+      }
+      break;
+    }
     case "refund":
       addDecayed(metric.refunds, decay.billingDays, 1);
       break;
     case "dispute":
       addDecayed(metric.disputes, decay.disputeDays, 1);
       break;
-    case "subscription":
-      register(attr.subscription, {
-        status: v.status,
-        mrr: v.mrr ?? null,
-        currency: v.currency ?? null,
-        seats: v.seats ?? null,
-        plan: v.plan ?? null,
-        renewsAt: v.renewsAt ?? null,
-        cancelAtPeriodEnd: v.cancelAtPeriodEnd ?? false,
-      });
-      if (v.mrr !== undefined) register(attr.mrrMonth(yearMonth(t)), { mrr: v.mrr });
+    case "subscription": {
+      const rank = subscriptionRank(v.status, v.cancelAtPeriodEnd ?? false);
+      register(
+        attr.subscription,
+        {
+          status: v.status,
+          mrr: v.mrr ?? null,
+          currency: v.currency ?? null,
+          seats: v.seats ?? null,
+          plan: v.plan ?? null,
+          renewsAt: v.renewsAt ?? null,
+          cancelAtPeriodEnd: v.cancelAtPeriodEnd ?? false,
+        },
+        rank,
+      );
+      if (v.mrr !== undefined) register(attr.mrrMonth(yearMonth(t)), { mrr: v.mrr }, rank);
       break;
+    }
     case "milestone":
       union[attr.milestones] = [v.name];
       break;
@@ -232,9 +245,19 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
   return { add, union, latest };
 }
 
-/** True when register `a` should replace register `b`: newer source time, then event id. */
-export const isNewer = (a: LatestValue, b: LatestValue | undefined) =>
-  b === undefined || a.ts > b.ts || (a.ts === b.ts && a.eid > b.eid);
+/**
+ * True when register `a` should replace register `b`: a newer source time; at the same
+ * time a later lifecycle state (higher rank); at the same rank a higher event id. A strict
+ * order, so the register ends the same whatever order the events arrive in.
+ */
+export function isNewer(a: LatestValue, b: LatestValue | undefined): boolean {
+  if (b === undefined || a.ts > b.ts) return true;
+  if (a.ts < b.ts) return false;
+  const rankA = a.rk ?? 0;
+  const rankB = b.rk ?? 0;
+  if (rankA !== rankB) return rankA > rankB;
+  return a.eid > b.eid;
+}
 
 /** Merges the updates of one event's signals into a single update. */
 export function mergeUpdates(updates: readonly AggregateUpdate[]): AggregateUpdate {

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
+import { SubscriptionStatus } from "./signals.ts";
 
 const finite = z.number().check(z.refine(Number.isFinite, "must be a finite number"));
 const weight = finite.check(z.gte(0));
@@ -23,6 +24,7 @@ export type Curve = z.infer<typeof Curve>;
 const Metric = z.strictObject({ weight, curve: Curve });
 export type MetricSettings = z.infer<typeof Metric>;
 
+/** Half-lives, in days, of the decayed sums the model reads. */
 const DecaySettings = z.strictObject({
   usageShortDays: positive,
   usageLongDays: positive,
@@ -32,6 +34,7 @@ const DecaySettings = z.strictObject({
   billingDays: positive,
   disputeDays: positive,
 });
+export type DecaySettings = Readonly<z.infer<typeof DecaySettings>>;
 
 export const COMPONENTS = ["engagement", "adoption", "sentiment", "support", "financial"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -113,7 +116,11 @@ export const Model = z.strictObject({
         refundsDisputes: Metric,
         renewal: Metric,
       }),
-      statusScores: z.record(z.string(), percent),
+      /**
+       * A score for every subscription status, and only for those: a misspelt or missing
+       * status is an error at load, never a silent default.
+       */
+      statusScores: z.record(SubscriptionStatus, percent),
       failedPaymentWindowDays: positive,
       contractionLookbackDays: positive,
       renewalWindowDays: positive,
@@ -169,12 +176,23 @@ function applySegment(model: Model, segment: z.infer<typeof Segment>): Model {
   return { ...model, components, tiers: { ...model.tiers, ...segment.tiers } };
 }
 
+/** What is wrong, in words: zod/mini carries no messages beyond "Invalid input". */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown ${issue.keys.length === 1 ? "key" : "keys"} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return `missing (expected a ${issue.expected})`;
+  }
+  return issue.message;
+}
+
 /** Validates a model and prepares it for scoring. Throws InvalidModelError. */
 export function compileModel(input: unknown): CompiledModel {
   const parsed = Model.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
-      (i) => `${i.path.join(".") || "(root)"}: ${i.message}`,
+      (i) => `${i.path.join(".") || "(root)"}: ${describeIssue(i)}`,
     );
     throw new InvalidModelError(`invalid scoring model: ${problems.join("; ")}`);
   }

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
-import { COMPONENTS } from "../domain/model.ts";
+import { AlertLevel, COMPONENTS } from "../domain/model.ts";
 import { TIERS } from "../domain/tiers.ts";
 
 export const EVENT_SOURCE = "customer-health";
@@ -17,8 +17,6 @@ export const DETAIL_TYPES = {
 
 const Tier = z.enum(TIERS);
 const ComponentName = z.enum(COMPONENTS);
-/** page: Slack and email; report: Slack only, quietly; none: on the bus only. */
-export const AlertLevel = z.enum(["page", "report", "none"]);
 
 export const DriverDetail = z.object({
   component: ComponentName,

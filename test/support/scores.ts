@@ -1,11 +1,11 @@
 /** Factories for aggregates and scores in the scoring tests. */
 import { type Aggregate, aggregateOf } from "../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
-import { compileModel } from "../../functions/domain/model.ts";
 import { type HealthScore, score } from "../../functions/domain/score.ts";
 import { dailyUsage, NOW, signal } from "./signals.ts";
+import { testCompiled } from "./test-model.ts";
 
-export const compiled = compileModel(defaultModel);
+/** The scoring tests' own model, so that editing the default model breaks none of them. */
+export const compiled = testCompiled;
 
 /** Three weeks of daily use and an active subscription: scores healthy at NOW. */
 export function healthyAggregate(accountId = "acct-1"): Aggregate {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { defaultModel } from "../../functions/domain/model.default.ts";
-import { compileModel } from "../../functions/domain/model.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
 import { type EventRecord, ingestEvent } from "../../functions/webhook/ingest.ts";
 import { MemoryStore } from "../support/memory-store.ts";
+import { testModel } from "../support/test-model.ts";
 
-const model = compileModel(defaultModel).model;
+const model = testModel;
 
 const pageView = (eventId: string): InboundEvent => ({
   source: "segment",

@@ -1,14 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../functions/adapters/http.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
-import { compileModel } from "../../functions/domain/model.ts";
 import { SOURCES } from "../../functions/domain/signals.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { MemoryStore } from "../support/memory-store.ts";
+import { testModel } from "../support/test-model.ts";
 import { signedHeaders, testSecretsFor, webhookEvent } from "../support/webhooks.ts";
 
-const model = compileModel(defaultModel).model;
+const model = testModel;
 
 /** Runs the webhook logic as Lambda would, errors mapped to responses. */
 async function post(

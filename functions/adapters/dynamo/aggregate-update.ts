@@ -1,7 +1,8 @@
 /**
  * Turns a domain AggregateUpdate into one DynamoDB UpdateItem on the aggregate item.
  * Counters and decayed sums become `ADD n :v`, sets `ADD s :set`, and registers
- * `SET l = :v` guarded by a condition that the stored register is older (design decision 2).
+ * `SET l = :v` guarded by a condition that the stored register is older (design decision 2)
+ * by the domain's own rule, `isNewer`: source time, then lifecycle rank, then event id.
  */
 import { type AggregateUpdate, isNewer, type LatestValue } from "../../domain/aggregate.ts";
 
@@ -48,20 +49,34 @@ export function aggregateUpdateExpression(
     names[n] = key;
     values[`:r${i}`] = value;
     values[`:r${i}ts`] = value.ts;
+    values[`:r${i}rk`] = value.rk ?? 0;
     values[`:r${i}eid`] = value.eid;
     sets.push(`${n} = :r${i}`);
     conditions.push(
-      `(attribute_not_exists(${n}) OR ${n}.#ts < :r${i}ts OR (${n}.#ts = :r${i}ts AND ${n}.#eid < :r${i}eid))`,
+      `(attribute_not_exists(${n}) OR ${n}.#ts < :r${i}ts OR (${n}.#ts = :r${i}ts AND ${tieCondition(n, `:r${i}`, value.rk ?? 0)}))`,
     );
     i++;
   }
-  if (conditions.length > 0) Object.assign(names, { "#ts": "ts", "#eid": "eid" });
+  if (conditions.length > 0) Object.assign(names, { "#ts": "ts", "#rk": "rk", "#eid": "eid" });
   return {
     UpdateExpression: `SET ${sets.join(", ")}${adds.length ? ` ADD ${adds.join(", ")}` : ""}`,
     ...(conditions.length > 0 ? { ConditionExpression: conditions.join(" AND ") } : {}),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+/**
+ * The stored register `n` of the same source time loses to ours (placeholders `<v>rk`,
+ * `<v>eid`): its rank is lower, or equal and its event id lower. A register with no `rk`
+ * has rank 0 (values with no lifecycle, and registers stored before ranks existed).
+ */
+function tieCondition(n: string, v: string, rank: number): string {
+  const sameRankLowerId = `${n}.#eid < ${v}eid`;
+  if (rank === 0) {
+    return `((attribute_not_exists(${n}.#rk) OR ${n}.#rk <= ${v}rk) AND ${sameRankLowerId})`;
+  }
+  return `(attribute_not_exists(${n}.#rk) OR ${n}.#rk < ${v}rk OR (${n}.#rk = ${v}rk AND ${sameRankLowerId}))`;
 }
 
 /** The registers of `update` that are newer than what is stored (from a consistent read). */

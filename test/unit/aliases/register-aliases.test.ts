@@ -6,13 +6,12 @@ import {
   type WaitingEvent,
   type WorkBudget,
 } from "../../../functions/aliases/aliases.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
 import type { ExternalRef } from "../../../functions/webhook/inbound.ts";
 import type { EventRecord } from "../../../functions/webhook/ingest.ts";
 import { MemoryStore } from "../../support/memory-store.ts";
+import { testModel } from "../../support/test-model.ts";
 
-const model = compileModel(defaultModel).model;
+const model = testModel;
 const org: ExternalRef = { kind: "zendesk", id: "org-1" };
 
 function waitingFor(store: MemoryStore, ref: ExternalRef, count: number) {

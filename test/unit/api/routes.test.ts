@@ -4,11 +4,10 @@ import { errorResponse } from "../../../functions/adapters/http.ts";
 import { MemoryAliasStore } from "../../../functions/adapters/memory/alias-store.ts";
 import { MemoryCustomerReads } from "../../../functions/adapters/memory/customer-reads.ts";
 import { type ApiDeps, routeApi } from "../../../functions/api/routes.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
+import { testModel } from "../../support/test-model.ts";
 import { webhookEvent } from "../../support/webhooks.ts";
 
-const model = compileModel(defaultModel).model;
+const model = testModel;
 
 function deps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {

@@ -11,14 +11,14 @@ import {
   textSentiment,
 } from "../../../functions/domain/aggregate.ts";
 import { decayEpoch, forwardWeight } from "../../../functions/domain/decay.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
-import { compileModel } from "../../../functions/domain/model.ts";
+import { subscriptionRank } from "../../../functions/domain/lifecycle.ts";
 import { score } from "../../../functions/domain/score.ts";
 import { epochDay, weekStartDay, yearMonth } from "../../../functions/domain/time.ts";
 import { signalsArb, withPermutation } from "../../support/arbitraries.ts";
 import { DAY, NOW, signal } from "../../support/signals.ts";
+import { testCompiled } from "../../support/test-model.ts";
 
-const compiled = compileModel(defaultModel);
+const compiled = testCompiled;
 const decay = compiled.model.decay;
 const epoch = decayEpoch(NOW);
 
@@ -121,9 +121,15 @@ describe("signalToUpdate", () => {
         renewsAt: null,
         cancelAtPeriodEnd: false,
         ts: NOW,
+        rk: subscriptionRank("active", false),
         eid: "sub-1",
       },
-      [attr.mrrMonth(yearMonth(NOW))]: { mrr: 9_900, ts: NOW, eid: "sub-1" },
+      [attr.mrrMonth(yearMonth(NOW))]: {
+        mrr: 9_900,
+        ts: NOW,
+        rk: subscriptionRank("active", false),
+        eid: "sub-1",
+      },
     });
   });
 });
@@ -166,26 +172,61 @@ describe("latest-value registers", () => {
     });
   });
 
-  it("break a tie of source time by event id, in either order", () => {
-    const a = signal({ kind: "subscription", status: "past_due" }, 1, { sourceEventId: "evt-a" });
-    const b = signal({ kind: "subscription", status: "active" }, 1, { sourceEventId: "evt-b" });
+  it("break a tie of source time by lifecycle, whatever the event ids, in either order", () => {
+    // Stripe: created `incomplete` and updated to `active` in the same second; the event
+    // ids happen to sort the other way.
+    const created = signal({ kind: "subscription", status: "incomplete", mrr: 0 }, 1, {
+      sourceEventId: "evt_B",
+    });
+    const updated = signal({ kind: "subscription", status: "active", mrr: 2_000 }, 1, {
+      sourceEventId: "evt_A",
+    });
+
+    const inOrder = aggregateOf("acct-1", [created, updated], decay);
+    const reversed = aggregateOf("acct-1", [updated, created], decay);
+
+    expect(inOrder.latest[attr.subscription]).toMatchObject({ status: "active", eid: "evt_A" });
+    expect(inOrder.latest[attr.mrrMonth(yearMonth(NOW - DAY))]).toMatchObject({ mrr: 2_000 });
+    expect(reversed.latest).toEqual(inOrder.latest);
+  });
+
+  it("break a tie of source time and lifecycle by event id, in either order", () => {
+    const a = signal({ kind: "subscription", status: "active", mrr: 1_000 }, 1, {
+      sourceEventId: "evt-a",
+    });
+    const b = signal({ kind: "subscription", status: "active", mrr: 2_000 }, 1, {
+      sourceEventId: "evt-b",
+    });
 
     const ab = aggregateOf("acct-1", [a, b], decay);
     const ba = aggregateOf("acct-1", [b, a], decay);
 
-    expect(ab.latest[attr.subscription]?.status).toBe("active");
+    expect(ab.latest[attr.subscription]).toMatchObject({ mrr: 2_000, eid: "evt-b" });
     expect(ba.latest[attr.subscription]).toEqual(ab.latest[attr.subscription]);
   });
 
-  it("are replaced only by a newer time, then a greater event id", () => {
-    const base = { ts: 100, eid: "m" };
+  it("are replaced only by a newer time, then a higher rank, then a greater event id", () => {
+    const base = { ts: 100, rk: 3, eid: "m" };
 
     expect(isNewer({ ts: 101, eid: "a" }, base)).toBe(true);
-    expect(isNewer({ ts: 100, eid: "n" }, base)).toBe(true);
-    expect(isNewer({ ts: 100, eid: "m" }, base)).toBe(false);
-    expect(isNewer({ ts: 100, eid: "l" }, base)).toBe(false);
-    expect(isNewer({ ts: 99, eid: "z" }, base)).toBe(false);
+    expect(isNewer({ ts: 101, rk: 1, eid: "a" }, base)).toBe(true);
+    expect(isNewer({ ts: 99, rk: 9, eid: "z" }, base)).toBe(false);
+    expect(isNewer({ ts: 100, rk: 4, eid: "a" }, base)).toBe(true);
+    expect(isNewer({ ts: 100, rk: 2, eid: "z" }, base)).toBe(false);
+    expect(isNewer({ ts: 100, rk: 3, eid: "n" }, base)).toBe(true);
+    expect(isNewer({ ts: 100, rk: 3, eid: "m" }, base)).toBe(false);
+    expect(isNewer({ ts: 100, rk: 3, eid: "l" }, base)).toBe(false);
     expect(isNewer(base, undefined)).toBe(true);
+  });
+
+  it("read a register without a rank as rank 0", () => {
+    const unranked = { ts: 100, eid: "m" };
+
+    expect(isNewer({ ts: 100, rk: 1, eid: "a" }, unranked)).toBe(true);
+    expect(isNewer(unranked, { ts: 100, rk: 1, eid: "a" })).toBe(false);
+    expect(isNewer({ ts: 100, eid: "n" }, unranked)).toBe(true);
+    expect(isNewer({ ts: 100, eid: "l" }, unranked)).toBe(false);
+    expect(isNewer({ ts: 100, rk: 0, eid: "n" }, unranked)).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type Model,
   segmentFor,
 } from "../../../functions/domain/model.ts";
+import { testCompiled, testModel } from "../../support/test-model.ts";
 
 /** A deep copy of the default model that a test may change. */
 const editable = () => structuredClone(defaultModel) as unknown as Model;
@@ -60,7 +61,7 @@ describe("evalCurve", () => {
     [30, 0],
     [400, 0],
   ])("interpolates the recency curve at %s days to %s", (x, y) => {
-    const recency = defaultModel.components.engagement.metrics.recency.curve;
+    const recency = testModel.components.engagement.metrics.recency.curve;
 
     expect(evalCurve(recency, x)).toBeCloseTo(y, 12);
   });
@@ -71,12 +72,15 @@ describe("compileModel", () => {
     const compiled = compileModel(defaultModel);
 
     expect(compiled.hash).toMatch(/^[0-9a-f]{12}$/);
-    expect(compiled.modelVersion).toBe(`2026.11.1#${compiled.hash}`);
-    expect([...compiled.bySegment.keys()]).toEqual(["", "enterprise", "self-serve"]);
+    expect(compiled.modelVersion).toBe(`${defaultModel.version}#${compiled.hash}`);
+    expect([...compiled.bySegment.keys()]).toEqual([
+      "",
+      ...defaultModel.segments.map((segment) => segment.name),
+    ]);
   });
 
   it("applies segment weight overrides and keeps the rest of the model", () => {
-    const compiled = compileModel(defaultModel);
+    const compiled = testCompiled;
 
     const selfServe = compiled.bySegment.get("self-serve");
     const enterprise = compiled.bySegment.get("enterprise");
@@ -207,7 +211,7 @@ describe("compileModel", () => {
 });
 
 describe("segmentFor", () => {
-  const model = compileModel(defaultModel).model;
+  const model = testModel;
 
   it.each([
     [{ mrr: 600_000 }, "enterprise"],
@@ -236,6 +240,24 @@ describe("segmentFor", () => {
 });
 
 describe("compileModel strictness", () => {
+  it("rejects a misspelt subscription status in statusScores, naming it", () => {
+    const model = editable();
+    (model.components.financial.statusScores as Record<string, number>).past_do = 25;
+
+    expect(compileError(model).message).toContain(
+      'components.financial.statusScores: unknown key "past_do"',
+    );
+  });
+
+  it("rejects statusScores that leave a subscription status out, naming it", () => {
+    const model = editable();
+    delete (model.components.financial.statusScores as Record<string, number>).past_due;
+
+    expect(compileError(model).message).toContain(
+      "components.financial.statusScores.past_due: missing",
+    );
+  });
+
   it("rejects a misspelt key instead of ignoring it", () => {
     const input = structuredClone(defaultModel) as Record<string, unknown> & {
       segments: { when: Record<string, unknown> }[];

@@ -1,15 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../../functions/domain/model.default.ts";
 import { COMPONENTS, type ComponentName, compileModel } from "../../../functions/domain/model.ts";
 import { type HealthScore, score } from "../../../functions/domain/score.ts";
-import type { Signal, SignalKind } from "../../../functions/domain/signals.ts";
+import {
+  type Signal,
+  type SignalKind,
+  SUBSCRIPTION_STATUSES,
+} from "../../../functions/domain/signals.ts";
 import { baseTier } from "../../../functions/domain/tiers.ts";
 import { failedPaymentArb, paymentStoryArb, signalsArb } from "../../support/arbitraries.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
+import { testCompiled, testModel, testModelInput } from "../../support/test-model.ts";
 
-const compiled = compileModel(defaultModel);
+const compiled = testCompiled;
 const { model } = compiled;
 
 const scoreOf = (signals: readonly Signal[], now = NOW, previous: HealthScore | null = null) =>
@@ -68,8 +72,8 @@ describe("score", () => {
     const result = scoreOf(steady());
 
     expect(result.accountId).toBe("acct-1");
-    expect(result.modelVersion).toBe(`2026.11.1#${compiled.hash}`);
-    expect(result.modelVersion).toMatch(/^2026\.11\.1#[0-9a-f]{12}$/);
+    expect(result.modelVersion).toBe(`test-model.1#${compiled.hash}`);
+    expect(result.modelVersion).toMatch(/^test-model\.1#[0-9a-f]{12}$/);
     expect(result.segment).toBe("");
     expect(result.computedAt).toBe(NOW);
   });
@@ -184,9 +188,10 @@ describe("score drivers", () => {
 
     const result = scoreOf(steady(), NOW, previous);
 
-    const sentiment = result.drivers.find((d) => d.component === "sentiment");
-    expect(sentiment?.reason).toBe("no sentiment data any more");
-    expect(sentiment?.impact).toBeLessThan(0);
+    // The promoter answer pulled the previous score up by its weight × (100 − 97.5).
+    expect(result.drivers).toEqual([
+      { component: "sentiment", impact: -0.7, reason: "no sentiment data any more" },
+    ]);
   });
 
   it("attribute the score's move to the components that changed, not to re-weighed ones", () => {
@@ -196,8 +201,8 @@ describe("score drivers", () => {
     const result = scoreOf([...steady(), signal({ kind: "nps", score: 2 }, 1)], NOW, previous);
 
     const impacts = Object.fromEntries(result.drivers.map((d) => [d.component, d.impact]));
-    expect(impacts.sentiment).toBeLessThan(-10);
-    expect(impacts.engagement).toBeUndefined();
+    expect(impacts).toEqual({ sentiment: -28.9 });
+    expect(result.drivers[0]?.reason).toBe("NPS detractor (2) on Nov 21");
     const moved = (result.score as number) - (previous.score as number);
     expect(result.drivers.reduce((sum, d) => sum + d.impact, 0)).toBeCloseTo(moved, 0);
   });
@@ -207,14 +212,18 @@ describe("score drivers", () => {
 
     const result = scoreOf(steady(), NOW, previous);
 
-    expect(result.drivers.length).toBeGreaterThan(0);
-    expect(result.drivers.every((d) => d.impact < 0)).toBe(true);
+    // Engagement alone backs the score: it holds it 100 − score below the top.
+    expect(result.score).toBe(previous.score);
+    expect(result.drivers.map((d) => [d.component, d.impact])).toEqual([
+      ["engagement", (result.score as number) - 100],
+    ]);
+    expect(result.drivers[0]?.reason).toMatch(/usage/);
   });
 
   it("are at most alerts.topDrivers, sorted by absolute impact", () => {
     const oneDriver = compileModel({
-      ...defaultModel,
-      alerts: { ...defaultModel.alerts, topDrivers: 1 },
+      ...testModelInput(),
+      alerts: { ...testModelInput().alerts, topDrivers: 1 },
     });
     fc.assert(
       fc.property(
@@ -264,6 +273,21 @@ describe("score properties", () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it("reports every raw measurement to the hundredth, with no float noise", () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 0, max: 30 * DAY }), (signals, later) => {
+        const result = scoreOf(signals, NOW + later);
+
+        for (const c of result.components) {
+          for (const [metric, value] of Object.entries(c.raw)) {
+            expect(`${c.name}.${metric}=${value}`).toMatch(/=-?\d+(\.\d{1,2})?$/);
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -366,6 +390,16 @@ describe("score properties", () => {
       ),
       // Only a few percent of runs wobble across a boundary: run enough to see them.
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("score of a subscription status", () => {
+  it.each(SUBSCRIPTION_STATUSES)("scores status %s as the model's statusScores say", (status) => {
+    const result = scoreOf([signal({ kind: "subscription", status }, 1)]);
+
+    expect(component(result, "financial").raw.status).toBe(
+      testModel.components.financial.statusScores[status],
     );
   });
 });
