@@ -19,7 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { seededRandom } from "../../bench/report.ts";
-import type { Source } from "../../functions/domain/signals.ts";
+import type { Provider as Source } from "../../functions/webhook/providers/registry.ts";
 import { CUSTOMERS, type Customer, FEATURES, SEAT_PRICE } from "./customers.ts";
 import {
   genericEvent,

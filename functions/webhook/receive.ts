@@ -6,25 +6,22 @@ import { StorageError } from "../adapters/dynamo/event-store.ts";
 import { bodyBytes, HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
 import { logger } from "../adapters/powertools.ts";
 import type { Model } from "../domain/model.ts";
-import { SOURCES, type Source } from "../domain/signals.ts";
 import { type InboundEvent, MAX_BODY_BYTES, MalformedPayloadError } from "./inbound.ts";
 import { type IngestStore, ingestEvent } from "./ingest.ts";
 import { parseDelivery } from "./providers/index.ts";
+import { isProvider, type Provider } from "./providers/registry.ts";
 import { verifySignature } from "./verify.ts";
 
 export interface WebhookDeps {
   readonly store: IngestStore;
   readonly model: Model;
   /** Active secrets of a provider (two during rotation). */
-  readonly secretsFor: (provider: Source) => Promise<string[]>;
+  readonly secretsFor: (provider: Provider) => Promise<string[]>;
 }
 
 /** Our own storage errors and any AWS SDK service error (they carry `$metadata`). */
 const isStorageFailure = (error: unknown) =>
   error instanceof StorageError || (error instanceof Error && "$metadata" in error);
-
-const isSource = (value: string | undefined): value is Source =>
-  (SOURCES as readonly string[]).includes(value ?? "");
 
 /** Handles one webhook delivery; throws HttpError for the caller's mistakes. */
 export async function receiveWebhook(
@@ -33,7 +30,7 @@ export async function receiveWebhook(
   now = Date.now(),
 ): Promise<HttpResult> {
   const provider = event.pathParameters?.provider;
-  if (!isSource(provider)) throw new HttpError(404, "unknown provider");
+  if (!isProvider(provider)) throw new HttpError(404, "unknown provider");
   const headers = event.headers ?? {};
   const declared = Number(headers["content-length"] ?? 0);
   const raw = bodyBytes(event);

@@ -19,8 +19,12 @@ import type {
   EventBridgeEvent,
 } from "aws-lambda";
 import { createLocalEmailSender, type LocalEmailSender } from "../../functions/alerts/email.ts";
-import { SOURCES, type Source } from "../../functions/domain/signals.ts";
 import { type HealthEvent, parseHealthEvent } from "../../functions/events/health-events.ts";
+import {
+  PROVIDER_NAMES,
+  type Provider,
+  perProvider,
+} from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
 import {
   EVENT_RULES,
@@ -35,13 +39,7 @@ import { type StreamPoller, startStreamPoller } from "./stream-poller.ts";
 import { createTables } from "./tables.ts";
 
 /** Dev secrets used when the environment sets none; printed so nobody mistakes them for real. */
-export const DEV_SECRETS: Record<Source, string> = {
-  stripe: "whsec_dev_stripe_secret",
-  zendesk: "dev-zendesk-secret",
-  typeform: "dev-typeform-secret",
-  segment: "dev-segment-secret",
-  generic: "whsec_ZGV2LWdlbmVyaWMtc2VjcmV0LTMyLWJ5dGVzISE=",
-};
+export const DEV_SECRETS: Record<Provider, string> = perProvider((p) => p.devSecret);
 
 /** The environment variable of each provider's webhook secret (the handlers read these). */
 export { SECRET_ENV_VARS as SECRET_ENV } from "../../functions/webhook/secrets.ts";
@@ -66,7 +64,7 @@ export interface LocalStack {
   readonly streamDeadLetters: DynamoDBRecord[];
   readonly slackDeadLetters: HealthEvent[];
   /** Secrets in use by provider, and whether each is a dev default. */
-  readonly secrets: Record<Source, { value: string; devDefault: boolean }>;
+  readonly secrets: Record<Provider, { value: string; devDefault: boolean }>;
   /** Resolves when every stream record so far has been scored and its events routed. */
   settle(): Promise<void>;
   /** Runs the rescore function now, as the schedule would. */
@@ -211,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { streamArn } = await createTables(client, tableName);
 
   const secrets = {} as LocalStack["secrets"];
-  for (const source of SOURCES) {
+  for (const source of PROVIDER_NAMES) {
     const fromEnv = process.env[SECRET_ENV_VARS[source]];
     secrets[source] = { value: fromEnv || DEV_SECRETS[source], devDefault: !fromEnv };
     process.env[SECRET_ENV_VARS[source]] = secrets[source].value;

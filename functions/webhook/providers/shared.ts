@@ -3,8 +3,9 @@
  * and signal construction checked against the domain schema.
  */
 import * as z from "zod/mini";
-import { SignalValues, type Source } from "../../domain/signals.ts";
+import { SignalValues } from "../../domain/signals.ts";
 import { type ExternalRef, type InboundEvent, MalformedPayloadError } from "../inbound.ts";
+import type { Provider } from "./registry.ts";
 
 /** Longest free text a signal may carry (matches `text` in the signal schema). */
 export const TEXT_MAX = 20_000;
@@ -118,7 +119,7 @@ export function signal<T extends SignalValues>(values: T): T {
 
 /** An event we acknowledge and count but do not apply. */
 export function ignoredEvent(
-  source: Source,
+  source: Provider,
   eventId: string,
   type: string,
   occurredAt: number,

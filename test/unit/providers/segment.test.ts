@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/segment.ts";
+import { parse } from "../../../functions/webhook/providers/segment/map.ts";
 import { config, expectMalformed, fixture, type Json, single } from "./support.ts";
 
 const AT = Date.parse("2012-12-02T00:30:08.276Z");

@@ -1,52 +1,17 @@
-/**
- * Segment webhook destination (Classic bodies, one message or a JSON array batch) →
- * usage, feature, activity and profile signals.
- *
- * The message envelope (`type`, `messageId`, timestamps, `userId`, `groupId`, `event`)
- * is validated strictly. Traits and properties are the sender's own free-form data: a
- * trait of an unexpected shape is skipped rather than failing the delivery, because one
- * odd trait would otherwise reject a whole batch.
- *
- * Traits read into `profile`:
- * - group: `name`, `plan`, `seats`, `owner` (or `account_owner`);
- * - identify: the user's `company` (`company.name`, or `company` as a string), `plan`
- *   (or `company.plan`), `seats`, `owner` (or `account_owner`). The identify `name` is
- *   the person's name, not the account's, so it is not read.
- * `employees` is head count, not licensed seats, so it never becomes `seats`.
- */
-import * as z from "zod/mini";
-import type { SignalValues } from "../../domain/signals.ts";
-import type { ExternalRef, InboundEvent, MappingConfig } from "../inbound.ts";
-import { MalformedPayloadError } from "../inbound.ts";
+import type { SignalValues } from "../../../domain/signals.ts";
+import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
+import { MalformedPayloadError } from "../../inbound.ts";
 import {
   emailDomain,
-  Id,
-  IsoDateTime,
   idOf,
   ignoredEvent,
   isoMillis,
   parseWith,
   signal,
   uniqueRefs,
-} from "./shared.ts";
+} from "../shared.ts";
+import { SegmentMessage } from "./schema.ts";
 
-const Traits = z.nullish(z.looseObject({}));
-
-/** One message; a batch is a JSON array of them. */
-export const SegmentMessage = z.looseObject({
-  type: z.string().check(z.minLength(1), z.maxLength(64)),
-  messageId: z.string().check(z.minLength(1), z.maxLength(512)),
-  timestamp: z.nullish(IsoDateTime),
-  sentAt: z.nullish(IsoDateTime),
-  receivedAt: z.nullish(IsoDateTime),
-  userId: z.nullish(Id),
-  groupId: z.nullish(Id),
-  event: z.nullish(z.string().check(z.maxLength(512))),
-  properties: Traits,
-  traits: Traits,
-  context: z.nullish(z.looseObject({ groupId: z.nullish(Id), traits: Traits })),
-});
-type SegmentMessage = z.infer<typeof SegmentMessage>;
 type Bag = Readonly<Record<string, unknown>>;
 
 /** Maps one verified Segment delivery; every message of a batch must be valid. */
