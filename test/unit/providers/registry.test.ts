@@ -21,7 +21,9 @@ describe("the provider registry", () => {
   it("gives each provider its own secret variable", () => {
     const variables = PROVIDERS.map((p) => p.secretEnv);
     expect(new Set(variables).size).toBe(variables.length);
-    expect(SECRET_ENV_VARS).toEqual(Object.fromEntries(PROVIDERS.map((p) => [p.name, p.secretEnv])));
+    expect(SECRET_ENV_VARS).toEqual(
+      Object.fromEntries(PROVIDERS.map((p) => [p.name, p.secretEnv])),
+    );
   });
 
   it("is what the CDK topology lists", () => {
