@@ -221,6 +221,49 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect((await env.aggregate("acct-broken"))?.n_payment_failed).toBe(1);
   });
 
+  it.each([
+    ["a Segment messageId of 480 × €", "segment", { messageId: "€".repeat(480) }, /messageId/],
+    ["a Segment groupId with a #", "segment", { groupId: "acme#SCORE" }, /groupId/],
+    ["a Segment userId with a space", "segment", { userId: "acme corp" }, /userId/],
+  ] as const)("answers 400 naming the field for %s, and stores nothing", async (_, provider, ids, field) => {
+    const message = {
+      type: "track",
+      event: "Report Viewed",
+      messageId: "m-ids-1",
+      userId: "user-ids",
+      groupId: "acct-ids",
+      timestamp: new Date().toISOString(),
+      ...ids,
+    };
+
+    const response = await env.send(signedWebhook(provider, message));
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(field);
+    expect(response.body.error).toMatch(/ids are 1-200 bytes/);
+    expect(await env.aggregate("acct-ids")).toBeUndefined();
+  });
+
+  it.each([
+    ["508 × €", "€".repeat(508)],
+    ["a key separator", "acme#SCORE"],
+    ["a space", "acme corp"],
+    ["an emoji", "acme🚀"],
+  ])("answers 400 for a generic account_id with %s, and stores nothing", async (_, accountId) => {
+    const event = signedWebhook(
+      "generic",
+      genericPayload("usage", accountId, { event: "login" }),
+      Date.now(),
+      `msg_bad_account_${accountId.length}`,
+    );
+
+    const response = await env.send(event);
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(/data\.account_id/);
+    expect(await env.aggregate(accountId)).toBeUndefined();
+  });
+
   it("acknowledges and counts an event type it does not apply", async () => {
     const response = await env.send(
       signedWebhook(

@@ -7,6 +7,7 @@
  * id of its own to alias.
  */
 import type * as z from "zod/mini";
+import { ID_RULE_TEXT, identifierProblem } from "../../../domain/ids.ts";
 import type { SignalValues } from "../../../domain/signals.ts";
 import { type InboundEvent, MalformedPayloadError, type MappingConfig } from "../../inbound.ts";
 import { currencyOf, idOf, ignoredEvent, isoMillis, parseWith, signal } from "../shared.ts";
@@ -25,8 +26,10 @@ export function parse(
   _config: MappingConfig,
   webhookId: string | undefined,
 ): InboundEvent[] {
-  if (!webhookId || webhookId.length > 512) {
-    throw new MalformedPayloadError("webhook-id header is required");
+  if (!webhookId) throw new MalformedPayloadError("webhook-id header is required");
+  const problem = identifierProblem(webhookId);
+  if (problem !== undefined) {
+    throw new MalformedPayloadError(`webhook-id header ${problem} (ids are ${ID_RULE_TEXT})`);
   }
   const event = parseWith(GenericEvent, body, "generic event");
   const occurredAt = isoMillis(event.timestamp, "timestamp");

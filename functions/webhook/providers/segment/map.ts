@@ -1,7 +1,24 @@
+/**
+ * Segment webhook destination (Classic bodies, one message or a JSON array batch) →
+ * usage, feature, activity and profile signals.
+ *
+ * The message envelope (`type`, `messageId`, timestamps, `userId`, `groupId`, `event`)
+ * is validated strictly. Traits and properties are the sender's own free-form data: a
+ * trait of an unexpected shape is skipped rather than failing the delivery, because one
+ * odd trait would otherwise reject a whole batch.
+ *
+ * Traits read into `profile`:
+ * - group: `name`, `plan`, `seats`, `owner` (or `account_owner`);
+ * - identify: the user's `company` (`company.name`, or `company` as a string), `plan`
+ *   (or `company.plan`), `seats`, `owner` (or `account_owner`). The identify `name` is
+ *   the person's name, not the account's, so it is not read.
+ * `employees` is head count, not licensed seats, so it never becomes `seats`.
+ */
 import type { SignalValues } from "../../../domain/signals.ts";
 import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
 import { MalformedPayloadError } from "../../inbound.ts";
 import {
+  accountIdOf,
   emailDomain,
   idOf,
   ignoredEvent,
@@ -57,8 +74,8 @@ function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEven
   const accountId =
     optionalId(message.groupId) ??
     optionalId(message.context?.groupId) ??
-    looseId(properties.account_id) ??
-    looseId(traits.account_id);
+    looseId(properties.account_id, "properties.account_id") ??
+    looseId(traits.account_id, "traits.account_id");
   const refs = uniqueRefs([
     message.userId != null ? { kind: "segment", id: idOf(message.userId) } : null,
     // Offered to resolve, never to teach: with a known account, ingestion would learn the
@@ -155,10 +172,10 @@ function optionalId(id: string | number | null | undefined): string | null {
   return id == null ? null : idOf(id);
 }
 
-/** An account id from free-form data: a non-empty string or an integer. */
-function looseId(value: unknown): string | null {
+/** An account id from free-form data: a non-empty string (the id rule) or an integer. */
+function looseId(value: unknown, field: string): string | null {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
-  return shortString(value) ?? null;
+  return typeof value === "string" ? accountIdOf(value.trim(), "segment message", field) : null;
 }
 
 function domainRef(email: unknown): ExternalRef | null {

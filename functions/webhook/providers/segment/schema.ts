@@ -1,13 +1,13 @@
 /** Segment message schema (Classic bodies): the envelope is strict, traits and properties free-form. */
 import * as z from "zod/mini";
-import { Id, IsoDateTime } from "../shared.ts";
+import { Id, Identifier, IsoDateTime } from "../shared.ts";
 
 export const Traits = z.nullish(z.looseObject({}));
 
 /** One message; a batch is a JSON array of them. */
 export const SegmentMessage = z.looseObject({
   type: z.string().check(z.minLength(1), z.maxLength(64)),
-  messageId: z.string().check(z.minLength(1), z.maxLength(512)),
+  messageId: Identifier,
   timestamp: z.nullish(IsoDateTime),
   sentAt: z.nullish(IsoDateTime),
   receivedAt: z.nullish(IsoDateTime),

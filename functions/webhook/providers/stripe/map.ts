@@ -6,6 +6,7 @@ import type * as z from "zod/mini";
 import type { SignalValues } from "../../../domain/signals.ts";
 import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
 import {
+  accountIdOf,
   currencyOf,
   ignoredEvent,
   nonEmptyString,
@@ -201,7 +202,7 @@ function subscriptionSignal(
   });
 }
 
-function idOfExpandable(ref: Expandable): string {
+function idOfExpandable(ref: string | { readonly id: string }): string {
   return typeof ref === "string" ? ref : ref.id;
 }
 
@@ -214,7 +215,7 @@ function customerRef(customer: Expandable | null | undefined): ExternalRef | nul
 }
 
 function metadataAccount(metadata: Metadata | undefined): string | null {
-  return nonEmptyString(metadata?.account_id);
+  return accountIdOf(metadata?.account_id, "stripe event", "metadata.account_id");
 }
 
 /** The object's own `metadata.account_id`, else the expanded customer's. */

@@ -6,18 +6,23 @@
  */
 import * as z from "zod/mini";
 import { SUBSCRIPTION_STATUSES } from "../../../domain/signals.ts";
-import { Currency, MinorUnits } from "../shared.ts";
+import { Currency, Identifier, MinorUnits } from "../shared.ts";
 
+/** Ids of objects we do not key on (prices, products, coupons: some are chosen by the user). */
 export const ObjectId = z.string().check(z.minLength(1), z.maxLength(512));
+/** Ids we key on or store (events, invoices, customers, subscriptions, charges): the id rule. */
+export const KeyId = Identifier;
 export const Int = z.number().check(z.int(), z.gte(0));
 /** Only `account_id` is read; Stripe metadata values are strings. */
 export const Metadata = z.nullish(z.looseObject({ account_id: z.optional(z.string()) }));
 /** An expandable reference: the id, or the object when the endpoint expands it. */
-export const Expandable = z.union([ObjectId, z.looseObject({ id: ObjectId, metadata: Metadata })]);
+export const Expandable = z.union([KeyId, z.looseObject({ id: KeyId, metadata: Metadata })]);
+/** A price's product: its id, or the product when expanded. */
+export const ProductRef = z.union([ObjectId, z.looseObject({ id: ObjectId })]);
 
 /** The event envelope: `data.object` is validated per event type below. */
 export const StripeEvent = z.looseObject({
-  id: ObjectId,
+  id: KeyId,
   type: z.string().check(z.minLength(1), z.maxLength(256)),
   created: Int,
   data: z.looseObject({ object: z.looseObject({}) }),
@@ -28,7 +33,7 @@ export const SubscriptionDetails = z.nullish(
 );
 
 export const Invoice = z.looseObject({
-  id: ObjectId,
+  id: KeyId,
   customer: z.nullish(Expandable),
   currency: Currency,
   amount_paid: MinorUnits,
@@ -63,7 +68,7 @@ export type Interval = (typeof INTERVALS)[number];
 export const Price = z.looseObject({
   id: ObjectId,
   nickname: z.nullish(z.string()),
-  product: z.nullish(Expandable),
+  product: z.nullish(ProductRef),
   unit_amount: z.nullish(MinorUnits),
   unit_amount_decimal: z.nullish(z.string()),
   recurring: z.nullish(
@@ -76,7 +81,7 @@ export const Price = z.looseObject({
 });
 
 export const Subscription = z.looseObject({
-  id: ObjectId,
+  id: KeyId,
   customer: z.nullish(Expandable),
   status: z.enum(SUBSCRIPTION_STATUSES),
   currency: Currency,
@@ -101,7 +106,7 @@ export const Subscription = z.looseObject({
 });
 
 export const Charge = z.looseObject({
-  id: ObjectId,
+  id: KeyId,
   customer: z.nullish(Expandable),
   amount_refunded: MinorUnits,
   currency: Currency,
@@ -109,19 +114,19 @@ export const Charge = z.looseObject({
 });
 
 export const Dispute = z.looseObject({
-  id: ObjectId,
+  id: KeyId,
   amount: MinorUnits,
   currency: Currency,
   charge: z.nullish(
     z.union([
       ObjectId,
-      z.looseObject({ id: ObjectId, customer: z.nullish(Expandable), metadata: Metadata }),
+      z.looseObject({ id: KeyId, customer: z.nullish(Expandable), metadata: Metadata }),
     ]),
   ),
   metadata: Metadata,
 });
 
-export const Customer = z.looseObject({ id: ObjectId, metadata: Metadata });
+export const Customer = z.looseObject({ id: KeyId, metadata: Metadata });
 
 export type Expandable = z.infer<typeof Expandable>;
 export type Metadata = z.infer<typeof Metadata>;

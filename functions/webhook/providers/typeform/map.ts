@@ -1,3 +1,11 @@
+/**
+ * Typeform `form_response` → NPS, CSAT and CES signals.
+ *
+ * Questions are found by their field `ref` (set in the form builder, stable across
+ * edits), configured in the model as `typeform.npsRef/csatRef/cesRef`. Number, opinion
+ * scale and rating questions all answer as `{type: "number", number}`. A text question
+ * whose ref is `<npsRef>_comment` (or `<csatRef>_comment`) is the score's comment.
+ */
 import type { SignalValues } from "../../../domain/signals.ts";
 import {
   type ExternalRef,
@@ -6,10 +14,10 @@ import {
   type MappingConfig,
 } from "../../inbound.ts";
 import {
+  accountIdOf,
   emailDomain,
   ignoredEvent,
   isoMillis,
-  nonEmptyString,
   parseWith,
   signal,
   truncate,
@@ -52,7 +60,11 @@ export function parse(body: unknown, config: MappingConfig): InboundEvent[] {
   if (signals.length === 0) {
     return [ignoredEvent("typeform", event.event_id, event.event_type, occurredAt)];
   }
-  const accountId = nonEmptyString(response.hidden?.account_id);
+  const accountId = accountIdOf(
+    response.hidden?.account_id,
+    "typeform event",
+    "form_response.hidden.account_id",
+  );
   const domain = accountId === null ? emailDomain(response.hidden?.email) : null;
   const refs: ExternalRef[] = domain ? [{ kind: "domain", id: domain }] : [];
   return [

@@ -1,6 +1,6 @@
 /** Typeform webhook payload schemas: `form_response` with its answers, hidden fields and definition. */
 import * as z from "zod/mini";
-import { IsoDateTime } from "../shared.ts";
+import { Identifier, IsoDateTime } from "../shared.ts";
 
 export const Answer = z.looseObject({
   type: z.string(),
@@ -11,7 +11,7 @@ export const Answer = z.looseObject({
 export type Answer = z.infer<typeof Answer>;
 
 export const TypeformEvent = z.looseObject({
-  event_id: z.string().check(z.minLength(1), z.maxLength(512)),
+  event_id: Identifier,
   event_type: z.string().check(z.maxLength(256)),
   form_response: z.optional(
     z.looseObject({

@@ -1,6 +1,6 @@
 /** Zendesk webhook payload schemas: the event envelope, the ticket `detail`, and each change `event`. */
 import * as z from "zod/mini";
-import { Id, IsoDateTime } from "../shared.ts";
+import { Id, Identifier, IsoDateTime } from "../shared.ts";
 
 export const Priority = z.nullish(
   z.string().check(z.regex(/^(low|normal|high|urgent)?$/i, "must be low, normal, high or urgent")),
@@ -10,7 +10,7 @@ export const Status = z.string().check(z.maxLength(64));
 /** The envelope; `detail` and `event` are read per event type below. */
 export const ZendeskEvent = z.looseObject({
   type: z.string().check(z.minLength(1), z.maxLength(256)),
-  id: z.string().check(z.minLength(1), z.maxLength(512)),
+  id: Identifier,
   time: IsoDateTime,
   detail: z.optional(z.looseObject({})),
   event: z.optional(z.looseObject({})),
@@ -18,7 +18,8 @@ export const ZendeskEvent = z.looseObject({
 
 export const TicketDetail = z.looseObject({
   id: Id,
-  organization_id: z.nullish(z.union([z.string().check(z.maxLength(512)), Id])),
+  /** "" (or "0") means no organization. */
+  organization_id: z.nullish(z.union([z.literal(""), Id])),
   priority: Priority,
   description: z.nullish(z.string()),
   subject: z.nullish(z.string()),
