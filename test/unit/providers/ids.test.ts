@@ -55,74 +55,148 @@ const genericTicket = (): Json => ({
 /** Each id field: the provider, a valid body, how to put `id` in it, and how the reason names it. */
 const FIELDS: readonly [string, Provider, () => Json, (body: Json, id: string) => void, RegExp][] =
   [
-    ["Stripe event id", "stripe", stripeInvoice, (b, id) => (b.id = id), /\bid\b/],
+    [
+      "Stripe event id",
+      "stripe",
+      stripeInvoice,
+      (b, id) => {
+        b.id = id;
+      },
+      /\bid\b/,
+    ],
     [
       "Stripe invoice id",
       "stripe",
       stripeInvoice,
-      (b, id) => (b.data.object.id = id),
+      (b, id) => {
+        b.data.object.id = id;
+      },
       /data\.object\.id/,
     ],
     [
       "Stripe customer id",
       "stripe",
       stripeInvoice,
-      (b, id) => (b.data.object.customer = id),
+      (b, id) => {
+        b.data.object.customer = id;
+      },
       /data\.object\.customer/,
     ],
     [
       "Stripe metadata.account_id",
       "stripe",
       stripeInvoice,
-      (b, id) => (b.data.object.metadata = { account_id: id }),
+      (b, id) => {
+        b.data.object.metadata = { account_id: id };
+      },
       /metadata\.account_id/,
     ],
-    ["Zendesk event id", "zendesk", zendeskTicket, (b, id) => (b.id = id), /\bid\b/],
-    ["Zendesk ticket id", "zendesk", zendeskTicket, (b, id) => (b.detail.id = id), /detail\.id/],
+    [
+      "Zendesk event id",
+      "zendesk",
+      zendeskTicket,
+      (b, id) => {
+        b.id = id;
+      },
+      /\bid\b/,
+    ],
+    [
+      "Zendesk ticket id",
+      "zendesk",
+      zendeskTicket,
+      (b, id) => {
+        b.detail.id = id;
+      },
+      /detail\.id/,
+    ],
     [
       "Zendesk organization id",
       "zendesk",
       zendeskTicket,
-      (b, id) => (b.detail.organization_id = id),
+      (b, id) => {
+        b.detail.organization_id = id;
+      },
       /detail\.organization_id/,
     ],
-    ["Typeform event id", "typeform", typeformResponse, (b, id) => (b.event_id = id), /event_id/],
+    [
+      "Typeform event id",
+      "typeform",
+      typeformResponse,
+      (b, id) => {
+        b.event_id = id;
+      },
+      /event_id/,
+    ],
     [
       "Typeform hidden account_id",
       "typeform",
       typeformResponse,
-      (b, id) => (b.form_response.hidden.account_id = id),
+      (b, id) => {
+        b.form_response.hidden.account_id = id;
+      },
       /form_response\.hidden\.account_id/,
     ],
-    ["Segment messageId", "segment", segmentTrack, (b, id) => (b.messageId = id), /messageId/],
-    ["Segment userId", "segment", segmentTrack, (b, id) => (b.userId = id), /userId/],
-    ["Segment groupId", "segment", segmentTrack, (b, id) => (b.groupId = id), /groupId/],
+    [
+      "Segment messageId",
+      "segment",
+      segmentTrack,
+      (b, id) => {
+        b.messageId = id;
+      },
+      /messageId/,
+    ],
+    [
+      "Segment userId",
+      "segment",
+      segmentTrack,
+      (b, id) => {
+        b.userId = id;
+      },
+      /userId/,
+    ],
+    [
+      "Segment groupId",
+      "segment",
+      segmentTrack,
+      (b, id) => {
+        b.groupId = id;
+      },
+      /groupId/,
+    ],
     [
       "Segment context.groupId",
       "segment",
       segmentTrack,
-      (b, id) => (b.context = { groupId: id }),
+      (b, id) => {
+        b.context = { groupId: id };
+      },
       /context\.groupId/,
     ],
     [
       "Segment properties.account_id",
       "segment",
       segmentTrack,
-      (b, id) => (b.properties = { account_id: id }),
+      (b, id) => {
+        b.properties = { account_id: id };
+      },
       /properties\.account_id/,
     ],
     [
       "generic data.account_id",
       "generic",
       genericUsage,
-      (b, id) => (b.data.account_id = id),
+      (b, id) => {
+        b.data.account_id = id;
+      },
       /data\.account_id/,
     ],
     [
       "generic data.ticket_id",
       "generic",
       genericTicket,
-      (b, id) => (b.data.ticket_id = id),
+      (b, id) => {
+        b.data.ticket_id = id;
+      },
       /data\.ticket_id/,
     ],
   ];
