@@ -45,5 +45,10 @@ export class MalformedPayloadError extends Error {
   override readonly name = "MalformedPayloadError";
 }
 
+/** A delivery carrying more events than one request may: answered 413 with `reason`. */
+export class TooManyEventsError extends Error {
+  override readonly name = "TooManyEventsError";
+}
+
 /** Largest webhook body accepted, bytes (413 above); providers send far less. */
 export const MAX_BODY_BYTES = 1024 * 1024;

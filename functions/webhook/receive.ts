@@ -6,8 +6,14 @@ import { StorageError } from "../adapters/dynamo/event-store.ts";
 import { bodyBytes, HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
 import { logger } from "../adapters/powertools.ts";
 import type { Model } from "../domain/model.ts";
-import { type InboundEvent, MAX_BODY_BYTES, MalformedPayloadError } from "./inbound.ts";
-import { type IngestStore, ingestEvent } from "./ingest.ts";
+import {
+  type InboundEvent,
+  MAX_BODY_BYTES,
+  MalformedPayloadError,
+  TooManyEventsError,
+} from "./inbound.ts";
+import type { IngestStore } from "./ingest.ts";
+import { type DeliveryResult, ingestDelivery } from "./ingest-batch.ts";
 import { parseDelivery } from "./providers/index.ts";
 import { isProvider, type Provider } from "./providers/registry.ts";
 import { verifySignature } from "./verify.ts";
@@ -48,20 +54,18 @@ export async function receiveWebhook(
     inbound = parseDelivery(provider, raw, deps.model.mapping, headers);
   } catch (error) {
     if (error instanceof MalformedPayloadError) throw new HttpError(400, error.message);
+    if (error instanceof TooManyEventsError) throw new HttpError(413, error.message);
     throw error;
   }
 
-  const results = [];
-  for (const item of inbound) {
-    try {
-      const outcome = await ingestEvent(deps.store, deps.model, item, now);
-      results.push({ eventId: item.eventId, type: item.type, outcome });
-    } catch (error) {
-      if (!isStorageFailure(error)) throw error;
-      // Earlier events of a batch are stored; the provider's retry finds them as duplicates.
-      logger.error("storage failed", { provider, eventId: item.eventId, error: error as Error });
-      throw new HttpError(503, "storage unavailable, retry later");
-    }
+  let results: DeliveryResult[];
+  try {
+    results = await ingestDelivery(deps.store, deps.model, inbound, now);
+  } catch (error) {
+    if (!isStorageFailure(error)) throw error;
+    // What was stored before the failure is found as duplicates when the sender retries.
+    logger.error("storage failed", { provider, error: error as Error });
+    throw new HttpError(503, "storage unavailable, retry later");
   }
   logger.info("webhook received", { provider, results });
   return json(200, { received: results.length, results });

@@ -16,7 +16,7 @@
  */
 import type { SignalValues } from "../../../domain/signals.ts";
 import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
-import { MalformedPayloadError } from "../../inbound.ts";
+import { MalformedPayloadError, TooManyEventsError } from "../../inbound.ts";
 import {
   accountIdOf,
   emailDomain,
@@ -31,9 +31,20 @@ import { SegmentMessage } from "./schema.ts";
 
 type Bag = Readonly<Record<string, unknown>>;
 
+/**
+ * Most messages one batch may carry (413 above). Each message is written on its own, so
+ * the limit keeps a request well inside the webhook function's timeout.
+ */
+export const MAX_BATCH_MESSAGES = 100;
+
 /** Maps one verified Segment delivery; every message of a batch must be valid. */
 export function parse(body: unknown, config: MappingConfig): InboundEvent[] {
   if (Array.isArray(body)) {
+    if (body.length > MAX_BATCH_MESSAGES) {
+      throw new TooManyEventsError(
+        `segment batch of ${body.length} messages is above the limit of ${MAX_BATCH_MESSAGES} per request`,
+      );
+    }
     return body.map((message, i) =>
       mapMessage(parseWith(SegmentMessage, message, `segment message ${i}`), config),
     );
