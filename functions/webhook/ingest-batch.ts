@@ -15,7 +15,17 @@ export const WRITE_CONCURRENCY = 10;
 export interface DeliveryResult {
   readonly eventId: string;
   readonly type: string;
-  readonly outcome: IngestOutcome;
+  readonly outcome: Exclude<IngestOutcome, "stale">;
+  /** Why an event was ignored when it is not its type: `stale`, older than the dedupe window. */
+  readonly reason?: "stale";
+}
+
+/** The answer for one event: a stale event is ignored, with its reason. */
+function resultOf(event: InboundEvent, outcome: IngestOutcome): DeliveryResult {
+  const { eventId, type } = event;
+  return outcome === "stale"
+    ? { eventId, type, outcome: "ignored", reason: "stale" }
+    : { eventId, type, outcome };
 }
 
 /**
@@ -57,7 +67,7 @@ export async function ingestDelivery(
         const event = events[index] as InboundEvent;
         try {
           const outcome = await ingestEvent(store, model, event, now);
-          results[index] = { eventId: event.eventId, type: event.type, outcome };
+          results[index] = resultOf(event, outcome);
         } catch (error) {
           failures.push(error);
           return;

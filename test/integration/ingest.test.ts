@@ -1,4 +1,10 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import {
@@ -10,7 +16,7 @@ import {
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
-import { registerAliases } from "../../functions/webhook/ingest.ts";
+import { EVENT_RETENTION_DAYS, registerAliases } from "../../functions/webhook/ingest.ts";
 import { MAX_BATCH_MESSAGES } from "../../functions/webhook/providers/segment/map.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { FUNCTIONS } from "../../lib/topology.ts";
@@ -264,6 +270,41 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toMatch(/data\.account_id/);
     expect(await env.aggregate(accountId)).toBeUndefined();
+  });
+
+  it("ignores a Typeform replay (no signed timestamp) sent after its event record expired", async () => {
+    const day = 86_400_000;
+    const submittedAt = Date.now() - 10 * day;
+    const body = {
+      event_id: "tf-replay-1",
+      event_type: "form_response",
+      form_response: {
+        submitted_at: new Date(submittedAt).toISOString(),
+        hidden: { account_id: "acct-replay" },
+        answers: [{ type: "number", number: 2, field: { id: "n", ref: "nps" } }],
+      },
+    };
+    const event = signedWebhook("typeform", body);
+    const deps: WebhookDeps = { store: env.store, model, secretsFor: testSecretsFor };
+    const sendAt = async (now: number) =>
+      JSON.parse(String((await receiveWebhook(deps, event, now).catch(errorResponse)).body));
+
+    expect((await sendAt(submittedAt + day)).results[0].outcome).toBe("accepted");
+    const applied = await env.aggregate("acct-replay");
+    // The record's TTL passes (DynamoDB Local never expires items: delete it as TTL would).
+    await doc.send(
+      new DeleteCommand({
+        TableName: env.tableName,
+        Key: { pk: eventPk("typeform", "tf-replay-1"), sk: EVENT_SK },
+      }),
+    );
+
+    const replay = await sendAt(submittedAt + day + (EVENT_RETENTION_DAYS + 1) * day);
+
+    expect(replay.results).toEqual([
+      { eventId: "tf-replay-1", type: "form_response", outcome: "ignored", reason: "stale" },
+    ]);
+    expect(await env.aggregate("acct-replay")).toEqual(applied);
   });
 
   it("acknowledges and counts an event type it does not apply", async () => {

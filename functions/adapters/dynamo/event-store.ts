@@ -16,6 +16,7 @@ import {
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
 import type { ExternalRef } from "../../webhook/inbound.ts";
 import {
+  EVENT_RETENTION_DAYS,
   type EventRecord,
   type IngestStore,
   refKey,
@@ -42,7 +43,7 @@ export class StorageError extends Error {
 
 export interface EventStoreOptions {
   readonly tableName: string;
-  /** Days an event record is kept (TTL); 400 by default. */
+  /** Days an event record is kept (TTL); EVENT_RETENTION_DAYS by default (staleness is judged by it). */
   readonly retentionDays?: number;
   /** Attempts when transactions conflict with concurrent writes to the same items. */
   readonly maxAttempts?: number;
@@ -64,7 +65,7 @@ export class DynamoEventStore implements IngestStore {
     options: EventStoreOptions,
   ) {
     this.table = options.tableName;
-    this.retentionDays = options.retentionDays ?? 400;
+    this.retentionDays = options.retentionDays ?? EVENT_RETENTION_DAYS;
     this.maxAttempts = options.maxAttempts ?? 6;
   }
 
