@@ -20,13 +20,16 @@ export type WriteOutcome = "stored" | "duplicate";
 
 /** Storage port of the ingestion use cases. */
 export interface IngestStore {
-  /** The account of the first ref that has an alias, or null. */
+  /** The account each aliased ref belongs to, keyed by `refKey`; refs without an alias are absent. */
   resolveAliases(refs: readonly ExternalRef[]): Promise<Map<string, string>>;
   /** Saves aliases to `accountId`. */
   saveAliases(accountId: string, refs: readonly ExternalRef[]): Promise<void>;
-  /** Event record (deduplicated) and aggregate update, in one transaction. */
+  /**
+   * Event record (deduplicated) and aggregate update, in one transaction: `duplicate` when
+   * a record of the same source and event id exists, and then the aggregate is untouched.
+   */
   recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome>;
-  /** Event record kept as unmatched, findable by each of its refs. */
+  /** Event record kept as unmatched, findable by each of its refs; `duplicate` as above. */
   recordUnmatched(record: EventRecord): Promise<WriteOutcome>;
   /** Event record for an event type we do not apply, counted per type. */
   recordIgnored(record: EventRecord): Promise<WriteOutcome>;

@@ -23,11 +23,31 @@ export interface WebhookDeps {
   readonly model: Model;
   /** Active secrets of a provider (two during rotation). */
   readonly secretsFor: (provider: Provider) => Promise<string[]>;
+  /** Counts outcomes and rejections per provider; counts nothing when absent. */
+  readonly count?: CountWebhooks;
 }
 
 /** Our own storage errors and any AWS SDK service error (they carry `$metadata`). */
 const isStorageFailure = (error: unknown) =>
   error instanceof StorageError || (error instanceof Error && "$metadata" in error);
+
+/** The per-provider webhook counts (CloudWatch metrics in AWS). */
+export type WebhookMetric =
+  | "WebhookAccepted"
+  | "WebhookDuplicate"
+  | "WebhookIgnored"
+  | "WebhookUnmatched"
+  | "WebhookRejected";
+
+/** Adds `value` to `metric` for `provider`. */
+export type CountWebhooks = (metric: WebhookMetric, provider: Provider, value: number) => void;
+
+const METRIC_OF_OUTCOME: Readonly<Record<DeliveryResult["outcome"], WebhookMetric>> = {
+  accepted: "WebhookAccepted",
+  duplicate: "WebhookDuplicate",
+  ignored: "WebhookIgnored",
+  unmatched: "WebhookUnmatched",
+};
 
 /** Handles one webhook delivery; throws HttpError for the caller's mistakes. */
 export async function receiveWebhook(
@@ -37,6 +57,32 @@ export async function receiveWebhook(
 ): Promise<HttpResult> {
   const provider = event.pathParameters?.provider;
   if (!isProvider(provider)) throw new HttpError(404, "unknown provider");
+  const count: CountWebhooks = deps.count ?? (() => {});
+  let results: DeliveryResult[];
+  try {
+    results = await receiveDelivery(deps, provider, event, now);
+  } catch (error) {
+    // A sender's mistake (bad signature, malformed or oversized body), not a storage failure.
+    if (error instanceof HttpError && error.statusCode < 500) count("WebhookRejected", provider, 1);
+    throw error;
+  }
+  const totals = new Map<WebhookMetric, number>();
+  for (const { outcome } of results) {
+    const metric = METRIC_OF_OUTCOME[outcome];
+    totals.set(metric, (totals.get(metric) ?? 0) + 1);
+  }
+  for (const [metric, value] of totals) count(metric, provider, value);
+  logger.info("webhook received", { provider, results });
+  return json(200, { received: results.length, results });
+}
+
+/** Verifies, parses and ingests one delivery of a known provider. */
+async function receiveDelivery(
+  deps: WebhookDeps,
+  provider: Provider,
+  event: HttpEvent,
+  now: number,
+): Promise<DeliveryResult[]> {
   const headers = event.headers ?? {};
   const declared = Number(headers["content-length"] ?? 0);
   const raw = bodyBytes(event);
@@ -58,15 +104,12 @@ export async function receiveWebhook(
     throw error;
   }
 
-  let results: DeliveryResult[];
   try {
-    results = await ingestDelivery(deps.store, deps.model, inbound, now);
+    return await ingestDelivery(deps.store, deps.model, inbound, now);
   } catch (error) {
     if (!isStorageFailure(error)) throw error;
     // What was stored before the failure is found as duplicates when the sender retries.
     logger.error("storage failed", { provider, error: error as Error });
     throw new HttpError(503, "storage unavailable, retry later");
   }
-  logger.info("webhook received", { provider, results });
-  return json(200, { received: results.length, results });
 }
