@@ -17,6 +17,8 @@ export class MemoryStore implements IngestStore {
   readonly records = new Map<string, EventRecord>();
   readonly aliases = new Map<string, string>();
   readonly aggregates = new Map<string, Aggregate>();
+  /** Ignored events counted per `source#type`, as the DynamoDB store counts them. */
+  readonly ignoredCounts = new Map<string, number>();
 
   private put(record: EventRecord): WriteOutcome {
     const key = `${record.source}#${record.eventId}`;
@@ -45,7 +47,10 @@ export class MemoryStore implements IngestStore {
     return this.put(record);
   }
   async recordIgnored(record: EventRecord) {
-    return this.put(record);
+    const outcome = this.put(record);
+    const key = `${record.source}#${record.type}`;
+    if (outcome === "stored") this.ignoredCounts.set(key, (this.ignoredCounts.get(key) ?? 0) + 1);
+    return outcome;
   }
   async unmatchedFor(ref: ExternalRef) {
     return [...this.records.values()].filter(
