@@ -11,8 +11,8 @@
  * same story.
  */
 import { emailMessage } from "../functions/alerts/message.ts";
-import type { Source } from "../functions/domain/signals.ts";
 import type { HealthEvent } from "../functions/events/health-events.ts";
+import type { Provider as Source } from "../functions/webhook/providers/registry.ts";
 import { JavaMissingError } from "../lib/local/dynamodb-local.ts";
 import { DEV_SECRETS, type LocalStack, SECRET_ENV, startLocalStack } from "../lib/local/runtime.ts";
 import { SCORE_STREAM } from "../lib/topology.ts";

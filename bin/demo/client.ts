@@ -2,7 +2,7 @@
  * The demo's view of a running stack: signed webhook deliveries over HTTP, and the read and
  * admin API. Counts what it sends and what the stack answers.
  */
-import type { Source } from "../../functions/domain/signals.ts";
+import type { Provider as Source } from "../../functions/webhook/providers/registry.ts";
 import { signedHeaders } from "../../test/support/webhooks.ts";
 import type { Delivery, Thread } from "./scenario.ts";
 

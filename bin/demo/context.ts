@@ -5,7 +5,7 @@
  * the order the scenario calls them, so the same seed always tells the same story.
  */
 import { createHash } from "node:crypto";
-import type { Source } from "../../functions/domain/signals.ts";
+import type { Provider as Source } from "../../functions/webhook/providers/registry.ts";
 import type { Customer } from "./customers.ts";
 
 export const DAY_MS = 86_400_000;

@@ -5,7 +5,7 @@
  * storage error.
  */
 import type { UnmatchedPosition } from "../aliases/aliases.ts";
-import { SOURCES, type Source } from "../domain/signals.ts";
+import { Source } from "../domain/signals.ts";
 import type { CustomerPosition } from "./customers.ts";
 
 /** A cursor that is not one we issued. */
@@ -72,7 +72,7 @@ export function decodeUnmatchedCursor(raw: string): UnmatchedPosition {
     Number.isSafeInteger(receivedAt) &&
     receivedAt >= 0 &&
     receivedAt <= MAX_TIME;
-  if (!validTime || !(SOURCES as readonly unknown[]).includes(source) || !isPositionId(eventId)) {
+  if (!validTime || !Source.safeParse(source).success || !isPositionId(eventId)) {
     throw new InvalidCursorError();
   }
   return { receivedAt, source: source as Source, eventId };

@@ -2,7 +2,8 @@
  * What a provider adapter makes of one delivered event, before identity resolution.
  * Adapters are pure: bytes in (already verified), InboundEvent[] out.
  */
-import type { SignalValues, Source } from "../domain/signals.ts";
+import type { SignalValues } from "../domain/signals.ts";
+import type { Provider } from "./providers/registry.ts";
 
 /** Kinds of external ids that can be aliased to one of our accounts. */
 export const ALIAS_KINDS = ["stripe", "zendesk", "segment", "domain"] as const;
@@ -15,7 +16,7 @@ export interface ExternalRef {
 }
 
 export interface InboundEvent {
-  readonly source: Source;
+  readonly source: Provider;
   /** The provider's event id: the dedupe key within `source`. */
   readonly eventId: string;
   /** The provider's event type, for logs and counts (`invoice.paid`, `form_response`…). */
@@ -42,6 +43,11 @@ export interface MappingConfig {
 /** A body that verified but does not make sense: answered 400 with `reason`. */
 export class MalformedPayloadError extends Error {
   override readonly name = "MalformedPayloadError";
+}
+
+/** A delivery carrying more events than one request may: answered 413 with `reason`. */
+export class TooManyEventsError extends Error {
+  override readonly name = "TooManyEventsError";
 }
 
 /** Largest webhook body accepted, bytes (413 above); providers send far less. */

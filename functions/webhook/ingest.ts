@@ -21,15 +21,37 @@ export type WriteOutcome = "stored" | "duplicate";
 
 /** Storage port of the ingestion use cases: event writes over the alias store. */
 export interface IngestStore extends AliasStore {
-  /** Event record (deduplicated) and aggregate update, in one transaction. */
+  /**
+   * Event record (deduplicated) and aggregate update, in one transaction: `duplicate` when
+   * a record of the same source and event id exists, and then the aggregate is untouched.
+   */
   recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome>;
-  /** Event record kept as unmatched, findable by each of its refs. */
+  /** Event record kept as unmatched, findable by each of its refs; `duplicate` as above. */
   recordUnmatched(record: EventRecord): Promise<WriteOutcome>;
   /** Event record for an event type we do not apply, counted per type. */
   recordIgnored(record: EventRecord): Promise<WriteOutcome>;
 }
 
-export type IngestOutcome = "accepted" | "duplicate" | "ignored" | "unmatched";
+/** `stale`: older than the dedupe window, so never applied (answered as ignored). */
+export type IngestOutcome = "accepted" | "duplicate" | "ignored" | "unmatched" | "stale";
+
+/** Days an event record (the dedupe marker) is kept before its TTL expires it. */
+export const EVENT_RETENTION_DAYS = 400;
+/**
+ * An event must be this much younger than the retention to be applied: a source clock
+ * ahead of ours must not let an event outlive its own dedupe record.
+ */
+export const STALE_MARGIN_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+/**
+ * True when `event` happened before the dedupe window: its record may have expired, so a
+ * replay of the same signed body (Typeform and Segment sign no timestamp) would apply it
+ * twice. Such events are acknowledged and never applied.
+ */
+export function isStale(event: Pick<InboundEvent, "occurredAt">, now: number): boolean {
+  return now - event.occurredAt > (EVENT_RETENTION_DAYS - STALE_MARGIN_DAYS) * DAY_MS;
+}
 
 export const refKey = (ref: ExternalRef) => `${ref.kind}:${ref.id}`;
 
@@ -48,7 +70,10 @@ export function signalsOf(record: EventRecord, accountId: string | null): Signal
 export const updateFor = (record: EventRecord, accountId: string, model: Model) =>
   mergeUpdates(signalsOf(record, accountId).map((s) => signalToUpdate(s, model.decay)));
 
-/** Ingests one verified event. Resolves the customer, then applies, parks or counts it. */
+/**
+ * Ingests one verified event. Resolves the customer, then applies, parks or counts it;
+ * an event older than the dedupe window is left alone (`stale`).
+ */
 export async function ingestEvent(
   store: IngestStore,
   model: Model,
@@ -64,6 +89,8 @@ export async function ingestEvent(
     refs: event.refs,
     signals: event.signals,
   };
+  // A type we do not apply is never applied, whatever its age: it is only counted.
+  if (!event.ignored && isStale(event, now)) return "stale";
   if (event.ignored) {
     const outcome = await store.recordIgnored({
       ...base,

@@ -6,25 +6,48 @@ import { StorageError } from "../adapters/dynamo/event-store.ts";
 import { bodyBytes, HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
 import { logger } from "../adapters/powertools.ts";
 import type { Model } from "../domain/model.ts";
-import { SOURCES, type Source } from "../domain/signals.ts";
-import { type InboundEvent, MAX_BODY_BYTES, MalformedPayloadError } from "./inbound.ts";
-import { type IngestStore, ingestEvent } from "./ingest.ts";
+import {
+  type InboundEvent,
+  MAX_BODY_BYTES,
+  MalformedPayloadError,
+  TooManyEventsError,
+} from "./inbound.ts";
+import type { IngestStore } from "./ingest.ts";
+import { type DeliveryResult, ingestDelivery } from "./ingest-batch.ts";
 import { parseDelivery } from "./providers/index.ts";
+import { isProvider, type Provider } from "./providers/registry.ts";
 import { verifySignature } from "./verify.ts";
 
 export interface WebhookDeps {
   readonly store: IngestStore;
   readonly model: Model;
   /** Active secrets of a provider (two during rotation). */
-  readonly secretsFor: (provider: Source) => Promise<string[]>;
+  readonly secretsFor: (provider: Provider) => Promise<string[]>;
+  /** Counts outcomes and rejections per provider; counts nothing when absent. */
+  readonly count?: CountWebhooks;
 }
 
 /** Our own storage errors and any AWS SDK service error (they carry `$metadata`). */
 const isStorageFailure = (error: unknown) =>
   error instanceof StorageError || (error instanceof Error && "$metadata" in error);
 
-const isSource = (value: string | undefined): value is Source =>
-  (SOURCES as readonly string[]).includes(value ?? "");
+/** The per-provider webhook counts (CloudWatch metrics in AWS). */
+export type WebhookMetric =
+  | "WebhookAccepted"
+  | "WebhookDuplicate"
+  | "WebhookIgnored"
+  | "WebhookUnmatched"
+  | "WebhookRejected";
+
+/** Adds `value` to `metric` for `provider`. */
+export type CountWebhooks = (metric: WebhookMetric, provider: Provider, value: number) => void;
+
+const METRIC_OF_OUTCOME: Readonly<Record<DeliveryResult["outcome"], WebhookMetric>> = {
+  accepted: "WebhookAccepted",
+  duplicate: "WebhookDuplicate",
+  ignored: "WebhookIgnored",
+  unmatched: "WebhookUnmatched",
+};
 
 /** Handles one webhook delivery; throws HttpError for the caller's mistakes. */
 export async function receiveWebhook(
@@ -33,7 +56,33 @@ export async function receiveWebhook(
   now = Date.now(),
 ): Promise<HttpResult> {
   const provider = event.pathParameters?.provider;
-  if (!isSource(provider)) throw new HttpError(404, "unknown provider");
+  if (!isProvider(provider)) throw new HttpError(404, "unknown provider");
+  const count: CountWebhooks = deps.count ?? (() => {});
+  let results: DeliveryResult[];
+  try {
+    results = await receiveDelivery(deps, provider, event, now);
+  } catch (error) {
+    // A sender's mistake (bad signature, malformed or oversized body), not a storage failure.
+    if (error instanceof HttpError && error.statusCode < 500) count("WebhookRejected", provider, 1);
+    throw error;
+  }
+  const totals = new Map<WebhookMetric, number>();
+  for (const { outcome } of results) {
+    const metric = METRIC_OF_OUTCOME[outcome];
+    totals.set(metric, (totals.get(metric) ?? 0) + 1);
+  }
+  for (const [metric, value] of totals) count(metric, provider, value);
+  logger.info("webhook received", { provider, results });
+  return json(200, { received: results.length, results });
+}
+
+/** Verifies, parses and ingests one delivery of a known provider. */
+async function receiveDelivery(
+  deps: WebhookDeps,
+  provider: Provider,
+  event: HttpEvent,
+  now: number,
+): Promise<DeliveryResult[]> {
   const headers = event.headers ?? {};
   const declared = Number(headers["content-length"] ?? 0);
   const raw = bodyBytes(event);
@@ -51,21 +100,16 @@ export async function receiveWebhook(
     inbound = parseDelivery(provider, raw, deps.model.mapping, headers);
   } catch (error) {
     if (error instanceof MalformedPayloadError) throw new HttpError(400, error.message);
+    if (error instanceof TooManyEventsError) throw new HttpError(413, error.message);
     throw error;
   }
 
-  const results = [];
-  for (const item of inbound) {
-    try {
-      const outcome = await ingestEvent(deps.store, deps.model, item, now);
-      results.push({ eventId: item.eventId, type: item.type, outcome });
-    } catch (error) {
-      if (!isStorageFailure(error)) throw error;
-      // Earlier events of a batch are stored; the provider's retry finds them as duplicates.
-      logger.error("storage failed", { provider, eventId: item.eventId, error: error as Error });
-      throw new HttpError(503, "storage unavailable, retry later");
-    }
+  try {
+    return await ingestDelivery(deps.store, deps.model, inbound, now);
+  } catch (error) {
+    if (!isStorageFailure(error)) throw error;
+    // What was stored before the failure is found as duplicates when the sender retries.
+    logger.error("storage failed", { provider, error: error as Error });
+    throw new HttpError(503, "storage unavailable, retry later");
   }
-  logger.info("webhook received", { provider, results });
-  return json(200, { received: results.length, results });
 }

@@ -7,7 +7,7 @@
  * fetched through Powertools and cached across invocations.
  */
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import type { Provider } from "./verify.ts";
+import { type Provider, perProvider } from "./providers/registry.ts";
 
 /** Environment variable naming the Secrets Manager secret; unset means "read the env". */
 export const SECRETS_ARN_ENV = "WEBHOOK_SECRETS_ARN";
@@ -16,13 +16,7 @@ export const SECRETS_ARN_ENV = "WEBHOOK_SECRETS_ARN";
 export const SECRETS_MAX_AGE_SECONDS = 300;
 
 /** The local environment variable holding each provider's secrets. */
-export const SECRET_ENV_VARS: Readonly<Record<Provider, string>> = {
-  stripe: "STRIPE_WEBHOOK_SECRET",
-  zendesk: "ZENDESK_WEBHOOK_SECRET",
-  typeform: "TYPEFORM_WEBHOOK_SECRET",
-  segment: "SEGMENT_WEBHOOK_SECRET",
-  generic: "GENERIC_WEBHOOK_SECRET",
-};
+export const SECRET_ENV_VARS: Readonly<Record<Provider, string>> = perProvider((p) => p.secretEnv);
 
 /** The stored secret does not have the documented shape (an ops error: answer 5xx, log it). */
 export class WebhookSecretsConfigError extends Error {

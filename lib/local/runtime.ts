@@ -11,8 +11,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from "aws-lambda";
-import { SOURCES, type Source } from "../../functions/domain/signals.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
+import {
+  PROVIDER_NAMES,
+  type Provider,
+  perProvider,
+} from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
 import { MAX_BODY_BYTES, RESCORE_SCHEDULE, ROUTES, SCORE_STREAM } from "../topology.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
@@ -26,13 +30,7 @@ import { createTables } from "./tables.ts";
 import { LOCAL_TIME_SCALE } from "./target-delivery.ts";
 
 /** Dev secrets used when the environment sets none; printed so nobody mistakes them for real. */
-export const DEV_SECRETS: Record<Source, string> = {
-  stripe: "whsec_dev_stripe_secret",
-  zendesk: "dev-zendesk-secret",
-  typeform: "dev-typeform-secret",
-  segment: "dev-segment-secret",
-  generic: "whsec_ZGV2LWdlbmVyaWMtc2VjcmV0LTMyLWJ5dGVzISE=",
-};
+export const DEV_SECRETS: Record<Provider, string> = perProvider((p) => p.devSecret);
 
 /** The environment variable of each provider's webhook secret (the handlers read these). */
 export { SECRET_ENV_VARS as SECRET_ENV } from "../../functions/webhook/secrets.ts";
@@ -64,7 +62,7 @@ export interface LocalStack {
   readonly slackDeadLetters: HealthEvent[];
   readonly emailDeadLetters: HealthEvent[];
   /** Secrets in use by provider, and whether each is a dev default. */
-  readonly secrets: Record<Source, { value: string; devDefault: boolean }>;
+  readonly secrets: Record<Provider, { value: string; devDefault: boolean }>;
   /** Resolves when every stream record so far has been scored and its events routed. */
   settle(): Promise<void>;
   /** Runs the rescore function now, as the schedule would. */
@@ -104,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { streamArn } = await createTables(client, tableName);
 
     const secrets = {} as LocalStack["secrets"];
-    for (const source of SOURCES) {
+    for (const source of PROVIDER_NAMES) {
       const fromEnv = process.env[SECRET_ENV_VARS[source]];
       secrets[source] = { value: fromEnv || DEV_SECRETS[source], devDefault: !fromEnv };
       process.env[SECRET_ENV_VARS[source]] = secrets[source].value;

@@ -9,10 +9,10 @@ import {
   type Signal,
   type SignalKind,
   type SignalValues,
-  SOURCES,
   SUBSCRIPTION_STATUSES,
   TICKET_PRIORITIES,
 } from "../../functions/domain/signals.ts";
+import { PROVIDER_NAMES as SOURCES } from "../../functions/webhook/providers/registry.ts";
 import { DAY, NOW } from "./signals.ts";
 
 type ValuesOf<K extends SignalKind> = Extract<SignalValues, { kind: K }>;

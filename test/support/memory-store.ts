@@ -5,6 +5,9 @@ import type { EventRecord, IngestStore, WriteOutcome } from "../../functions/web
 
 /** The event writes of ingestion over the in-memory alias store (records, aliases, aggregates). */
 export class MemoryStore extends MemoryAliasStore implements IngestStore {
+  /** Ignored events counted per `source#type`, as the DynamoDB store counts them. */
+  readonly ignoredCounts = new Map<string, number>();
+
   private put(record: EventRecord): WriteOutcome {
     const key = recordKey(record);
     if (this.records.has(key)) return "duplicate";
@@ -21,6 +24,9 @@ export class MemoryStore extends MemoryAliasStore implements IngestStore {
     return this.put(record);
   }
   async recordIgnored(record: EventRecord) {
-    return this.put(record);
+    const outcome = this.put(record);
+    const key = `${record.source}#${record.type}`;
+    if (outcome === "stored") this.ignoredCounts.set(key, (this.ignoredCounts.get(key) ?? 0) + 1);
+    return outcome;
   }
 }

@@ -7,9 +7,9 @@ import { createHmac } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
-import type { Source } from "../../functions/domain/signals.ts";
+import type { Provider } from "../../functions/webhook/providers/registry.ts";
 
-export const TEST_SECRETS: Record<Source, string> = {
+export const TEST_SECRETS: Record<Provider, string> = {
   stripe: "whsec_test_stripe_secret",
   zendesk: "zendesk-test-secret",
   typeform: "typeform-test-secret",
@@ -17,13 +17,13 @@ export const TEST_SECRETS: Record<Source, string> = {
   generic: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 };
 
-export const testSecretsFor = async (provider: Source) => [TEST_SECRETS[provider]];
+export const testSecretsFor = async (provider: Provider) => [TEST_SECRETS[provider]];
 
 const stripe = new Stripe("sk_test_unused");
 
 /** The headers `provider` would send with `body` at time `nowMs`. */
 export function signedHeaders(
-  provider: Source,
+  provider: Provider,
   body: string,
   nowMs = Date.now(),
   secret = TEST_SECRETS[provider],
@@ -105,7 +105,7 @@ export function webhookEvent(
 
 /** A signed webhook event for `provider`, ready for the handler. */
 export function signedWebhook(
-  provider: Source,
+  provider: Provider,
   payload: unknown,
   nowMs = Date.now(),
   messageId?: string,

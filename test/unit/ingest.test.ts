@@ -62,5 +62,7 @@ describe("ingestEvent", () => {
       status: "applied",
       accountId: "acct-2",
     });
+    // The waiting page view now counts for acct-2, once.
+    expect(store.aggregates.get("acct-2")?.sums.n_active).toBe(1);
   });
 });

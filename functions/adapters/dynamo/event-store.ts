@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
 import {
+  EVENT_RETENTION_DAYS,
   type EventRecord,
   type IngestStore,
   refKey,
@@ -35,7 +36,7 @@ export { StorageError };
 
 export interface EventStoreOptions {
   readonly tableName: string;
-  /** Days an event record is kept (TTL); 400 by default. */
+  /** Days an event record is kept (TTL); EVENT_RETENTION_DAYS by default (staleness is judged by it). */
   readonly retentionDays?: number;
   /** Attempts when transactions conflict with concurrent writes to the same items. */
   readonly maxAttempts?: number;
@@ -59,7 +60,7 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
   ) {
     super(db, options);
     this.table = options.tableName;
-    this.retentionDays = options.retentionDays ?? 400;
+    this.retentionDays = options.retentionDays ?? EVENT_RETENTION_DAYS;
     this.maxAttempts = options.maxAttempts ?? 6;
   }
 

@@ -3,39 +3,24 @@
  * Pure: no I/O, no clock; every payload that does not make sense throws
  * MalformedPayloadError with a short reason the caller may show.
  */
-import type { Source } from "../../domain/signals.ts";
 import { type InboundEvent, MalformedPayloadError, type MappingConfig } from "../inbound.ts";
-import * as generic from "./generic.ts";
-import * as segment from "./segment.ts";
-import * as stripe from "./stripe.ts";
-import * as typeform from "./typeform.ts";
-import * as zendesk from "./zendesk.ts";
+import type { DeliveryHeaders } from "./provider.ts";
+import { type Provider, providerNamed } from "./registry.ts";
 
-/** Request headers; names are matched case-insensitively. */
-export type DeliveryHeaders = Readonly<Record<string, string | undefined>>;
+export type { DeliveryHeaders } from "./provider.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses a verified delivery of `provider` into the events it carries. */
 export function parseDelivery(
-  provider: Source,
+  provider: Provider,
   rawBody: Buffer,
   config: MappingConfig,
   headers: DeliveryHeaders = {},
 ): InboundEvent[] {
-  const body = parseJson(rawBody);
-  switch (provider) {
-    case "stripe":
-      return stripe.parse(body, config);
-    case "zendesk":
-      return zendesk.parse(body, config);
-    case "typeform":
-      return typeform.parse(body, config);
-    case "segment":
-      return segment.parse(body, config);
-    case "generic":
-      return generic.parse(body, config, header(headers, "webhook-id"));
-  }
+  const adapter = providerNamed(provider);
+  if (adapter === undefined) throw new MalformedPayloadError("unknown provider");
+  return adapter.parse(parseJson(rawBody), config, headers);
 }
 
 function parseJson(rawBody: Buffer): unknown {
@@ -50,13 +35,4 @@ function parseJson(rawBody: Buffer): unknown {
   } catch {
     throw new MalformedPayloadError("body is not valid JSON");
   }
-}
-
-function header(headers: DeliveryHeaders, name: string): string | undefined {
-  const direct = headers[name];
-  if (direct !== undefined) return direct;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
 }

@@ -3,17 +3,22 @@
  * and signal construction checked against the domain schema.
  */
 import * as z from "zod/mini";
-import { SignalValues, type Source } from "../../domain/signals.ts";
+import { ID_RULE_TEXT, Identifier, identifierProblem } from "../../domain/ids.ts";
+import { SignalValues } from "../../domain/signals.ts";
 import { type ExternalRef, type InboundEvent, MalformedPayloadError } from "../inbound.ts";
+import type { Provider } from "./registry.ts";
 
 /** Longest free text a signal may carry (matches `text` in the signal schema). */
 export const TEXT_MAX = 20_000;
 
-/** An id a provider may send as a JSON string or number; read with `idOf`. */
-export const Id = z.union([
-  z.string().check(z.minLength(1), z.maxLength(512)),
-  z.number().check(z.int(), z.gte(0)),
-]);
+/**
+ * An id a provider may send as a JSON string or number, read with `idOf`. A string follows
+ * the one id rule (`functions/domain/ids.ts`): ids end up in DynamoDB keys and the read API.
+ */
+export const Id = z.union([Identifier, z.number().check(z.int(), z.gte(0))]);
+
+/** An id that is always a string (event ids, message ids): the one id rule. */
+export { Identifier } from "../../domain/ids.ts";
 
 /** A lower- or upper-case three-letter ISO currency code; read with `currencyOf`. */
 export const Currency = z.string().check(z.regex(/^[a-zA-Z]{3}$/));
@@ -51,12 +56,28 @@ export function secondsMillis(seconds: number): number {
   return seconds * 1000;
 }
 
-/** The lower-cased domain of an email address, or null when it does not look like one. */
+/**
+ * The lower-cased domain of an email address, or null when it does not look like one or
+ * could not be an id (a hint to resolve the customer, never a reason to reject the event).
+ */
 export function emailDomain(email: unknown): string | null {
   if (typeof email !== "string") return null;
   const match = /^[^@\s]+@([^@\s]+\.[^@\s]+)$/.exec(email.trim());
   const domain = match?.[1]?.toLowerCase();
-  return domain && domain.length <= 253 ? domain : null; // 253: the longest DNS name
+  return domain && identifierProblem(domain) === undefined ? domain : null;
+}
+
+/**
+ * An optional account id from a free-form field (metadata, hidden fields, traits): null
+ * when absent or empty; an id breaking the id rule is malformed, named by `field`.
+ */
+export function accountIdOf(value: string | null | undefined, what: string, field: string) {
+  if (value == null || value === "") return null;
+  const problem = identifierProblem(value);
+  if (problem !== undefined) {
+    throw new MalformedPayloadError(`${what}: ${field} ${problem} (ids are ${ID_RULE_TEXT})`);
+  }
+  return value;
 }
 
 /** A non-empty string id, or null for absent, empty and non-string values. */
@@ -118,7 +139,7 @@ export function signal<T extends SignalValues>(values: T): T {
 
 /** An event we acknowledge and count but do not apply. */
 export function ignoredEvent(
-  source: Source,
+  source: Provider,
   eventId: string,
   type: string,
   occurredAt: number,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/generic.ts";
+import { parse } from "../../../functions/webhook/providers/generic/map.ts";
 import { config, expectMalformed, fixture, type Json, single } from "./support.ts";
 
 const WEBHOOK_ID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/segment.ts";
+import { TooManyEventsError } from "../../../functions/webhook/inbound.ts";
+import { MAX_BATCH_MESSAGES, parse } from "../../../functions/webhook/providers/segment/map.ts";
 import { config, expectMalformed, fixture, type Json, single } from "./support.ts";
 
 const AT = Date.parse("2012-12-02T00:30:08.276Z");
@@ -14,6 +15,22 @@ const track = (properties: Json = {}, overrides: Json = {}): Json =>
   message("track", { properties, ...overrides });
 
 describe("segment adapter", () => {
+  describe("batch size", () => {
+    const batch = (size: number) =>
+      Array.from({ length: size }, (_, i) => ({ ...message("track"), messageId: `m-${i}` }));
+
+    it("maps a batch of the maximum size, one event per message", () => {
+      expect(parse(batch(MAX_BATCH_MESSAGES), config)).toHaveLength(MAX_BATCH_MESSAGES);
+    });
+
+    it("refuses one message more, naming the limit", () => {
+      expect(() => parse(batch(MAX_BATCH_MESSAGES + 1), config)).toThrow(TooManyEventsError);
+      expect(() => parse(batch(MAX_BATCH_MESSAGES + 1), config)).toThrow(
+        `above the limit of ${MAX_BATCH_MESSAGES} per request`,
+      );
+    });
+  });
+
   describe("track", () => {
     it("maps the documented track call to one usage", () => {
       const event = single(parse(message("track"), config));

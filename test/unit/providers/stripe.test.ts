@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/stripe.ts";
+import { parse } from "../../../functions/webhook/providers/stripe/map.ts";
 import { config, expectMalformed, fixture, type Json, single } from "./support.ts";
 
 const CREATED = 1_700_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/typeform.ts";
+import { parse } from "../../../functions/webhook/providers/typeform/map.ts";
 import { config, expectMalformed, fixture, type Json, mappingConfig, single } from "./support.ts";
 
 const SUBMITTED = "2024-05-02T10:00:00Z";

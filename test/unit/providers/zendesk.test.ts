@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "../../../functions/webhook/providers/zendesk.ts";
+import { parse } from "../../../functions/webhook/providers/zendesk/map.ts";
 import { config, expectMalformed, fixture, type Json, single } from "./support.ts";
 
 const TIME = "2025-01-08T16:45:20.987654321Z";

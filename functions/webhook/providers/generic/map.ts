@@ -6,77 +6,12 @@
  * event we apply names its account in `data.account_id`: a generic sender has no tool
  * id of its own to alias.
  */
-import * as z from "zod/mini";
-import {
-  type SignalValues,
-  SUBSCRIPTION_STATUSES,
-  TICKET_PRIORITIES,
-} from "../../domain/signals.ts";
-import { type InboundEvent, MalformedPayloadError, type MappingConfig } from "../inbound.ts";
-import {
-  Currency,
-  currencyOf,
-  Id,
-  IsoDateTime,
-  idOf,
-  ignoredEvent,
-  isoMillis,
-  MinorUnits,
-  parseWith,
-  signal,
-  TEXT_MAX,
-} from "./shared.ts";
-
-const Name = z.string().check(z.minLength(1), z.maxLength(512));
-const Text = z.string().check(z.maxLength(TEXT_MAX));
-const score = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
-
-export const GenericEvent = z.looseObject({
-  type: z.string().check(z.minLength(1), z.maxLength(256)),
-  timestamp: IsoDateTime,
-  data: z.looseObject({}),
-});
-
-/** The body of each type we apply, keyed by `type`: reasons name the field as `data.…`. */
-const BODIES = {
-  usage: z.looseObject({
-    data: z.looseObject({
-      event: Name,
-      count: z.nullish(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
-      feature: z.nullish(Name),
-    }),
-  }),
-  nps: z.looseObject({ data: z.looseObject({ score: score(0, 10), comment: z.nullish(Text) }) }),
-  csat: z.looseObject({ data: z.looseObject({ score: score(1, 5), comment: z.nullish(Text) }) }),
-  ces: z.looseObject({ data: z.looseObject({ score: score(1, 7) }) }),
-  ticket: z.looseObject({
-    data: z.looseObject({
-      ticket_id: Id,
-      status: z.enum(["open", "solved", "reopened"]),
-      priority: z.nullish(z.enum(TICKET_PRIORITIES)),
-      text: z.nullish(Text),
-    }),
-  }),
-  payment: z.looseObject({
-    data: z.looseObject({
-      status: z.enum(["succeeded", "failed", "refunded", "disputed"]),
-      amount: z.nullish(MinorUnits),
-      currency: z.nullish(Currency),
-    }),
-  }),
-  subscription: z.looseObject({
-    data: z.looseObject({
-      status: z.enum(SUBSCRIPTION_STATUSES),
-      mrr: z.nullish(MinorUnits),
-      currency: z.nullish(Currency),
-      seats: z.nullish(z.number().check(z.int(), z.gte(0))),
-      plan: z.nullish(Name),
-      renews_at: z.nullish(IsoDateTime),
-    }),
-  }),
-  milestone: z.looseObject({ data: z.looseObject({ name: Name }) }),
-} as const;
-type GenericType = keyof typeof BODIES;
+import type * as z from "zod/mini";
+import { ID_RULE_TEXT, identifierProblem } from "../../../domain/ids.ts";
+import type { SignalValues } from "../../../domain/signals.ts";
+import { type InboundEvent, MalformedPayloadError, type MappingConfig } from "../../inbound.ts";
+import { currencyOf, idOf, ignoredEvent, isoMillis, parseWith, signal } from "../shared.ts";
+import { AccountId, BODIES, GenericEvent, type GenericType } from "./schema.ts";
 
 const PAYMENT_KINDS = {
   succeeded: "payment_succeeded",
@@ -85,16 +20,16 @@ const PAYMENT_KINDS = {
   disputed: "dispute",
 } as const;
 
-const AccountId = z.looseObject({ data: z.looseObject({ account_id: Id }) });
-
 /** Maps one verified Standard Webhooks delivery; `webhookId` is its `webhook-id` header. */
 export function parse(
   body: unknown,
   _config: MappingConfig,
   webhookId: string | undefined,
 ): InboundEvent[] {
-  if (!webhookId || webhookId.length > 512) {
-    throw new MalformedPayloadError("webhook-id header is required");
+  if (!webhookId) throw new MalformedPayloadError("webhook-id header is required");
+  const problem = identifierProblem(webhookId);
+  if (problem !== undefined) {
+    throw new MalformedPayloadError(`webhook-id header ${problem} (ids are ${ID_RULE_TEXT})`);
   }
   const event = parseWith(GenericEvent, body, "generic event");
   const occurredAt = isoMillis(event.timestamp, "timestamp");

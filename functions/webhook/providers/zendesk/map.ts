@@ -14,54 +14,19 @@
  * The payload names no account of ours (the envelope's `account_id` is the Zendesk
  * instance): the account comes from an alias of the organization id.
  */
-import * as z from "zod/mini";
-import type { SignalValues, TicketPriority } from "../../domain/signals.ts";
-import type { ExternalRef, InboundEvent, MappingConfig } from "../inbound.ts";
+import type * as z from "zod/mini";
+import type { SignalValues, TicketPriority } from "../../../domain/signals.ts";
+import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
+import { idOf, ignoredEvent, isoMillis, parseWith, signal, TEXT_MAX, truncate } from "../shared.ts";
 import {
-  Id,
-  IsoDateTime,
-  idOf,
-  ignoredEvent,
-  isoMillis,
-  parseWith,
-  signal,
-  TEXT_MAX,
-  truncate,
-} from "./shared.ts";
+  CommentAdded,
+  PriorityChange,
+  StatusChange,
+  TicketDetail,
+  ZendeskEvent,
+} from "./schema.ts";
 
 const TICKET_EVENT = "zen:event-type:ticket.";
-
-const Priority = z.nullish(
-  z.string().check(z.regex(/^(low|normal|high|urgent)?$/i, "must be low, normal, high or urgent")),
-);
-const Status = z.string().check(z.maxLength(64));
-
-/** The envelope; `detail` and `event` are read per event type below. */
-export const ZendeskEvent = z.looseObject({
-  type: z.string().check(z.minLength(1), z.maxLength(256)),
-  id: z.string().check(z.minLength(1), z.maxLength(512)),
-  time: IsoDateTime,
-  detail: z.optional(z.looseObject({})),
-  event: z.optional(z.looseObject({})),
-});
-
-const TicketDetail = z.looseObject({
-  id: Id,
-  organization_id: z.nullish(z.union([z.string().check(z.maxLength(512)), Id])),
-  priority: Priority,
-  description: z.nullish(z.string()),
-  subject: z.nullish(z.string()),
-});
-
-const StatusChange = z.looseObject({ current: Status, previous: z.nullish(Status) });
-const PriorityChange = z.looseObject({ current: Priority });
-const CommentAdded = z.looseObject({
-  comment: z.looseObject({
-    body: z.string(),
-    is_public: z.optional(z.boolean()),
-    author: z.nullish(z.looseObject({ is_staff: z.optional(z.boolean()) })),
-  }),
-});
 
 const CLOSED = new Set(["solved", "closed"]);
 const UNSOLVED = new Set(["new", "open", "pending", "hold"]);

@@ -14,44 +14,37 @@
  *   the person's name, not the account's, so it is not read.
  * `employees` is head count, not licensed seats, so it never becomes `seats`.
  */
-import * as z from "zod/mini";
-import type { SignalValues } from "../../domain/signals.ts";
-import type { ExternalRef, InboundEvent, MappingConfig } from "../inbound.ts";
-import { MalformedPayloadError } from "../inbound.ts";
+import type { SignalValues } from "../../../domain/signals.ts";
+import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
+import { MalformedPayloadError, TooManyEventsError } from "../../inbound.ts";
 import {
+  accountIdOf,
   emailDomain,
-  Id,
-  IsoDateTime,
   idOf,
   ignoredEvent,
   isoMillis,
   parseWith,
   signal,
   uniqueRefs,
-} from "./shared.ts";
+} from "../shared.ts";
+import { SegmentMessage } from "./schema.ts";
 
-const Traits = z.nullish(z.looseObject({}));
-
-/** One message; a batch is a JSON array of them. */
-export const SegmentMessage = z.looseObject({
-  type: z.string().check(z.minLength(1), z.maxLength(64)),
-  messageId: z.string().check(z.minLength(1), z.maxLength(512)),
-  timestamp: z.nullish(IsoDateTime),
-  sentAt: z.nullish(IsoDateTime),
-  receivedAt: z.nullish(IsoDateTime),
-  userId: z.nullish(Id),
-  groupId: z.nullish(Id),
-  event: z.nullish(z.string().check(z.maxLength(512))),
-  properties: Traits,
-  traits: Traits,
-  context: z.nullish(z.looseObject({ groupId: z.nullish(Id), traits: Traits })),
-});
-type SegmentMessage = z.infer<typeof SegmentMessage>;
 type Bag = Readonly<Record<string, unknown>>;
+
+/**
+ * Most messages one batch may carry (413 above). Each message is written on its own, so
+ * the limit keeps a request well inside the webhook function's timeout.
+ */
+export const MAX_BATCH_MESSAGES = 100;
 
 /** Maps one verified Segment delivery; every message of a batch must be valid. */
 export function parse(body: unknown, config: MappingConfig): InboundEvent[] {
   if (Array.isArray(body)) {
+    if (body.length > MAX_BATCH_MESSAGES) {
+      throw new TooManyEventsError(
+        `segment batch of ${body.length} messages is above the limit of ${MAX_BATCH_MESSAGES} per request`,
+      );
+    }
     return body.map((message, i) =>
       mapMessage(parseWith(SegmentMessage, message, `segment message ${i}`), config),
     );
@@ -92,8 +85,8 @@ function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEven
   const accountId =
     optionalId(message.groupId) ??
     optionalId(message.context?.groupId) ??
-    looseId(properties.account_id) ??
-    looseId(traits.account_id);
+    looseId(properties.account_id, "properties.account_id") ??
+    looseId(traits.account_id, "traits.account_id");
   const refs = uniqueRefs([
     message.userId != null ? { kind: "segment", id: idOf(message.userId) } : null,
     // Offered to resolve, never to teach: with a known account, ingestion would learn the
@@ -190,10 +183,10 @@ function optionalId(id: string | number | null | undefined): string | null {
   return id == null ? null : idOf(id);
 }
 
-/** An account id from free-form data: a non-empty string or an integer. */
-function looseId(value: unknown): string | null {
+/** An account id from free-form data: a non-empty string (the id rule) or an integer. */
+function looseId(value: unknown, field: string): string | null {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
-  return shortString(value) ?? null;
+  return typeof value === "string" ? accountIdOf(value.trim(), "segment message", field) : null;
 }
 
 function domainRef(email: unknown): ExternalRef | null {

@@ -6,54 +6,23 @@
  * scale and rating questions all answer as `{type: "number", number}`. A text question
  * whose ref is `<npsRef>_comment` (or `<csatRef>_comment`) is the score's comment.
  */
-import * as z from "zod/mini";
-import type { SignalValues } from "../../domain/signals.ts";
+import type { SignalValues } from "../../../domain/signals.ts";
 import {
   type ExternalRef,
   type InboundEvent,
   MalformedPayloadError,
   type MappingConfig,
-} from "../inbound.ts";
+} from "../../inbound.ts";
 import {
+  accountIdOf,
   emailDomain,
-  IsoDateTime,
   ignoredEvent,
   isoMillis,
-  nonEmptyString,
   parseWith,
   signal,
   truncate,
-} from "./shared.ts";
-
-const Answer = z.looseObject({
-  type: z.string(),
-  field: z.looseObject({ id: z.string(), ref: z.optional(z.string()) }),
-  number: z.optional(z.number()),
-  text: z.optional(z.string()),
-});
-type Answer = z.infer<typeof Answer>;
-
-export const TypeformEvent = z.looseObject({
-  event_id: z.string().check(z.minLength(1), z.maxLength(512)),
-  event_type: z.string().check(z.maxLength(256)),
-  form_response: z.optional(
-    z.looseObject({
-      submitted_at: z.optional(IsoDateTime),
-      landed_at: z.optional(IsoDateTime),
-      /** Hidden fields are strings set in the form's URL. */
-      hidden: z.nullish(
-        z.looseObject({ account_id: z.optional(z.string()), email: z.optional(z.string()) }),
-      ),
-      /** Older payloads name only `field.id` in answers: the definition maps ids to refs. */
-      definition: z.nullish(
-        z.looseObject({
-          fields: z.nullish(z.array(z.looseObject({ id: z.string(), ref: z.nullish(z.string()) }))),
-        }),
-      ),
-      answers: z.nullish(z.array(Answer)),
-    }),
-  ),
-});
+} from "../shared.ts";
+import { type Answer, TypeformEvent } from "./schema.ts";
 
 const RANGES = { nps: [0, 10], csat: [1, 5], ces: [1, 7] } as const;
 
@@ -91,7 +60,11 @@ export function parse(body: unknown, config: MappingConfig): InboundEvent[] {
   if (signals.length === 0) {
     return [ignoredEvent("typeform", event.event_id, event.event_type, occurredAt)];
   }
-  const accountId = nonEmptyString(response.hidden?.account_id);
+  const accountId = accountIdOf(
+    response.hidden?.account_id,
+    "typeform event",
+    "form_response.hidden.account_id",
+  );
   const domain = accountId === null ? emailDomain(response.hidden?.email) : null;
   const refs: ExternalRef[] = domain ? [{ kind: "domain", id: domain }] : [];
   return [
