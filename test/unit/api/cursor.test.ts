@@ -47,7 +47,7 @@ describe("page cursors", () => {
       b64('[1.5,"stripe","e"]'),
       b64('[-1,"stripe","e"]'),
       b64('[1e20,"stripe","e"]'),
-      b64('[1,"hubspot","e"]'),
+      b64('[1,"Stripe!","e"]'),
       b64('[1,"stripe",""]'),
     ];
     for (const raw of unmatched)
