@@ -1,12 +1,14 @@
 /**
  * `npm run backtest -- --events FILE.jsonl[.gz] --labels FILE.csv --at DATE [--at DATE …]
- *   [--horizon DAYS] [--model FILE …] [--archetypes FILE.csv] [--report FILE.html]`
+ *   [--horizon DAYS] [--model FILE …] [--archetypes FILE.csv] [--report FILE.html]
+ *   [--write-baseline FILE.json]`
  * Replays the events through the real normalization, aggregation and scoring code on a
  * simulated clock, prints `name: value unit` lines (two models: side by side) and writes an
  * HTML report. How to read it: docs/quality.md.
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { baselineOf } from "../lib/quality/backtest/baseline.ts";
 import { runBacktest } from "../lib/quality/backtest/run.ts";
 import { reportHtml } from "../lib/quality/report-html.ts";
 
@@ -31,6 +33,7 @@ async function main() {
       model: { type: "string", multiple: true },
       archetypes: { type: "string" },
       report: { type: "string" },
+      "write-baseline": { type: "string" },
     },
   });
   if (!values.events) fail("--events FILE.jsonl is required");
@@ -52,6 +55,16 @@ async function main() {
   const reportPath = values.report ?? "backtest-report.html";
   await writeFile(reportPath, reportHtml(result));
   process.stdout.write(`${[...result.lines, `backtest.report: ${reportPath}`].join("\n")}\n`);
+  if (values["write-baseline"]) {
+    const baseline = baselineOf(result, {
+      events: values.events,
+      labels: values.labels,
+      at: values.at,
+      horizonDays,
+    });
+    await writeFile(values["write-baseline"], `${JSON.stringify(baseline, null, 2)}\n`);
+    process.stdout.write(`backtest.baseline: ${values["write-baseline"]}\n`);
+  }
 }
 
 main().catch((error: unknown) => {
