@@ -1,12 +1,13 @@
 /**
  * `npm run backtest -- --events FILE.jsonl[.gz] --labels FILE.csv --at DATE [--at DATE …]
  *   [--horizon DAYS] [--model FILE …] [--archetypes FILE.csv] [--report FILE.html]
- *   [--write-baseline FILE.json]`
+ *   [--write-baseline FILE.json] [--workers N]`
  * Replays the events through the real normalization, aggregation and scoring code on a
  * simulated clock, prints `name: value unit` lines (two models: side by side) and writes an
  * HTML report. How to read it: docs/quality.md.
  */
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { baselineOf } from "../lib/quality/backtest/baseline.ts";
 import { runBacktest } from "../lib/quality/backtest/run.ts";
@@ -34,6 +35,7 @@ async function main() {
       archetypes: { type: "string" },
       report: { type: "string" },
       "write-baseline": { type: "string" },
+      workers: { type: "string" },
     },
   });
   if (!values.events) fail("--events FILE.jsonl is required");
@@ -43,7 +45,14 @@ async function main() {
   if (!Number.isInteger(horizonDays) || horizonDays < 1) {
     fail(`--horizon must be a positive number of days, got "${values.horizon}"`);
   }
+  // Threads pay off on large files only (each starts its own TypeScript loader).
+  const large = (await stat(values.events)).size > 32 * 1024 * 1024;
+  const workers = Number(values.workers ?? (large ? Math.min(2, availableParallelism()) : 1));
+  if (!Number.isInteger(workers) || workers < 1) {
+    fail(`--workers must be a positive integer, got "${values.workers}"`);
+  }
   const result = await runBacktest({
+    workers,
     eventsPath: values.events,
     labelsPath: values.labels,
     at: values.at.map(dateOf).sort((a, b) => a - b),
