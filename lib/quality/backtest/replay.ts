@@ -1,0 +1,211 @@
+/**
+ * Replays events through the real aggregate and score code on a simulated clock. Every
+ * account is rescored at each midnight (as the hourly rescore keeps production scores
+ * fresh, with the previous score for tier hysteresis), and at each observation date its
+ * score is recorded with its churn label. One replay serves several models side by side.
+ */
+import {
+  type Aggregate,
+  type AggregateUpdate,
+  type CompiledModel,
+  type HealthScore,
+  isNewer,
+  type LatestValue,
+  type Signal,
+  score,
+  signalToUpdate,
+  type Tier,
+} from "../domain.ts";
+import type { ReplayEvent } from "./load.ts";
+
+export const DAY_MS = 86_400_000;
+
+export interface ReplayOptions {
+  readonly models: readonly CompiledModel[];
+  /** Observation instants, epoch ms. */
+  readonly at: readonly number[];
+  readonly horizonDays: number;
+  /** Churn time by account; an account missing here is taken as not churned. */
+  readonly labels: ReadonlyMap<string, number | null>;
+}
+
+/** One account at one observation date, as one model scored it. */
+export interface Observation {
+  readonly accountId: string;
+  readonly at: number;
+  readonly score: number | null;
+  readonly tier: Tier;
+  readonly coverage: number;
+  /** Churned within the horizon after `at`. */
+  readonly churned: boolean;
+}
+
+export interface ChurnLead {
+  readonly accountId: string;
+  /** Days from the start of the at-risk/critical run that lasted until churn; null: never flagged. */
+  readonly leadDays: number | null;
+}
+
+/** What one model did over the replay. */
+export interface ModelRun {
+  readonly model: CompiledModel;
+  readonly observations: Observation[];
+  /** Changes between known tiers (unknown in between is skipped) on the daily rescore. */
+  tierFlips: number;
+  /** Account-days scored by the daily rescore while the account had not churned. */
+  accountDays: number;
+  readonly leads: ChurnLead[];
+  scores: number;
+}
+
+/** A mutable aggregate the replay owns; the score function reads it as an `Aggregate`. */
+interface LiveAggregate extends Aggregate {
+  readonly sums: Record<string, number>;
+  readonly sets: Record<string, Set<string>>;
+  readonly latest: Record<string, LatestValue>;
+}
+
+interface ModelTrack {
+  previous: HealthScore | null;
+  lastKnown: Tier | null;
+  flaggedSince: number | null;
+}
+
+interface Account {
+  /** One aggregate per distinct decay setting among the models (keys depend on it). */
+  readonly aggregates: LiveAggregate[];
+  readonly tracks: ModelTrack[];
+  readonly churnedAt: number | null;
+  done: boolean;
+}
+
+/**
+ * Applies one update in place with the DynamoDB write's semantics: counters and decayed
+ * sums add, sets union, a register is replaced only by a newer one. (The domain's own
+ * in-place fold is private to `aggregateOf`; a test proves this one equal to it.)
+ */
+export function applyInPlace(aggregate: LiveAggregate, update: AggregateUpdate): void {
+  const { sums, sets, latest } = aggregate;
+  for (const key in update.add) sums[key] = (sums[key] ?? 0) + (update.add[key] as number);
+  for (const key in update.union) {
+    let set = sets[key];
+    if (set === undefined) {
+      set = new Set();
+      sets[key] = set;
+    }
+    for (const value of update.union[key] as readonly string[]) set.add(value);
+  }
+  for (const key in update.latest) {
+    const value = update.latest[key] as LatestValue;
+    if (isNewer(value, latest[key])) latest[key] = value;
+  }
+}
+
+export const liveAggregate = (accountId: string): LiveAggregate => ({
+  accountId,
+  sums: {},
+  sets: {},
+  latest: {},
+});
+
+/** The instants the clock stops at: every midnight from the first event on, and each `at`. */
+function ticksOf(events: readonly ReplayEvent[], at: readonly number[]) {
+  const first = events[0]?.occurredAt ?? Math.min(...at);
+  const last = Math.max(events[events.length - 1]?.occurredAt ?? first, ...at);
+  const ticks = new Map<number, { daily: boolean; observe: boolean }>();
+  for (let t = Math.floor(first / DAY_MS + 1) * DAY_MS; t <= last + DAY_MS; t += DAY_MS) {
+    ticks.set(t, { daily: true, observe: false });
+  }
+  for (const t of at) ticks.set(t, { daily: ticks.get(t)?.daily ?? false, observe: true });
+  return [...ticks.entries()].sort(([a], [b]) => a - b);
+}
+
+/** Replays `events` (in time order) and scores every account with every model. */
+export function replay(events: readonly ReplayEvent[], options: ReplayOptions): ModelRun[] {
+  const { models, labels } = options;
+  const decayKeys = models.map((m) => JSON.stringify(m.model.decay));
+  const groups = [...new Set(decayKeys)];
+  const groupOf = decayKeys.map((key) => groups.indexOf(key));
+  const decays = groups.map((key) => (models[decayKeys.indexOf(key)] as CompiledModel).model.decay);
+  const runs: ModelRun[] = models.map((model) => ({
+    model,
+    observations: [],
+    tierFlips: 0,
+    accountDays: 0,
+    leads: [],
+    scores: 0,
+  }));
+  const accounts = new Map<string, Account>();
+  const horizonMs = options.horizonDays * DAY_MS;
+  let next = 0;
+
+  const apply = (accountId: string, signals: readonly Signal[]) => {
+    let account = accounts.get(accountId);
+    if (account === undefined) {
+      account = {
+        aggregates: groups.map(() => liveAggregate(accountId)),
+        tracks: models.map(() => ({ previous: null, lastKnown: null, flaggedSince: null })),
+        churnedAt: labels.get(accountId) ?? null,
+        done: false,
+      };
+      accounts.set(accountId, account);
+    }
+    for (let g = 0; g < groups.length; g++) {
+      const aggregate = account.aggregates[g] as LiveAggregate;
+      const decay = decays[g] as (typeof decays)[number];
+      for (const signal of signals) applyInPlace(aggregate, signalToUpdate(signal, decay));
+    }
+  };
+
+  for (const [tick, kind] of ticksOf(events, options.at)) {
+    while (next < events.length && (events[next] as ReplayEvent).occurredAt < tick) {
+      const event = events[next++] as ReplayEvent;
+      apply(event.accountId, event.signals);
+    }
+    for (const [accountId, account] of accounts) {
+      if (account.done) continue;
+      if (account.churnedAt !== null && account.churnedAt < tick) {
+        // Churned: out of every population from now on. The first midnight after the
+        // churn closes its trajectory with its lead time.
+        if (kind.daily) {
+          account.done = true;
+          account.tracks.forEach((track, m) => {
+            const leadDays =
+              track.flaggedSince === null
+                ? null
+                : Math.round(((account.churnedAt as number) - track.flaggedSince) / DAY_MS);
+            runs[m]?.leads.push({ accountId, leadDays });
+          });
+        }
+        continue;
+      }
+      models.forEach((model, m) => {
+        const run = runs[m] as ModelRun;
+        const track = account.tracks[m] as ModelTrack;
+        const aggregate = account.aggregates[groupOf[m] as number] as LiveAggregate;
+        const result = score(aggregate, model, track.previous, tick);
+        run.scores++;
+        if (kind.observe) {
+          const churnedAt = account.churnedAt;
+          run.observations.push({
+            accountId,
+            at: tick,
+            score: result.score,
+            tier: result.tier,
+            coverage: result.coverage,
+            churned: churnedAt !== null && churnedAt < tick + horizonMs,
+          });
+        }
+        if (!kind.daily) return;
+        track.previous = result;
+        run.accountDays++;
+        if (result.tier === "unknown") return;
+        if (track.lastKnown !== null && track.lastKnown !== result.tier) run.tierFlips++;
+        track.lastKnown = result.tier;
+        if (result.tier === "healthy") track.flaggedSince = null;
+        else track.flaggedSince ??= tick;
+      });
+    }
+  }
+  return runs;
+}

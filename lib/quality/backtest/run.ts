@@ -1,0 +1,177 @@
+/**
+ * The backtest use case: load events and labels, replay them through the real domain code
+ * with each model, and compute the figures. No printing, no files written: the CLI
+ * (bin/backtest.ts) and the quality gate test both call this. With `workers` > 1 the
+ * accounts are split into disjoint shards replayed in worker threads (accounts never
+ * interact, so the figures are the same as in one thread).
+ */
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { Worker } from "node:worker_threads";
+import { type CompiledModel, compileModel, defaultModel, loadModel } from "../domain.ts";
+import { evaluate, type Figure, formatFigures } from "./evaluate.ts";
+import { loadEvents, parseArchetypes, parseLabels, type Shard } from "./load.ts";
+import { type ModelRun, replay } from "./replay.ts";
+
+export interface BacktestInput {
+  readonly eventsPath: string;
+  readonly labelsPath: string;
+  /** Observation instants, epoch ms. */
+  readonly at: readonly number[];
+  readonly horizonDays: number;
+  /** Model files (.json, .ts, .js; `default`); none: the default model. */
+  readonly modelFiles: readonly string[];
+  /** Optional `account_id,archetype` CSV for per-archetype lead times. */
+  readonly archetypesPath?: string;
+  /** Worker threads to replay in (default 1: this thread). */
+  readonly workers?: number;
+}
+
+export interface LoadSummary {
+  readonly lines: number;
+  readonly applied: number;
+  readonly malformed: number;
+  readonly ignored: number;
+  readonly duplicates: number;
+  readonly problems: readonly string[];
+}
+
+type RunData = Omit<ModelRun, "model">;
+
+/** What one shard sends back: plain data, cheap to pass between threads. */
+export interface ShardResult {
+  readonly loaded: LoadSummary;
+  readonly runs: RunData[];
+}
+
+export interface NamedRun extends ModelRun {
+  readonly label: string;
+  readonly figures: Figure[];
+}
+
+export interface BacktestResult {
+  readonly runs: NamedRun[];
+  readonly loaded: LoadSummary;
+  readonly seconds: number;
+  /** Every printed line, model columns side by side. */
+  readonly lines: string[];
+}
+
+async function modelsOf(files: readonly string[]) {
+  if (files.length === 0) return [{ label: "default", model: compileModel(defaultModel) }];
+  return Promise.all(
+    files.map(async (file) => ({
+      label: file === "default" ? "default" : basename(file),
+      model: file === "default" ? compileModel(defaultModel) : await loadModel(file, process.cwd()),
+    })),
+  );
+}
+
+/** Loads and replays the accounts of one shard. */
+export async function runShard(input: BacktestInput, shard: Shard): Promise<ShardResult> {
+  const models = (await modelsOf(input.modelFiles)).map((m) => m.model);
+  const labels = parseLabels(await readFile(input.labelsPath, "utf8"));
+  const { events, ...counts } = await loadEvents(
+    input.eventsPath,
+    models[0] as CompiledModel,
+    shard,
+  );
+  const runs = replay(events, { models, at: input.at, horizonDays: input.horizonDays, labels });
+  return {
+    loaded: { ...counts, applied: events.length },
+    runs: runs.map(({ model: _model, ...data }) => data),
+  };
+}
+
+function runInWorker(input: BacktestInput, shard: Shard): Promise<ShardResult> {
+  // Worker threads do not inherit tsx's loader: the boot file registers it first.
+  const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
+    workerData: { entry: new URL("./worker.ts", import.meta.url).href, input, shard },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (result: ShardResult) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once("error", reject);
+  });
+}
+
+const lineNumber = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);
+
+function merge(shards: readonly ShardResult[]): ShardResult {
+  const sum = (f: (s: ShardResult) => number) => shards.reduce((total, s) => total + f(s), 0);
+  const loaded: LoadSummary = {
+    lines: Math.max(...shards.map((s) => s.loaded.lines)),
+    applied: sum((s) => s.loaded.applied),
+    malformed: sum((s) => s.loaded.malformed),
+    ignored: sum((s) => s.loaded.ignored),
+    duplicates: sum((s) => s.loaded.duplicates),
+    problems: shards
+      .flatMap((s) => s.loaded.problems)
+      .sort((a, b) => lineNumber(a) - lineNumber(b))
+      .slice(0, 5),
+  };
+  const runs = (shards[0]?.runs ?? []).map((_, m) => {
+    const parts = shards.map((s) => s.runs[m] as RunData);
+    return {
+      observations: parts
+        .flatMap((p) => p.observations)
+        .sort((a, b) => a.at - b.at || (a.accountId < b.accountId ? -1 : 1)),
+      tierFlips: parts.reduce((t, p) => t + p.tierFlips, 0),
+      accountDays: parts.reduce((t, p) => t + p.accountDays, 0),
+      leads: parts.flatMap((p) => p.leads).sort((a, b) => (a.accountId < b.accountId ? -1 : 1)),
+      scores: parts.reduce((t, p) => t + p.scores, 0),
+    };
+  });
+  return { loaded, runs };
+}
+
+/** Runs the backtest; throws LabelsError, ModelFileError or InvalidModelError on bad input. */
+export async function runBacktest(input: BacktestInput): Promise<BacktestResult> {
+  const models = await modelsOf(input.modelFiles);
+  const archetypes = input.archetypesPath
+    ? parseArchetypes(await readFile(input.archetypesPath, "utf8"))
+    : undefined;
+  const workers = Math.max(1, Math.floor(input.workers ?? 1));
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage(); // the whole process: worker threads included
+  const { loaded, runs } =
+    // One thread's result goes through `merge` too: the same order, the same float sums.
+    workers === 1
+      ? merge([await runShard(input, { index: 0, count: 1 })])
+      : merge(
+          await Promise.all(
+            Array.from({ length: workers }, (_, index) =>
+              runInWorker(input, { index, count: workers }),
+            ),
+          ),
+        );
+  const named: NamedRun[] = runs.map((run, i) => ({
+    ...run,
+    model: (models[i] as { model: CompiledModel }).model,
+    label: models[i]?.label ?? `model ${i + 1}`,
+    figures: evaluate({ ...run, model: (models[i] as { model: CompiledModel }).model }, archetypes),
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const header = [
+    `backtest.models: ${named.map((r) => `${r.label} (${r.model.modelVersion})`).join(" | ")}`,
+    `backtest.at: ${input.at.map((t) => new Date(t).toISOString().slice(0, 10)).join(", ")} (horizon ${input.horizonDays} days)`,
+  ];
+  const speed = [
+    `backtest.events: ${loaded.lines} lines (${loaded.applied} applied, ${loaded.ignored} ignored, ${loaded.duplicates} duplicate, ${loaded.malformed} malformed)`,
+    `backtest.scores: ${named.reduce((sum, r) => sum + r.scores, 0)} scores`,
+    `backtest.workers: ${workers} threads`,
+    `backtest.seconds: ${seconds.toFixed(2)} s`,
+    `backtest.events_per_second: ${Math.round(loaded.lines / seconds)} events/s`,
+    `backtest.events_per_cpu_second: ${Math.round(loaded.lines / cpuSeconds)} events/s (per second of the process's CPU time: steadier than wall time on a loaded machine)`,
+  ];
+  return {
+    runs: named,
+    loaded,
+    seconds,
+    lines: [...header, ...formatFigures(named.map((r) => r.figures)), ...speed],
+  };
+}

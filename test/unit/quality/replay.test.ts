@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { ReplayEvent } from "../../../lib/quality/backtest/load.ts";
+import {
+  applyInPlace,
+  DAY_MS,
+  liveAggregate,
+  replay,
+} from "../../../lib/quality/backtest/replay.ts";
+import {
+  aggregateOf,
+  compileModel,
+  defaultModel,
+  type Signal,
+  type SignalValues,
+  signalToUpdate,
+} from "../../../lib/quality/domain.ts";
+
+const model = compileModel(defaultModel);
+const day = (n: number) => Date.UTC(2026, 2, 1) + n * DAY_MS;
+
+let nextId = 0;
+function event(accountId: string, t: number, ...values: SignalValues[]): ReplayEvent {
+  nextId++;
+  const signals = values.map(
+    (v): Signal => ({
+      accountId,
+      source: "generic",
+      sourceEventId: `e${nextId}`,
+      occurredAt: t,
+      values: v,
+    }),
+  );
+  return { accountId, occurredAt: t, signals };
+}
+
+/** An account that logs in every day from day 0 to `lastDay` and pays. */
+function dailyUser(accountId: string, lastDay: number, perDay = 20): ReplayEvent[] {
+  const events = [
+    event(accountId, day(0) + 1, {
+      kind: "subscription",
+      status: "active",
+      mrr: 40_000,
+      seats: 10,
+    }),
+  ];
+  for (let d = 0; d <= lastDay; d++) {
+    events.push(
+      event(accountId, day(d) + 3_600_000, { kind: "usage", event: "login", count: perDay }),
+    );
+  }
+  return events;
+}
+
+describe("applyInPlace", () => {
+  it("folds signals into the same aggregate as the domain's aggregateOf", () => {
+    const signals = [
+      ...dailyUser("a", 20),
+      event("a", day(3), {
+        kind: "ticket_opened",
+        ticketId: "t1",
+        priority: "urgent",
+        text: "broken again",
+      }),
+      event("a", day(5), { kind: "ticket_solved", ticketId: "t1" }),
+      event("a", day(6), { kind: "payment_failed", amount: 100 }),
+      event("a", day(2), { kind: "feature_used", feature: "reports" }),
+      event("a", day(7), { kind: "nps", score: 3 }),
+    ].flatMap((e) => e.signals);
+    const live = liveAggregate("a");
+    // In the same order: float sums are then bit-for-bit equal.
+    for (const s of signals) applyInPlace(live, signalToUpdate(s, model.model.decay));
+    expect(live).toEqual(aggregateOf("a", signals, model.model.decay));
+  });
+});
+
+describe("replay", () => {
+  const labels = new Map<string, number | null>([
+    ["stays", null],
+    ["leaves", day(70)],
+    ["left-early", day(20)],
+  ]);
+  const events = [
+    ...dailyUser("stays", 89),
+    // Busy until day 30, then silent until it churns on day 70.
+    ...dailyUser("leaves", 30),
+    ...dailyUser("left-early", 19),
+    // First seen after the observation date: not in its population.
+    ...dailyUser("late", 0).map((e) => ({ ...e, occurredAt: e.occurredAt + 50 * DAY_MS })),
+  ].sort((a, b) => a.occurredAt - b.occurredAt);
+
+  const [run] = replay(events, { models: [model], at: [day(45)], horizonDays: 60, labels });
+
+  it("observes every account seen before the date that has not churned before it", () => {
+    expect(run?.observations.map((o) => o.accountId).sort()).toEqual(["leaves", "stays"]);
+  });
+
+  it("labels an account churned when it churns within the horizon", () => {
+    const byId = new Map(run?.observations.map((o) => [o.accountId, o]));
+    expect(byId.get("leaves")?.churned).toBe(true);
+    expect(byId.get("stays")?.churned).toBe(false);
+  });
+
+  it("ranks the silent account riskier than the busy one", () => {
+    const byId = new Map(run?.observations.map((o) => [o.accountId, o]));
+    expect(byId.get("leaves")?.score).toBeLessThan(byId.get("stays")?.score as number);
+    expect(byId.get("leaves")?.tier).not.toBe("healthy");
+  });
+
+  it("measures the lead time from the first non-healthy day to churn", () => {
+    const lead = run?.leads.find((l) => l.accountId === "leaves");
+    // Silent from day 31; it must be flagged well before day 70, and never before day 31.
+    expect(lead?.leadDays).toBeGreaterThan(14);
+    expect(lead?.leadDays).toBeLessThanOrEqual(39);
+    expect(run?.leads.map((l) => l.accountId).sort()).toEqual(["leaves", "left-early"]);
+  });
+
+  it("counts tier changes of the daily rescore", () => {
+    // "leaves" goes from healthy to at-risk and possibly on to critical; "stays" never moves.
+    expect(run?.tierFlips).toBeGreaterThanOrEqual(1);
+    expect(run?.tierFlips).toBeLessThanOrEqual(3);
+  });
+});
