@@ -117,10 +117,12 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
       // Aliases: one BatchGetItem to resolve, PutItem to learn one.
       "BatchGetItem",
       // Event record + aggregate in one transaction (Put, Update); applying a waiting
-      // unmatched event also deletes its index entries (Delete) in that transaction.
+      // unmatched event also deletes its index entries (Delete) and checks that the alias
+      // still names the account (ConditionCheck) in that transaction.
       "PutItem",
       "UpdateItem",
       "DeleteItem",
+      "ConditionCheckItem",
       // Re-reading an aggregate after a stale write; unmatched events waiting for an alias.
       "GetItem",
       "Query",
@@ -172,10 +174,11 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
       "GetItem",
       "Query",
       // Aliases (Put) and the waiting unmatched events they apply, as the webhook function
-      // applies them (Update, Delete in one transaction).
+      // applies them (Update, Delete and the alias owner's ConditionCheck in one transaction).
       "PutItem",
       "UpdateItem",
       "DeleteItem",
+      "ConditionCheckItem",
     ],
     // Customers of a tier; unmatched events, oldest first.
     indexActions: { [TIER_INDEX]: ["Query"], [UNMATCHED_INDEX]: ["Query"] },

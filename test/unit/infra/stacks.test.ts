@@ -245,7 +245,15 @@ describe("StatelessStack functions", () => {
     const d = (...actions: string[]) => actions.map((a) => `dynamodb:${a}`).sort();
     expect(granted).toEqual({
       webhook: {
-        table: d("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        table: d(
+          "BatchGetItem",
+          "ConditionCheckItem",
+          "DeleteItem",
+          "GetItem",
+          "PutItem",
+          "Query",
+          "UpdateItem",
+        ),
       },
       score: { table: d("BatchGetItem", "PutItem", "UpdateItem") },
       rescore: {
@@ -254,7 +262,7 @@ describe("StatelessStack functions", () => {
       },
       slack: { table: d("DeleteItem", "GetItem", "PutItem", "UpdateItem") },
       api: {
-        table: d("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        table: d("ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         "index/byTier": d("Query"),
         "index/unmatched": d("Query"),
       },

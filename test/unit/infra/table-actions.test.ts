@@ -76,10 +76,10 @@ function operationsIn(source: string): Set<TableAction> {
     const action = COMMAND_ACTIONS[command as string];
     if (action) found.add(action);
   }
-  if (/TransactWrite(Items)?Command/.test(source)) {
-    for (const [, item] of source.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)) {
-      found.add(TRANSACTION_ITEMS[item as string] as TableAction);
-    }
+  // Transaction items are often built in one module and sent by a shared helper in another,
+  // so they count wherever they are written.
+  for (const [, item] of source.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)) {
+    found.add(TRANSACTION_ITEMS[item as string] as TableAction);
   }
   return found;
 }
@@ -91,6 +91,14 @@ describe("operationsIn", () => {
       db.send(new QueryCommand({ IndexName: "x" }));
       db.send(new TransactWriteCommand({ TransactItems: [{ Put: {} }, { ConditionCheck: {} }] }));`;
     expect([...operationsIn(source)].sort()).toEqual(["ConditionCheckItem", "PutItem", "Query"]);
+  });
+
+  it("counts transaction items built in a module that sends them through a shared helper", () => {
+    const source = `
+      import { transactionCodes } from "./transactions.ts";
+      const items = [{ Update: { Key: k } }, { ConditionCheck: { Key: owner } }];
+      await transactionCodes(db, items);`;
+    expect([...operationsIn(source)].sort()).toEqual(["ConditionCheckItem", "UpdateItem"]);
   });
 });
 
