@@ -86,7 +86,7 @@ export class StatelessStack extends ConcernStack {
         ...extra,
       });
     const slackFunctionDlq = new DeadLetterQueue(this, "SlackFunctionDlq", {
-      purpose: "health events the Slack function failed to post (Lambda does not retry it)",
+      purpose: "health events the Slack function failed to post after its retries",
     });
     const rescoreFunctionDlq = new DeadLetterQueue(this, "RescoreFunctionDlq", {
       purpose: "rescore runs that failed after Lambda's retries",

@@ -209,8 +209,9 @@ export interface Throttle {
 }
 
 /**
- * API Gateway throttles per route group (by `auth`): public webhooks and the IAM-signed read
- * and admin API have separate budgets, so a flood on the webhooks never locks operators out.
+ * API Gateway throttles each route by its group (by `auth`): the one public webhook route and
+ * each IAM-signed read and admin route have their own budgets, so a flood on the webhooks
+ * never locks operators out.
  */
 export const ROUTE_THROTTLES: Readonly<Record<RouteDefinition["auth"], Throttle>> = {
   signature: { rateLimit: 100, burstLimit: 200 },
