@@ -7,7 +7,12 @@
 import type { CustomerContext, Delivery } from "./context.ts";
 import { WINDOW_DAYS } from "./context.ts";
 import { SEAT_PRICE } from "./customers.ts";
-import { stripeCustomer, stripeEvent, stripeInvoice, stripeSubscription } from "./payloads.ts";
+import {
+  stripeCustomer,
+  stripeEvent,
+  stripeInvoice,
+  stripeSubscription,
+} from "./stripe-payloads.ts";
 
 export type SubscriptionStatus = "active" | "past_due" | "unpaid";
 
