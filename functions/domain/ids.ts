@@ -8,7 +8,7 @@
  * The rule: 1 to 200 bytes in UTF-8; letters and digits of any script, and `. _ - : @ + = ~`.
  * No spaces, no `#` or `/`, no control characters, no emoji.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 export const MAX_ID_BYTES = 200;
 
