@@ -9,6 +9,7 @@ import {
 } from "../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../functions/adapters/dynamo/stale-scores.ts";
+import { handleScoreStream } from "../functions/adapters/dynamo/stream-records.ts";
 import { aggregateOf } from "../functions/domain/aggregate.ts";
 import { defaultModel } from "../functions/domain/model.default.ts";
 import { compileModel } from "../functions/domain/model.ts";
@@ -16,7 +17,6 @@ import { score } from "../functions/domain/score.ts";
 import type { Signal } from "../functions/domain/signals.ts";
 import type { HealthEvent } from "../functions/events/health-events.ts";
 import { type RescoreDeps, rescoreStale } from "../functions/scoring/rescore.ts";
-import { handleScoreStream } from "../functions/scoring/score-stream.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
 import { createTables } from "../lib/local/tables.ts";
 import { countRequests, itemBytes, localClients } from "./dynamo.ts";

@@ -2,6 +2,7 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { EVENT_SOURCE, type HealthEvent } from "../events/health-events.ts";
 import type { EventPublisher } from "../scoring/score-accounts.ts";
+import { tracer } from "./powertools.ts";
 import { type ClientTimeouts, localEndpoint, sdkTimeouts } from "./sdk-config.ts";
 
 /** PutEvents takes at most 10 entries per call. */
@@ -45,6 +46,11 @@ export const EVENTBRIDGE_TIMEOUTS: ClientTimeouts = {
   maxAttempts: 3,
 };
 
-/** The bus client; `EVENTBRIDGE_ENDPOINT` points it at the local runtime's bus. */
+/**
+ * The bus client, traced in X-Ray (a no-op outside Lambda); `EVENTBRIDGE_ENDPOINT` points it
+ * at the local runtime's bus.
+ */
 export const eventBridgeClient = (endpoint = process.env.EVENTBRIDGE_ENDPOINT) =>
-  new EventBridgeClient({ ...localEndpoint(endpoint), ...sdkTimeouts(EVENTBRIDGE_TIMEOUTS) });
+  tracer.captureAWSv3Client(
+    new EventBridgeClient({ ...localEndpoint(endpoint), ...sdkTimeouts(EVENTBRIDGE_TIMEOUTS) }),
+  );

@@ -3,7 +3,7 @@
  * customers listed lowest score first (the ones to look at), of one tier or of all.
  * Use cases over the CustomerReads port.
  */
-import type { Tier } from "../domain/tiers.ts";
+import { TIERS, type Tier } from "../domain/tiers.ts";
 import { isoDay } from "../domain/time.ts";
 import type { StoredScore } from "../scoring/score-accounts.ts";
 
@@ -92,18 +92,12 @@ export interface CustomerSummary {
   readonly computedAt: string;
 }
 
-export const ALL_TIERS: readonly Tier[] = ["critical", "at-risk", "healthy", "unknown"];
-
 /** Customers of `tier` (every tier when absent), lowest score first, a page at a time. */
 export async function listCustomers(
   reads: CustomerReads,
   query: { readonly tier?: Tier; readonly limit: number; readonly after: CustomerPosition | null },
 ): Promise<{ customers: CustomerSummary[]; next: CustomerPosition | null }> {
-  const page = await reads.listByScore(
-    query.tier ? [query.tier] : ALL_TIERS,
-    query.limit,
-    query.after,
-  );
+  const page = await reads.listByScore(query.tier ? [query.tier] : TIERS, query.limit, query.after);
   return {
     customers: page.customers.map((s) => ({
       accountId: s.accountId,

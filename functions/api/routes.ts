@@ -6,7 +6,6 @@
 import * as z from "zod/mini";
 import { isStorageFailure } from "../adapters/dynamo/storage-error.ts";
 import { HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
-import { logger } from "../adapters/powertools.ts";
 import {
   AliasConflictError,
   type AliasStore,
@@ -250,10 +249,7 @@ export async function routeApi(
   } catch (error) {
     if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
     if (!isStorageFailure(error)) throw error;
-    logger.error("storage failed", { route: event.routeKey, error: error as Error });
-    return {
-      ...json(503, { error: "storage unavailable, retry later" }),
-      headers: { "content-type": "application/json", "retry-after": "5" },
-    };
+    // errorResponse shapes every 503 (body, Retry-After) and logs the cause.
+    throw new HttpError(503, `storage failed on ${event.routeKey}`, { cause: error });
   }
 }

@@ -44,17 +44,22 @@ export function tierWithHysteresis(
   return baseTier(score, t);
 }
 
-const RANK: Record<Tier, number> = { healthy: 2, "at-risk": 1, critical: 0, unknown: -1 };
+const RANK: Record<Exclude<Tier, "unknown">, number> = { healthy: 2, "at-risk": 1, critical: 0 };
 
-/** Which routing rule a tier change falls under, or undefined when it is no change. */
-export function classifyTierChange(previous: Tier, next: Tier): AlertKind | undefined {
+/**
+ * What kind of tier change a move is: a routing rule of the model, or `unknown` for a move
+ * into or out of "not enough data", which is news about the data, not about health (a
+ * customer whose data ran out did not improve; a first score is not a worsening). Only a
+ * move into critical is always `intoCritical`, whatever the tier before.
+ */
+export type TierChangeKind = Exclude<AlertKind, "drop"> | "unknown";
+
+/** The kind of a tier change, or undefined when it is no change. */
+export function classifyTierChange(previous: Tier, next: Tier): TierChangeKind | undefined {
   if (previous === next) return undefined;
   if (next === "critical") return "intoCritical";
+  if (previous === "unknown" || next === "unknown") return "unknown";
   if (previous === "healthy" && next === "at-risk") return "healthyToAtRisk";
-  if (next === "unknown" || previous === "unknown") {
-    // Coming out of or falling into "not enough data" is news, not a health change.
-    return next === "unknown" || RANK[next] >= RANK.healthy ? "improvement" : "otherWorsening";
-  }
   return RANK[next] > RANK[previous] ? "improvement" : "otherWorsening";
 }
 

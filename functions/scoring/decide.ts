@@ -3,9 +3,9 @@
  * `alerts.routing`; a drop alerts once when it starts, not on every rescore while it lasts.
  */
 
-import type { AlertKind, AlertLevel, Model } from "../domain/model.ts";
+import type { AlertLevel, Model } from "../domain/model.ts";
 import type { HealthScore } from "../domain/score.ts";
-import { classifyTierChange, isScoreDrop, type Tier } from "../domain/tiers.ts";
+import { classifyTierChange, isScoreDrop, type TierChangeKind } from "../domain/tiers.ts";
 import {
   DETAIL_TYPES,
   deterministicEventId,
@@ -33,20 +33,14 @@ export interface AccountLabel {
 }
 
 /**
- * How loud a tier change is. Moves into or out of `unknown` are about data, not health: a
- * customer's first real score (never scored, or too little data so far) is news only if it
- * starts out critical, and running out of data (any tier → unknown) is neither an
- * improvement nor a worsening, so it stays on the bus without an alert.
+ * How loud a tier change is: the model's routing for its kind. Moves into or out of
+ * `unknown` are about data, not health: a customer's first real score (never scored, or too
+ * little data so far) is news only if it starts out critical, and running out of data
+ * (any tier → unknown) is neither an improvement nor a worsening, so it stays on the bus
+ * without an alert.
  */
-export function tierChangeAlert(
-  previousTier: Tier,
-  nextTier: Tier,
-  kind: AlertKind,
-  model: Model,
-): AlertLevel {
-  if (nextTier === "unknown") return "none";
-  if (previousTier === "unknown" && kind !== "intoCritical") return "none";
-  return model.alerts.routing[kind];
+export function tierChangeAlert(kind: TierChangeKind, model: Model): AlertLevel {
+  return kind === "unknown" ? "none" : model.alerts.routing[kind];
 }
 
 /** Events for the move from `previous` to `next`; `earlierScore` is the score `drop.windowDays` ago. */
@@ -73,7 +67,7 @@ export function decideEvents(
   const previousTier = previous?.tier ?? "unknown";
   const kind = classifyTierChange(previousTier, next.tier);
   if (kind) {
-    const alert = tierChangeAlert(previousTier, next.tier, kind, model);
+    const alert = tierChangeAlert(kind, model);
     events.push({
       detailType: DETAIL_TYPES.tierChanged,
       detail: {

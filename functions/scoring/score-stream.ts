@@ -16,15 +16,18 @@
  * Lambda bisects until the failing customer's records stand alone, retries them, and sends
  * only them to the DLQ. Each failure is logged with the customer and its cause.
  */
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { accountIdFromPk } from "../adapters/dynamo/keys.ts";
 import { countMetric, logger } from "../adapters/powertools.ts";
 import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
 
-/** The account a stream record is about (its key is `ACCOUNT#id`). */
-export function accountOfRecord(record: DynamoDBRecord): string | null {
-  const pk = record.dynamodb?.Keys?.pk?.S;
-  return pk?.startsWith("ACCOUNT#") ? accountIdFromPk(pk) : null;
+/**
+ * One delivered change, in delivery order: the account it is about (null when the record
+ * names none) and where it sits in the stream, the position a partial failure reports.
+ */
+export interface ChangedAccount {
+  readonly accountId: string | null;
+  readonly position: string;
+  /** How the log names a change without an account (the delivery's own id). */
+  readonly label?: string;
 }
 
 export class UnscorableRecordError extends Error {
@@ -36,37 +39,35 @@ export class BatchHeadFailedError extends Error {
   override readonly name = "BatchHeadFailedError";
 }
 
-/** Scores the batch's customers once each; returns the records whose customer failed. */
-export async function handleScoreStream(
+/** Scores the batch's customers once each; returns the changes whose customer failed. */
+export async function scoreChangedAccounts(
   deps: ScoreDeps,
-  event: DynamoDBStreamEvent,
+  changes: readonly ChangedAccount[],
   now = Date.now(),
-): Promise<DynamoDBBatchResponse> {
-  const records = event.Records;
-  const accountOf = records.map(accountOfRecord);
+): Promise<ChangedAccount[]> {
   const result = await scoreAccounts(
     deps,
-    accountOf.filter((a): a is string => a !== null),
+    changes.flatMap((c) => (c.accountId === null ? [] : [c.accountId])),
     now,
   );
   countMetric("ScoresWritten", result.written);
 
   const causes = new Map<string, { error: Error; sequenceNumbers: string[] }>();
-  const failed: DynamoDBRecord[] = [];
-  for (const [i, record] of records.entries()) {
-    const accountId = accountOf[i] ?? null;
+  const failed: ChangedAccount[] = [];
+  for (const change of changes) {
+    const { accountId } = change;
     const error: Error | undefined =
       accountId === null
         ? new UnscorableRecordError("stream record without an account key")
         : result.failed.get(accountId);
     if (!error) continue;
-    failed.push(record);
-    const key = accountId ?? `(no account key: event ${record.eventID ?? "?"})`;
+    failed.push(change);
+    const key = accountId ?? `(no account key: event ${change.label ?? "?"})`;
     const cause = causes.get(key) ?? { error, sequenceNumbers: [] };
-    cause.sequenceNumbers.push(record.dynamodb?.SequenceNumber ?? "?");
+    cause.sequenceNumbers.push(change.position);
     causes.set(key, cause);
   }
-  if (failed.length === 0) return { batchItemFailures: [] };
+  if (failed.length === 0) return [];
 
   for (const [accountId, { error, sequenceNumbers }] of causes) {
     logger.error("customer not scored; its records go back to the stream", {
@@ -75,12 +76,10 @@ export async function handleScoreStream(
       error,
     });
   }
-  if (failed[0] === records[0]) {
+  if (failed[0] === changes[0]) {
     throw new BatchHeadFailedError(
       `${causes.size} customer(s) not scored, the batch's first record among them (causes logged): bisect`,
     );
   }
-  return {
-    batchItemFailures: failed.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? "" })),
-  };
+  return failed;
 }

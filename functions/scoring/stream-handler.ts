@@ -2,11 +2,11 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
 import { DynamoScoreStore } from "../adapters/dynamo/score-store.ts";
+import { handleScoreStream } from "../adapters/dynamo/stream-records.ts";
 import { EventBridgePublisher, eventBridgeClient } from "../adapters/eventbridge.ts";
 import { lambdaHandler } from "../adapters/powertools.ts";
 import { activeModel } from "../domain/active-model.ts";
 import type { ScoreDeps } from "./score-accounts.ts";
-import { handleScoreStream } from "./score-stream.ts";
 
 const deps: ScoreDeps = {
   store: new DynamoScoreStore(documentClient(undefined, BACKGROUND_TIMEOUTS), {

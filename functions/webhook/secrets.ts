@@ -4,16 +4,20 @@
  *
  * Locally (no `WEBHOOK_SECRETS_ARN`) they come from one environment variable per provider;
  * in AWS from one Secrets Manager secret holding JSON `{"stripe":"whsec_a,whsec_b",…}`,
- * fetched through Powertools and cached across invocations.
+ * read through the secrets adapter (cached across invocations, with timeouts).
  */
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import {
+  fetchJsonSecret,
+  SECRET_MAX_AGE_SECONDS,
+  type SecretFetcher,
+} from "../adapters/secrets.ts";
 import { type Provider, perProvider } from "./providers/registry.ts";
 
 /** Environment variable naming the Secrets Manager secret; unset means "read the env". */
 export const SECRETS_ARN_ENV = "WEBHOOK_SECRETS_ARN";
 
 /** How long a fetched secret value is reused before Secrets Manager is asked again. */
-export const SECRETS_MAX_AGE_SECONDS = 300;
+export const SECRETS_MAX_AGE_SECONDS = SECRET_MAX_AGE_SECONDS;
 
 /** The local environment variable holding each provider's secrets. */
 export const SECRET_ENV_VARS: Readonly<Record<Provider, string>> = perProvider((p) => p.secretEnv);
@@ -23,13 +27,12 @@ export class WebhookSecretsConfigError extends Error {
   override readonly name = "WebhookSecretsConfigError";
 }
 
-/** Fetches and JSON-parses the secret named by `arn` (cached by the implementation). */
-export type SecretFetcher = (arn: string) => Promise<unknown>;
+export type { SecretFetcher };
 
 export interface SecretsSourceOptions {
   /** Defaults to `process.env`, read at each call. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Defaults to Powertools `getSecret` with JSON transform and a 300 s cache. */
+  /** Defaults to the secrets adapter's JSON fetcher (a 300 s cache). */
   readonly fetchSecret?: SecretFetcher;
 }
 
@@ -41,10 +44,6 @@ export function parseSecretList(value: string | undefined): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
-
-/** Powertools caches the value in module scope, so warm invocations skip Secrets Manager. */
-const fetchFromSecretsManager: SecretFetcher = (arn) =>
-  getSecret(arn, { transform: "json", maxAge: SECRETS_MAX_AGE_SECONDS });
 
 /** Reads one provider's entry of the stored JSON: a comma-separated string (or a list of them). */
 function secretsFromDocument(document: unknown, provider: Provider): string[] {
@@ -71,7 +70,7 @@ export function createSecretsSource(
   options: SecretsSourceOptions = {},
 ): (provider: Provider) => Promise<string[]> {
   const env = options.env ?? process.env;
-  const fetchSecret = options.fetchSecret ?? fetchFromSecretsManager;
+  const fetchSecret = options.fetchSecret ?? fetchJsonSecret;
   return async function secretsFor(provider) {
     const arn = env[SECRETS_ARN_ENV]?.trim();
     if (!arn) return parseSecretList(env[SECRET_ENV_VARS[provider]]);

@@ -7,7 +7,9 @@
 import { once } from "node:events";
 import { type AddressInfo, createConnection, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { DynamoAliasStore } from "../../functions/adapters/dynamo/alias-store.ts";
 import { documentClient } from "../../functions/adapters/dynamo/client.ts";
+import { DynamoCustomerReads } from "../../functions/adapters/dynamo/customer-reads.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import {
@@ -15,7 +17,12 @@ import {
   EventBridgePublisher,
   eventBridgeClient,
 } from "../../functions/adapters/eventbridge.ts";
-import { errorResponse, type HttpResult } from "../../functions/adapters/http.ts";
+import {
+  errorResponse,
+  type HttpResult,
+  RETRY_AFTER_SECONDS,
+} from "../../functions/adapters/http.ts";
+import { routeApi } from "../../functions/api/routes.ts";
 import { decideEvents } from "../../functions/scoring/decide.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -157,6 +164,53 @@ describe("webhooks against a hung store", () => {
     // The first delivery was applied though nobody heard so: the resend is a duplicate.
     expect(outcomes(resent.answer)).toEqual(["duplicate"]);
     expect(await env.sumsOf("acct-lost")).toEqual(await env.sumsOf("acct-control"));
+  });
+});
+
+describe("the read API against a hung or misconfigured store", () => {
+  async function apiOver(endpoint: string, tableName: string) {
+    const doc = documentClient(endpoint);
+    const deps = {
+      customers: new DynamoCustomerReads(doc, { tableName }),
+      aliases: new DynamoAliasStore(doc, { tableName }),
+      model: compiled.model,
+    };
+    const event = {
+      ...signedWebhook("generic", genericPayload("usage", "acme", {}, new Date()), Date.now()),
+      routeKey: "GET /customers/{accountId}",
+      pathParameters: { accountId: "acme" },
+      queryStringParameters: {},
+    };
+    const started = performance.now();
+    const answer = await Promise.race([
+      routeApi(deps, event, Buffer.alloc(0)).catch(errorResponse),
+      new Promise<"no answer">((resolve) => setTimeout(resolve, 10_000, "no answer")),
+    ]);
+    return { answer, ms: performance.now() - started };
+  }
+
+  it("answers the one 503 (the shared Retry-After) within ~3 s when the store hangs", async () => {
+    const { tableName } = await freshTable("hung-api");
+    const proxy = await startProxy(new URL(testClients().endpoint));
+    proxies.push(proxy);
+    proxy.setMode("hang");
+
+    const result = await apiOver(proxy.endpoint, tableName);
+
+    expect503Fast(result);
+    expect((result.answer as HttpResult).headers?.["retry-after"]).toBe(
+      String(RETRY_AFTER_SECONDS),
+    );
+  });
+
+  it("answers a generic 500, not a 503 to retry forever, when the table does not exist", async () => {
+    const { answer } = await apiOver(testClients().endpoint, "no-such-table");
+
+    expect(answer).not.toBe("no answer");
+    const response = answer as HttpResult;
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.["retry-after"]).toBeUndefined();
+    expect(JSON.parse(response.body ?? "{}")).toEqual({ error: "internal error" });
   });
 });
 

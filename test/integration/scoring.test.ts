@@ -6,6 +6,7 @@ import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts
 import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
+import { handleScoreStream } from "../../functions/adapters/dynamo/stream-records.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { logger } from "../../functions/adapters/powertools.ts";
 import { signalToUpdate } from "../../functions/domain/aggregate.ts";
@@ -14,7 +15,6 @@ import { compileModel } from "../../functions/domain/model.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import { type RescoreDeps, rescoreStale } from "../../functions/scoring/rescore.ts";
 import type { EventPublisher } from "../../functions/scoring/score-accounts.ts";
-import { handleScoreStream } from "../../functions/scoring/score-stream.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";

@@ -10,6 +10,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { tracer } from "../powertools.ts";
 import { type ClientTimeouts, localEndpoint, sdkTimeouts } from "../sdk-config.ts";
 
 /**
@@ -36,12 +37,17 @@ export const BACKGROUND_TIMEOUTS: ClientTimeouts = {
   maxAttempts: 3,
 };
 
-/** Builds a document client; numbers stay numbers and undefined fields are dropped. */
+/**
+ * Builds a document client; numbers stay numbers and undefined fields are dropped. Its
+ * calls show as subsegments in X-Ray (the tracer does nothing outside Lambda).
+ */
 export function documentClient(
   endpoint = process.env.DYNAMODB_ENDPOINT,
   timeouts: ClientTimeouts = INTERACTIVE_TIMEOUTS,
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...localEndpoint(endpoint), ...sdkTimeouts(timeouts) });
+  const client = tracer.captureAWSv3Client(
+    new DynamoDBClient({ ...localEndpoint(endpoint), ...sdkTimeouts(timeouts) }),
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

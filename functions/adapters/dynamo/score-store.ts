@@ -7,7 +7,6 @@
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   TransactWriteCommand,
   UpdateCommand,
@@ -25,10 +24,13 @@ import {
   tierPk,
   tierSk,
 } from "./keys.ts";
+import { batchGetAll } from "./transactions.ts";
 
 const DAY_MS = 86_400_000;
 /** BatchGetItem takes 100 keys; each customer needs 3. */
 const ACCOUNTS_PER_BATCH = 33;
+/** Tries of a BatchGetItem whose keys keep coming back unprocessed (throttled reads). */
+const BATCH_GET_ATTEMPTS = 9;
 
 export interface ScoreStoreOptions {
   readonly tableName: string;
@@ -146,23 +148,10 @@ export class DynamoScoreStore implements ScoreStore {
       });
   }
 
+  /** The items found, by `pk|sk`; a read that keeps being throttled is a StorageError. */
   private async batchGet(keys: Record<string, string>[]) {
-    const found = new Map<string, Record<string, unknown>>();
-    let request: Record<string, string>[] = keys;
-    for (let attempt = 0; request.length > 0; attempt++) {
-      if (attempt > 8) throw new Error("BatchGetItem kept returning unprocessed keys");
-      const out = await this.db.send(
-        new BatchGetCommand({
-          RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } },
-        }),
-      );
-      for (const item of out.Responses?.[this.table] ?? [])
-        found.set(`${item.pk}|${item.sk}`, item);
-      request =
-        (out.UnprocessedKeys?.[this.table]?.Keys as Record<string, string>[] | undefined) ?? [];
-      if (request.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-    }
-    return found;
+    const items = await batchGetAll(this.db, this.table, keys, BATCH_GET_ATTEMPTS);
+    return new Map(items.map((item) => [`${item.pk}|${item.sk}`, item]));
   }
 }
 

@@ -2,15 +2,15 @@
  * Where the Slack webhook URL comes from: a Secrets Manager secret in AWS, an environment
  * variable locally. Implements the alerter's `WebhookUrlSource` port.
  */
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import type { WebhookUrlSource } from "../../alerts/slack-alerter.ts";
+import { fetchSecretValue, SECRET_MAX_AGE_SECONDS, type SecretFetcher } from "../secrets.ts";
 
 /** Local: the URL itself. */
 export const SLACK_WEBHOOK_URL_ENV = "SLACK_WEBHOOK_URL";
 /** AWS: a Secrets Manager secret holding the URL (plain, or JSON `{"url": "…"}`). */
 export const SLACK_SECRET_ARN_ENV = "SLACK_WEBHOOK_SECRET_ARN";
 /** How long a fetched URL is reused before Secrets Manager is asked again. */
-export const SLACK_SECRET_MAX_AGE_SECONDS = 300;
+export const SLACK_SECRET_MAX_AGE_SECONDS = SECRET_MAX_AGE_SECONDS;
 
 /** The stored webhook URL has the wrong shape (an ops error: fail, so the event is kept). */
 export class SlackConfigError extends Error {
@@ -20,18 +20,14 @@ export class SlackConfigError extends Error {
 export interface WebhookUrlSourceOptions {
   /** Defaults to `process.env`, read at each call. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Defaults to Powertools `getSecret` with a 300 s cache. */
-  readonly fetchSecret?: (arn: string) => Promise<unknown>;
+  /** Defaults to the secrets adapter's plain fetcher (a 300 s cache). */
+  readonly fetchSecret?: SecretFetcher;
 }
-
-/** Powertools caches the value in module scope, so warm invocations skip Secrets Manager. */
-const fetchFromSecretsManager = (arn: string): Promise<unknown> =>
-  getSecret(arn, { maxAge: SLACK_SECRET_MAX_AGE_SECONDS });
 
 /** Builds the URL source: the secret when its ARN is set, else the local variable. */
 export function createWebhookUrlSource(options: WebhookUrlSourceOptions = {}): WebhookUrlSource {
   const env = options.env ?? process.env;
-  const fetchSecret = options.fetchSecret ?? fetchFromSecretsManager;
+  const fetchSecret = options.fetchSecret ?? fetchSecretValue;
   return async function webhookUrl() {
     const arn = env[SLACK_SECRET_ARN_ENV]?.trim();
     const raw = arn ? urlFromSecret(await fetchSecret(arn)) : env[SLACK_WEBHOOK_URL_ENV];

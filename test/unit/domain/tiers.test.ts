@@ -104,10 +104,12 @@ describe("classifyTierChange", () => {
     ["critical", "at-risk", "improvement"],
     ["at-risk", "healthy", "improvement"],
     ["critical", "healthy", "improvement"],
-    ["unknown", "healthy", "improvement"],
-    ["healthy", "unknown", "improvement"],
-    ["critical", "unknown", "improvement"],
-    ["unknown", "at-risk", "otherWorsening"],
+    // Data coming in or running out is neither an improvement nor a worsening.
+    ["unknown", "healthy", "unknown"],
+    ["unknown", "at-risk", "unknown"],
+    ["healthy", "unknown", "unknown"],
+    ["at-risk", "unknown", "unknown"],
+    ["critical", "unknown", "unknown"],
   ] as const)("classifies %s → %s as %s", (previous, next, kind) => {
     expect(classifyTierChange(previous, next)).toBe(kind);
   });

@@ -1,10 +1,15 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  accountOfRecord,
+  changedAccounts,
+  handleScoreStream,
+} from "../../../functions/adapters/dynamo/stream-records.ts";
 import { logger, metrics } from "../../../functions/adapters/powertools.ts";
 import type { ScoreDeps, StoredScore } from "../../../functions/scoring/score-accounts.ts";
 import {
   BatchHeadFailedError,
-  handleScoreStream,
+  scoreChangedAccounts,
 } from "../../../functions/scoring/score-stream.ts";
 import { MemoryScoreStore } from "../../support/memory-score-store.ts";
 import { compiled, healthyAggregate } from "../../support/scores.ts";
@@ -123,5 +128,48 @@ describe("handleScoreStream", () => {
     );
 
     expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
+  });
+});
+
+describe("scoreChangedAccounts (the use case: account ids, no stream records)", () => {
+  it("scores each changed account once and returns the changes of the failed one", async () => {
+    const { store, deps } = setup();
+    const changes = [
+      { accountId: "good-1", position: "1" },
+      { accountId: POISONED, position: "2" },
+      { accountId: "good-2", position: "3" },
+      { accountId: null, position: "4", label: "no-key" },
+    ];
+
+    const failed = await scoreChangedAccounts(deps, changes, NOW);
+
+    expect(failed.map((c) => c.position)).toEqual(["2", "4"]);
+    expect(store.scores.get("good-1")?.computedAt).toBe(NOW);
+    expect(store.scores.get("good-2")?.computedAt).toBe(NOW);
+  });
+});
+
+describe("stream records (the adapter)", () => {
+  it("reads the account from an ACCOUNT# key, null from any other key", () => {
+    expect(accountOfRecord(record("acme#SCORE"))).toBe("acme#SCORE");
+    expect(accountOfRecord({ dynamodb: { Keys: { pk: { S: "EVENT#stripe#evt_1" } } } })).toBeNull();
+    expect(accountOfRecord({})).toBeNull();
+  });
+
+  it("keeps the batch's order, each record's sequence number and event id", () => {
+    const records = [record("a"), record("b")];
+
+    expect(changedAccounts({ Records: records })).toEqual([
+      {
+        accountId: "a",
+        position: records[0]?.dynamodb?.SequenceNumber,
+        label: records[0]?.eventID,
+      },
+      {
+        accountId: "b",
+        position: records[1]?.dynamodb?.SequenceNumber,
+        label: records[1]?.eventID,
+      },
+    ]);
   });
 });

@@ -6,8 +6,12 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoScoreStore } from "../../../functions/adapters/dynamo/score-store.ts";
+import {
+  isStorageFailure,
+  StorageError,
+} from "../../../functions/adapters/dynamo/storage-error.ts";
 import { EventBridgePublisher } from "../../../functions/adapters/eventbridge.ts";
 import { decideEvents } from "../../../functions/scoring/decide.ts";
 import type { StoredScore } from "../../../functions/scoring/score-accounts.ts";
@@ -97,6 +101,23 @@ describe("DynamoScoreStore", () => {
       aggregate: null,
       current: { version: 3, tier: "healthy" },
     });
+  });
+
+  it("fails with a StorageError (answered as a storage failure) when reads keep being throttled", async () => {
+    ddb.on(BatchGetCommand).callsFake((input) => ({
+      Responses: { t: [] },
+      UnprocessedKeys: input.RequestItems,
+    }));
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    try {
+      const failure = await store.load(["acct-1"], NOW, 7).catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(StorageError);
+      expect(isStorageFailure(failure)).toBe(true);
+      expect(ddb.commandCalls(BatchGetCommand).length).toBeGreaterThan(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });
 
