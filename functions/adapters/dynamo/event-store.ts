@@ -103,7 +103,7 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
           Item: {
             pk: unmatchedPk(ref.kind, ref.id),
             sk: eventPk(record.source, record.eventId),
-            [TTL_ATTRIBUTE]: this.expiresAt(record.receivedAt),
+            [TTL_ATTRIBUTE]: this.expiresAt(record),
           },
         },
       });
@@ -141,7 +141,7 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
                 unmatchedSk: unmatchedSk(record.receivedAt, record.source, record.eventId),
               }
             : {}),
-          [TTL_ATTRIBUTE]: this.expiresAt(record.receivedAt),
+          [TTL_ATTRIBUTE]: this.expiresAt(record),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
@@ -173,8 +173,14 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
     return out.Item;
   }
 
-  private expiresAt(receivedAt: number) {
-    return Math.floor(receivedAt / 1000) + this.retentionDays * DAY_S;
+  /**
+   * The record is kept for the retention after the later of its arrival and its own time:
+   * a source clock ahead of ours (Segment's device timestamps) must not let the dedupe
+   * record expire while a replay of the event would still be applied.
+   */
+  private expiresAt(record: Pick<EventRecord, "receivedAt" | "occurredAt">) {
+    const from = Math.max(record.receivedAt, record.occurredAt);
+    return Math.floor(from / 1000) + this.retentionDays * DAY_S;
   }
 
   /** A transaction whose only condition is the dedupe marker, retried on conflicts. */
