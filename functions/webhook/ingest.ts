@@ -3,6 +3,7 @@
  * once, resolving who the customer is (design decisions 1, 2 and 9). Plain async functions
  * over the IngestStore port; nothing here knows about DynamoDB or API Gateway.
  */
+import { logger } from "../adapters/powertools.ts";
 import { type AliasStore, applyPendingEvents } from "../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
@@ -103,12 +104,35 @@ export async function ingestEvent(
   const known = event.refs.length > 0 ? await store.resolveAliases(event.refs) : new Map();
   let accountId = event.accountId;
   if (accountId !== null) {
-    // The event names both our account and the tool's ids: learn what we did not know,
-    // and apply whatever was waiting for those ids.
-    const learned = event.refs.filter((ref) => known.get(refKey(ref)) !== accountId);
+    // The event names both our account and the tool's ids: learn the ids nobody holds yet,
+    // and apply whatever was waiting for them. An id another account holds stays with it
+    // (moving an alias is an operator's explicit act), and never blocks learning the rest.
+    const learned = event.refs.filter((ref) => known.get(refKey(ref)) === undefined);
+    const heldElsewhere = event.refs.filter((ref) => {
+      const owner = known.get(refKey(ref));
+      return owner !== undefined && owner !== accountId;
+    });
+    if (heldElsewhere.length > 0) {
+      logger.warn("event names ids another account holds; left with it", {
+        source: event.source,
+        eventId: event.eventId,
+        accountId,
+        conflicts: heldElsewhere.map((ref) => ({ ...ref, owner: known.get(refKey(ref)) })),
+      });
+    }
     if (learned.length > 0) {
-      await store.saveAliases(accountId, learned);
-      await applyPendingEvents(store, model, accountId, learned);
+      const saved = await store.saveAliases(accountId, learned);
+      if (saved.saved) {
+        await applyPendingEvents(store, model, accountId, learned);
+      } else {
+        // Claimed by another account since our lookup: theirs now, nothing waits for us.
+        logger.warn("ids claimed by another account meanwhile; not learned", {
+          source: event.source,
+          eventId: event.eventId,
+          accountId,
+          conflicts: saved.conflicts,
+        });
+      }
     }
   } else {
     accountId =
