@@ -3,8 +3,13 @@
  * once, resolving who the customer is (design decisions 1, 2 and 9). Plain async functions
  * over the IngestStore port; nothing here knows about DynamoDB or API Gateway.
  */
-import { logger } from "../adapters/powertools.ts";
-import { type AliasStore, applyPendingEvents } from "../aliases/aliases.ts";
+import { countMetric, logger } from "../adapters/powertools.ts";
+import {
+  type AliasStore,
+  applyPendingEvents,
+  defaultBudget,
+  type WorkBudget,
+} from "../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Signal } from "../domain/signals.ts";
@@ -73,13 +78,15 @@ export const updateFor = (record: EventRecord, accountId: string, model: Model) 
 
 /**
  * Ingests one verified event. Resolves the customer, then applies, parks or counts it;
- * an event older than the dedupe window is left alone (`stale`).
+ * an event older than the dedupe window is left alone (`stale`). Events waiting for ids it
+ * teaches are applied within `budget`, the whole request's.
  */
 export async function ingestEvent(
   store: IngestStore,
   model: Model,
   event: InboundEvent,
   now: number,
+  budget: WorkBudget = defaultBudget(),
 ): Promise<IngestOutcome> {
   const base = {
     source: event.source,
@@ -123,7 +130,19 @@ export async function ingestEvent(
     if (learned.length > 0) {
       const saved = await store.saveAliases(accountId, learned);
       if (saved.saved) {
-        await applyPendingEvents(store, model, accountId, learned);
+        const pending = await applyPendingEvents(store, model, accountId, learned, budget);
+        if (pending.remaining > 0) {
+          // The request's budget is spent: what is left waits for the next event naming
+          // both ids, or for PUT /accounts/{id}/aliases, which continues where this stopped.
+          logger.warn("events still waiting for ids this event taught", {
+            source: event.source,
+            eventId: event.eventId,
+            accountId,
+            applied: pending.applied,
+            remaining: pending.remaining,
+          });
+          countMetric("AliasApplyRemaining", pending.remaining);
+        }
       } else {
         // Claimed by another account since our lookup: theirs now, nothing waits for us.
         logger.warn("ids claimed by another account meanwhile; not learned", {
