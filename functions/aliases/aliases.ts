@@ -10,8 +10,8 @@
 import type { AggregateUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Source } from "../domain/signals.ts";
-import type { ExternalRef } from "../webhook/inbound.ts";
-import { type EventRecord, refKey, updateFor } from "../webhook/ingest.ts";
+import { type ExternalRef, uniqueRefs } from "../webhook/inbound.ts";
+import { type EventRecord, updateFor } from "../webhook/ingest.ts";
 
 /** An alias and the account holding it. */
 export interface AliasOwner {
@@ -208,9 +208,4 @@ export async function registerAliases(
   if (!saved.saved) throw new AliasConflictError(saved.conflicts);
   const pending = await applyPendingEvents(store, model, accountId, unique, options.budget);
   return { accountId, aliases: unique.length, changes: saved.changes, ...pending };
-}
-
-/** Refs without repeats, in their first order. */
-export function uniqueRefs(refs: readonly ExternalRef[]): ExternalRef[] {
-  return [...new Map(refs.map((ref) => [refKey(ref), ref])).values()];
 }

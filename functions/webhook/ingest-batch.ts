@@ -6,8 +6,8 @@
  */
 import { defaultBudget, type WorkBudget } from "../aliases/aliases.ts";
 import type { Model } from "../domain/model.ts";
-import type { InboundEvent } from "./inbound.ts";
-import { type IngestOutcome, type IngestStore, ingestEvent, refKey } from "./ingest.ts";
+import { type InboundEvent, refKey } from "./inbound.ts";
+import { type IngestOutcome, type IngestStore, ingestEvent } from "./ingest.ts";
 
 /** Customers written at once per request: well below the SDK client's 50 sockets. */
 export const WRITE_CONCURRENCY = 10;

@@ -13,7 +13,7 @@ import {
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Signal } from "../domain/signals.ts";
-import type { ExternalRef, InboundEvent } from "./inbound.ts";
+import { type InboundEvent, refKey } from "./inbound.ts";
 
 export type EventStatus = "applied" | "unmatched" | "ignored";
 
@@ -58,8 +58,6 @@ const DAY_MS = 86_400_000;
 export function isStale(event: Pick<InboundEvent, "occurredAt">, now: number): boolean {
   return now - event.occurredAt > (EVENT_RETENTION_DAYS - STALE_MARGIN_DAYS) * DAY_MS;
 }
-
-export const refKey = (ref: ExternalRef) => `${ref.kind}:${ref.id}`;
 
 /** The signals of an event, attributed to `accountId`. */
 export function signalsOf(record: EventRecord, accountId: string | null): Signal[] {

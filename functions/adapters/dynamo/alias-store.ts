@@ -11,19 +11,18 @@ import {
   GetCommand,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type AliasChange,
-  type AliasOwner,
-  type AliasStore,
-  type ApplyWaitingResult,
-  type SaveAliasesResult,
-  type UnmatchedPosition,
-  uniqueRefs,
-  type WaitingEvent,
+import type {
+  AliasChange,
+  AliasOwner,
+  AliasStore,
+  ApplyWaitingResult,
+  SaveAliasesResult,
+  UnmatchedPosition,
+  WaitingEvent,
 } from "../../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates } from "../../domain/aggregate.ts";
-import type { ExternalRef } from "../../webhook/inbound.ts";
-import { type EventRecord, refKey } from "../../webhook/ingest.ts";
+import { type ExternalRef, refKey, uniqueRefs } from "../../webhook/inbound.ts";
+import type { EventRecord } from "../../webhook/ingest.ts";
 import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
 import {
   AGGREGATE_SK,
