@@ -2,6 +2,12 @@
  * DynamoDB implementation of the ingestion store. One TransactWriteItems per accepted
  * event: the event record, conditional on not existing (the dedupe marker), plus the
  * aggregate update. A duplicate cancels the transaction on the record's condition.
+ *
+ * No ClientRequestToken is set: the SDK generates one per call and resends it on its own
+ * retries, so an attempt that committed but timed out is answered as committed (test
+ * ingest-sdk-retry). A token derived from the event would be worse: a concurrent or later
+ * delivery of the same event would share it (TransactionInProgressException, or `stored`
+ * instead of `duplicate`), and a retry with re-read registers would mismatch it.
  */
 import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
