@@ -10,8 +10,8 @@
 import type { AggregateUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Source } from "../domain/signals.ts";
-import type { ExternalRef } from "../webhook/inbound.ts";
-import { type EventRecord, refKey, updateFor } from "../webhook/ingest.ts";
+import { type ExternalRef, uniqueRefs } from "../webhook/inbound.ts";
+import { type EventRecord, updateFor } from "../webhook/ingest.ts";
 
 /** An alias and the account holding it. */
 export interface AliasOwner {
@@ -107,6 +107,15 @@ export function defaultBudget(clock: () => number = Date.now): WorkBudget {
   return { maxEvents: 1_000, deadline: clock() + 4_000, clock };
 }
 
+/**
+ * Events applied so far under each budget: one request may spend its budget over several
+ * calls (a webhook delivery whose events teach several aliases), never more than once over.
+ */
+const spentEvents = new WeakMap<WorkBudget, number>();
+
+/** Events `budget` still allows. */
+const eventsLeft = (budget: WorkBudget) => budget.maxEvents - (spentEvents.get(budget) ?? 0);
+
 /** Events read and applied per step; the store splits a step further to fit its limits. */
 const STEP_EVENTS = 50;
 
@@ -118,7 +127,10 @@ export interface PendingResult {
   readonly lost: readonly AliasOwner[];
 }
 
-/** Applies, exactly once each, the unmatched events waiting for any of `refs`, within `budget`. */
+/**
+ * Applies, exactly once each, the unmatched events waiting for any of `refs`, within
+ * `budget` (shared with any other call given the same budget object).
+ */
 export async function applyPendingEvents(
   store: AliasStore,
   model: Model,
@@ -132,8 +144,8 @@ export async function applyPendingEvents(
   for (const ref of uniqueRefs(refs)) {
     let done = false;
     while (!done) {
-      if (applied >= budget.maxEvents || budget.clock() >= budget.deadline) break;
-      const page = await store.unmatchedFor(ref, Math.min(STEP_EVENTS, budget.maxEvents - applied));
+      if (eventsLeft(budget) <= 0 || budget.clock() >= budget.deadline) break;
+      const page = await store.unmatchedFor(ref, Math.min(STEP_EVENTS, eventsLeft(budget)));
       if (page.length === 0) {
         done = true;
         break;
@@ -144,6 +156,7 @@ export async function applyPendingEvents(
         page.map((record) => ({ record, update: updateFor(record, accountId, model) })),
       );
       applied += result.applied;
+      spentEvents.set(budget, (spentEvents.get(budget) ?? 0) + result.applied);
       if (result.ownerNow !== undefined) {
         if (result.ownerNow !== null) lost.push({ ref, accountId: result.ownerNow });
         done = true;
@@ -195,9 +208,4 @@ export async function registerAliases(
   if (!saved.saved) throw new AliasConflictError(saved.conflicts);
   const pending = await applyPendingEvents(store, model, accountId, unique, options.budget);
   return { accountId, aliases: unique.length, changes: saved.changes, ...pending };
-}
-
-/** Refs without repeats, in their first order. */
-export function uniqueRefs(refs: readonly ExternalRef[]): ExternalRef[] {
-  return [...new Map(refs.map((ref) => [refKey(ref), ref])).values()];
 }

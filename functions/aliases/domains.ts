@@ -7,6 +7,7 @@
 import { disposableEmailBlocklistSet } from "disposable-email-domains-js";
 // Imported as JSON: the package's own entry loads it with a require() bundlers cannot follow.
 import freeMailDomains from "email-providers/all.json" with { type: "json" };
+import { ID_RULE_TEXT, identifierProblem } from "../domain/ids.ts";
 
 const FREE_MAIL: ReadonlySet<string> = new Set(freeMailDomains as string[]);
 const DISPOSABLE: ReadonlySet<string> = disposableEmailBlocklistSet();
@@ -19,15 +20,20 @@ const TOP_LEVEL = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 /** The form a domain alias is stored and matched in (email domains arrive lower-cased). */
 export const normalizeDomain = (value: string): string => value.toLowerCase();
 
-/** Why `value` cannot be a domain alias, or undefined when it can. Checks its lower-cased form. */
+/**
+ * Why `value` cannot be a domain alias, or undefined when it can. Checks its lower-cased
+ * form: a host name within the one id rule (at most 200 bytes), of one company.
+ */
 export function domainProblem(value: string): string | undefined {
   const domain = normalizeDomain(value);
-  if (domain.length > 253) return "is longer than 253 characters";
   const labels = domain.split(".");
   if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) {
     return "is not a host name (letters, digits and hyphens in dot-separated labels; international names in their xn-- form)";
   }
   if (!TOP_LEVEL.test(labels[labels.length - 1] as string)) return "has no valid top-level domain";
+  // A domain is an id like any other: the one id rule caps it (webhooks drop longer ones).
+  const idProblem = identifierProblem(domain);
+  if (idProblem !== undefined) return `${idProblem} (ids are ${ID_RULE_TEXT})`;
   if (FREE_MAIL.has(domain)) return "is a free-mail domain, shared by many customers";
   if (DISPOSABLE.has(domain)) return "is a disposable email domain";
   return undefined;

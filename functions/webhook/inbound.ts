@@ -15,6 +15,17 @@ export interface ExternalRef {
   readonly id: string;
 }
 
+/** The key of a ref: its kind and id (kinds hold no `:`). */
+export const refKey = (ref: ExternalRef) => `${ref.kind}:${ref.id}`;
+
+/** Refs without repeats (and without the nulls of absent ids), in their first order. */
+export function uniqueRefs(refs: readonly (ExternalRef | null)[]): ExternalRef[] {
+  const unique = new Map<string, ExternalRef>();
+  for (const ref of refs)
+    if (ref !== null && !unique.has(refKey(ref))) unique.set(refKey(ref), ref);
+  return [...unique.values()];
+}
+
 export interface InboundEvent {
   readonly source: Provider;
   /** The provider's event id: the dedupe key within `source`. */

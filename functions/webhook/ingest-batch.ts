@@ -4,9 +4,10 @@
  * once, and each customer's events in delivery order, so no two writes of one request
  * contend for the same aggregate item.
  */
+import { defaultBudget, type WorkBudget } from "../aliases/aliases.ts";
 import type { Model } from "../domain/model.ts";
-import type { InboundEvent } from "./inbound.ts";
-import { type IngestOutcome, type IngestStore, ingestEvent, refKey } from "./ingest.ts";
+import { type InboundEvent, refKey } from "./inbound.ts";
+import { type IngestOutcome, type IngestStore, ingestEvent } from "./ingest.ts";
 
 /** Customers written at once per request: well below the SDK client's 50 sockets. */
 export const WRITE_CONCURRENCY = 10;
@@ -39,6 +40,13 @@ function laneOf(event: InboundEvent): string {
   return ref ? `ref:${refKey(ref)}` : `event:${event.eventId}`;
 }
 
+export interface DeliveryOptions {
+  /** Customers written at once; WRITE_CONCURRENCY by default. */
+  readonly concurrency?: number;
+  /** The request's one work budget for waiting events, shared by all its events. */
+  readonly budget?: WorkBudget;
+}
+
 /**
  * Ingests every event of a delivery. Resolves with one result per event once all are
  * written; rejects with the first failure once every lane has settled, so nothing runs on
@@ -49,8 +57,9 @@ export async function ingestDelivery(
   model: Model,
   events: readonly InboundEvent[],
   now: number,
-  concurrency = WRITE_CONCURRENCY,
+  options: DeliveryOptions = {},
 ): Promise<DeliveryResult[]> {
+  const { concurrency = WRITE_CONCURRENCY, budget = defaultBudget() } = options;
   const lanes = new Map<string, number[]>();
   for (const [index, event] of events.entries()) {
     const lane = laneOf(event);
@@ -66,7 +75,7 @@ export async function ingestDelivery(
         if (failures.length > 0) return; // the request is failing: start nothing new
         const event = events[index] as InboundEvent;
         try {
-          const outcome = await ingestEvent(store, model, event, now);
+          const outcome = await ingestEvent(store, model, event, now, budget);
           results[index] = resultOf(event, outcome);
         } catch (error) {
           failures.push(error);

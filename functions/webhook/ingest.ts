@@ -3,11 +3,17 @@
  * once, resolving who the customer is (design decisions 1, 2 and 9). Plain async functions
  * over the IngestStore port; nothing here knows about DynamoDB or API Gateway.
  */
-import { type AliasStore, applyPendingEvents } from "../aliases/aliases.ts";
+import { countMetric, logger } from "../adapters/powertools.ts";
+import {
+  type AliasStore,
+  applyPendingEvents,
+  defaultBudget,
+  type WorkBudget,
+} from "../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Signal } from "../domain/signals.ts";
-import type { ExternalRef, InboundEvent } from "./inbound.ts";
+import { type InboundEvent, refKey } from "./inbound.ts";
 
 export type EventStatus = "applied" | "unmatched" | "ignored";
 
@@ -53,8 +59,6 @@ export function isStale(event: Pick<InboundEvent, "occurredAt">, now: number): b
   return now - event.occurredAt > (EVENT_RETENTION_DAYS - STALE_MARGIN_DAYS) * DAY_MS;
 }
 
-export const refKey = (ref: ExternalRef) => `${ref.kind}:${ref.id}`;
-
 /** The signals of an event, attributed to `accountId`. */
 export function signalsOf(record: EventRecord, accountId: string | null): Signal[] {
   return record.signals.map((values) => ({
@@ -72,13 +76,15 @@ export const updateFor = (record: EventRecord, accountId: string, model: Model) 
 
 /**
  * Ingests one verified event. Resolves the customer, then applies, parks or counts it;
- * an event older than the dedupe window is left alone (`stale`).
+ * an event older than the dedupe window is left alone (`stale`). Events waiting for ids it
+ * teaches are applied within `budget`, the whole request's.
  */
 export async function ingestEvent(
   store: IngestStore,
   model: Model,
   event: InboundEvent,
   now: number,
+  budget: WorkBudget = defaultBudget(),
 ): Promise<IngestOutcome> {
   const base = {
     source: event.source,
@@ -103,12 +109,47 @@ export async function ingestEvent(
   const known = event.refs.length > 0 ? await store.resolveAliases(event.refs) : new Map();
   let accountId = event.accountId;
   if (accountId !== null) {
-    // The event names both our account and the tool's ids: learn what we did not know,
-    // and apply whatever was waiting for those ids.
-    const learned = event.refs.filter((ref) => known.get(refKey(ref)) !== accountId);
+    // The event names both our account and the tool's ids: learn the ids nobody holds yet,
+    // and apply whatever was waiting for them. An id another account holds stays with it
+    // (moving an alias is an operator's explicit act), and never blocks learning the rest.
+    const learned = event.refs.filter((ref) => known.get(refKey(ref)) === undefined);
+    const heldElsewhere = event.refs.filter((ref) => {
+      const owner = known.get(refKey(ref));
+      return owner !== undefined && owner !== accountId;
+    });
+    if (heldElsewhere.length > 0) {
+      logger.warn("event names ids another account holds; left with it", {
+        source: event.source,
+        eventId: event.eventId,
+        accountId,
+        conflicts: heldElsewhere.map((ref) => ({ ...ref, owner: known.get(refKey(ref)) })),
+      });
+    }
     if (learned.length > 0) {
-      await store.saveAliases(accountId, learned);
-      await applyPendingEvents(store, model, accountId, learned);
+      const saved = await store.saveAliases(accountId, learned);
+      if (saved.saved) {
+        const pending = await applyPendingEvents(store, model, accountId, learned, budget);
+        if (pending.remaining > 0) {
+          // The request's budget is spent: what is left waits for the next event naming
+          // both ids, or for PUT /accounts/{id}/aliases, which continues where this stopped.
+          logger.warn("events still waiting for ids this event taught", {
+            source: event.source,
+            eventId: event.eventId,
+            accountId,
+            applied: pending.applied,
+            remaining: pending.remaining,
+          });
+          countMetric("AliasApplyRemaining", pending.remaining);
+        }
+      } else {
+        // Claimed by another account since our lookup: theirs now, nothing waits for us.
+        logger.warn("ids claimed by another account meanwhile; not learned", {
+          source: event.source,
+          eventId: event.eventId,
+          accountId,
+          conflicts: saved.conflicts,
+        });
+      }
     }
   } else {
     accountId =

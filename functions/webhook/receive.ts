@@ -2,9 +2,10 @@
  * POST /webhooks/{provider}: verify the signature over the exact bytes, normalize, resolve
  * the customer, apply exactly once. 2xx only after the write is durable.
  */
-import { StorageError } from "../adapters/dynamo/event-store.ts";
+import { isStorageFailure } from "../adapters/dynamo/storage-error.ts";
 import { bodyBytes, HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
 import { logger } from "../adapters/powertools.ts";
+import { defaultBudget, type WorkBudget } from "../aliases/aliases.ts";
 import type { Model } from "../domain/model.ts";
 import {
   type InboundEvent,
@@ -26,10 +27,6 @@ export interface WebhookDeps {
   /** Counts outcomes and rejections per provider; counts nothing when absent. */
   readonly count?: CountWebhooks;
 }
-
-/** Our own storage errors and any AWS SDK service error (they carry `$metadata`). */
-const isStorageFailure = (error: unknown) =>
-  error instanceof StorageError || (error instanceof Error && "$metadata" in error);
 
 /** The per-provider webhook counts (CloudWatch metrics in AWS). */
 export type WebhookMetric =
@@ -58,9 +55,11 @@ export async function receiveWebhook(
   const provider = event.pathParameters?.provider;
   if (!isProvider(provider)) throw new HttpError(404, "unknown provider");
   const count: CountWebhooks = deps.count ?? (() => {});
+  // One budget for the whole request, however many of its events teach aliases.
+  const budget = defaultBudget();
   let results: DeliveryResult[];
   try {
-    results = await receiveDelivery(deps, provider, event, now);
+    results = await receiveDelivery(deps, provider, event, now, budget);
   } catch (error) {
     // A sender's mistake (bad signature, malformed or oversized body), not a storage failure.
     if (error instanceof HttpError && error.statusCode < 500) count("WebhookRejected", provider, 1);
@@ -82,6 +81,7 @@ async function receiveDelivery(
   provider: Provider,
   event: HttpEvent,
   now: number,
+  budget: WorkBudget,
 ): Promise<DeliveryResult[]> {
   const headers = event.headers ?? {};
   const declared = Number(headers["content-length"] ?? 0);
@@ -105,7 +105,7 @@ async function receiveDelivery(
   }
 
   try {
-    return await ingestDelivery(deps.store, deps.model, inbound, now);
+    return await ingestDelivery(deps.store, deps.model, inbound, now, { budget });
   } catch (error) {
     if (!isStorageFailure(error)) throw error;
     // What was stored before the failure is found as duplicates when the sender retries.

@@ -308,6 +308,43 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(await env.aggregate("acct-replay")).toEqual(applied);
   });
 
+  it("applies a future-dated Segment event once, even when replayed after receivedAt + retention", async () => {
+    const day = 86_400_000;
+    const receivedAt = Date.now();
+    // Segment's timestamp is the client device's clock: it can be months ahead of ours.
+    const occurredAt = receivedAt + 300 * day;
+    const body = {
+      type: "track",
+      event: "Report Viewed",
+      messageId: "seg-future-1",
+      groupId: "acct-future",
+      timestamp: new Date(occurredAt).toISOString(),
+    };
+    const event = signedWebhook("segment", body);
+    const deps: WebhookDeps = { store: env.store, model, secretsFor: testSecretsFor };
+    const sendAt = async (now: number) =>
+      JSON.parse(String((await receiveWebhook(deps, event, now).catch(errorResponse)).body));
+    const key = { pk: eventPk("segment", "seg-future-1"), sk: EVENT_SK };
+
+    expect((await sendAt(receivedAt)).results[0].outcome).toBe("accepted");
+    const applied = await env.aggregate("acct-future");
+    // DynamoDB Local never expires items: a day past receivedAt + retention, delete the
+    // record as TTL would if it had expired by then.
+    const replayAt = receivedAt + (EVENT_RETENTION_DAYS + 1) * day;
+    const stored = (await doc.send(new GetCommand({ TableName: env.tableName, Key: key }))).Item;
+    if (Number(stored?.expiresAt) * 1000 <= replayAt) {
+      await doc.send(new DeleteCommand({ TableName: env.tableName, Key: key }));
+    }
+
+    const replay = await sendAt(replayAt);
+
+    expect(replay.results[0].outcome).toBe("duplicate");
+    expect(await env.aggregate("acct-future")).toEqual(applied);
+    expect(Number(stored?.expiresAt)).toBe(
+      Math.floor(occurredAt / 1000) + EVENT_RETENTION_DAYS * 86_400,
+    );
+  });
+
   it("acknowledges and counts an event type it does not apply", async () => {
     const response = await env.send(
       signedWebhook(

@@ -50,7 +50,7 @@ describe("ingestDelivery", () => {
     const store = new SlowStore();
     const events = Array.from({ length: 60 }, (_, i) => usage(`m${i}`, `acct-${i % 12}`));
 
-    const results = await ingestDelivery(store, model, events, NOW, 5);
+    const results = await ingestDelivery(store, model, events, NOW, { concurrency: 5 });
 
     expect(results.map((r) => r.eventId)).toEqual(events.map((e) => e.eventId));
     expect(results.every((r) => r.outcome === "accepted")).toBe(true);
@@ -66,7 +66,9 @@ describe("ingestDelivery", () => {
     store.failOn = "m3";
     const events = Array.from({ length: 40 }, (_, i) => usage(`m${i}`, `acct-${i % 4}`));
 
-    await expect(ingestDelivery(store, model, events, NOW, 4)).rejects.toThrow("storage down");
+    await expect(ingestDelivery(store, model, events, NOW, { concurrency: 4 })).rejects.toThrow(
+      "storage down",
+    );
 
     expect(store.inFlight).toBe(0);
     expect(store.records.size).toBeLessThan(40);

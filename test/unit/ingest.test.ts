@@ -65,4 +65,36 @@ describe("ingestEvent", () => {
     // The waiting page view now counts for acct-2, once.
     expect(store.aggregates.get("acct-2")?.sums.n_active).toBe(1);
   });
+
+  it("learns the refs nobody owns even when another ref of the event belongs to another account", async () => {
+    const store = new MemoryStore();
+    store.aliases.set("segment:user-y", "acct-y");
+    const waiting: InboundEvent = {
+      ...pageView("m5"),
+      refs: [{ kind: "stripe", id: "cus-new" }],
+    };
+    await ingestEvent(store, model, waiting, Date.now());
+
+    const named: InboundEvent = {
+      ...pageView("m6"),
+      type: "group",
+      accountId: "acct-x",
+      refs: [
+        { kind: "segment", id: "user-y" },
+        { kind: "stripe", id: "cus-new" },
+      ],
+      signals: [],
+    };
+    expect(await ingestEvent(store, model, named, Date.now())).toBe("accepted");
+
+    expect(store.aliases.get("stripe:cus-new")).toBe("acct-x");
+    // The alias another account holds is left with it.
+    expect(store.aliases.get("segment:user-y")).toBe("acct-y");
+    expect(store.records.get("segment#m5")).toMatchObject({
+      status: "applied",
+      accountId: "acct-x",
+    });
+    expect(store.aggregates.get("acct-x")?.sums.n_active).toBe(1);
+    expect(store.aggregates.get("acct-y")).toBeUndefined();
+  });
 });

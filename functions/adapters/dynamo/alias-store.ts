@@ -11,19 +11,18 @@ import {
   GetCommand,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type AliasChange,
-  type AliasOwner,
-  type AliasStore,
-  type ApplyWaitingResult,
-  type SaveAliasesResult,
-  type UnmatchedPosition,
-  uniqueRefs,
-  type WaitingEvent,
+import type {
+  AliasChange,
+  AliasOwner,
+  AliasStore,
+  ApplyWaitingResult,
+  SaveAliasesResult,
+  UnmatchedPosition,
+  WaitingEvent,
 } from "../../aliases/aliases.ts";
 import { type AggregateUpdate, mergeUpdates } from "../../domain/aggregate.ts";
-import type { ExternalRef } from "../../webhook/inbound.ts";
-import { type EventRecord, refKey } from "../../webhook/ingest.ts";
+import { type ExternalRef, refKey, uniqueRefs } from "../../webhook/inbound.ts";
+import type { EventRecord } from "../../webhook/ingest.ts";
 import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
 import {
   AGGREGATE_SK,
@@ -47,20 +46,13 @@ import {
   type TransactItem,
   transactionCodes,
 } from "./transactions.ts";
+import { batches, toRecord } from "./waiting-batches.ts";
 
 export interface AliasStoreOptions {
   readonly tableName: string;
   /** Attempts when transactions conflict with concurrent writes to the same items. */
   readonly maxAttempts?: number;
 }
-
-/**
- * Each register of a merged update is a guarded SET; DynamoDB caps an expression at 4 KB and
- * 300 operators, so a batch sets at most this many registers (events about many different
- * tickets or invoices make smaller batches).
- */
-const MAX_BATCH_REGISTERS = 20;
-const MAX_BATCH_EVENTS = 25;
 
 const aliasKey = (ref: ExternalRef): Key => ({ pk: aliasPk(ref.kind, ref.id), sk: ALIAS_SK });
 
@@ -363,47 +355,4 @@ export class DynamoAliasStore implements AliasStore {
     );
     return out.Item;
   }
-}
-
-/** Splits waiting events into batches that fit one transaction and one update expression. */
-function batches(events: readonly WaitingEvent[]): WaitingEvent[][] {
-  const out: WaitingEvent[][] = [];
-  let current: WaitingEvent[] = [];
-  let items = 2; // the aggregate update and the alias check
-  let registers = new Set<string>();
-  for (const event of events) {
-    const cost = 1 + uniqueRefs(event.record.refs).length;
-    const joined = new Set([...registers, ...Object.keys(event.update.latest)]);
-    const full =
-      current.length >= MAX_BATCH_EVENTS ||
-      items + cost > MAX_TRANSACTION_ITEMS ||
-      joined.size > MAX_BATCH_REGISTERS;
-    if (full && current.length > 0) {
-      out.push(current);
-      current = [];
-      items = 2;
-      registers = new Set(Object.keys(event.update.latest));
-    } else {
-      registers = joined;
-    }
-    current.push(event);
-    items += cost;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-/** An event record item as the use cases see it. */
-export function toRecord(item: Record<string, unknown>): EventRecord {
-  return {
-    source: item.source as EventRecord["source"],
-    eventId: String(item.eventId),
-    type: String(item.type),
-    occurredAt: Number(item.occurredAt),
-    receivedAt: Number(item.receivedAt),
-    accountId: (item.accountId as string | null) ?? null,
-    refs: (item.refs as ExternalRef[]) ?? [],
-    signals: (item.signals as EventRecord["signals"]) ?? [],
-    status: item.status as EventRecord["status"],
-  };
 }

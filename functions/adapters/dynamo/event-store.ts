@@ -2,20 +2,20 @@
  * DynamoDB implementation of the ingestion store. One TransactWriteItems per accepted
  * event: the event record, conditional on not existing (the dedupe marker), plus the
  * aggregate update. A duplicate cancels the transaction on the record's condition.
+ *
+ * No ClientRequestToken is set: the SDK generates one per call and resends it on its own
+ * retries, so an attempt that committed but timed out is answered as committed (test
+ * ingest-sdk-retry). A token derived from the event would be worse: a concurrent or later
+ * delivery of the same event would share it (TransactionInProgressException, or `stored`
+ * instead of `duplicate`), and a retry with re-read registers would mismatch it.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
+import { uniqueRefs } from "../../webhook/inbound.ts";
 import {
   EVENT_RETENTION_DAYS,
   type EventRecord,
   type IngestStore,
-  refKey,
   type WriteOutcome,
 } from "../../webhook/ingest.ts";
 import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
@@ -31,8 +31,7 @@ import {
   unmatchedSk,
 } from "./keys.ts";
 import { StorageError } from "./storage-error.ts";
-
-export { StorageError };
+import { backoff, sleep, type TransactItem, transactionCodes } from "./transactions.ts";
 
 export interface EventStoreOptions {
   readonly tableName: string;
@@ -42,11 +41,10 @@ export interface EventStoreOptions {
   readonly maxAttempts?: number;
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+/** Per item: committed, a duplicate record, a register older than stored, or contention. */
 type ItemOutcome = "ok" | "duplicate" | "stale" | "conflict";
 
 const DAY_S = 86_400;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Event writes of ingestion; aliases and waiting events come from the alias store it extends. */
 export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
@@ -96,14 +94,14 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
 
   async recordUnmatched(record: EventRecord): Promise<WriteOutcome> {
     const items: TransactItem[] = [this.putRecord(record)];
-    for (const ref of uniqueBy(record.refs, refKey)) {
+    for (const ref of uniqueRefs(record.refs)) {
       items.push({
         Put: {
           TableName: this.table,
           Item: {
             pk: unmatchedPk(ref.kind, ref.id),
             sk: eventPk(record.source, record.eventId),
-            [TTL_ATTRIBUTE]: this.expiresAt(record.receivedAt),
+            [TTL_ATTRIBUTE]: this.expiresAt(record),
           },
         },
       });
@@ -141,7 +139,7 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
                 unmatchedSk: unmatchedSk(record.receivedAt, record.source, record.eventId),
               }
             : {}),
-          [TTL_ATTRIBUTE]: this.expiresAt(record.receivedAt),
+          [TTL_ATTRIBUTE]: this.expiresAt(record),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
@@ -173,8 +171,14 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
     return out.Item;
   }
 
-  private expiresAt(receivedAt: number) {
-    return Math.floor(receivedAt / 1000) + this.retentionDays * DAY_S;
+  /**
+   * The record is kept for the retention after the later of its arrival and its own time:
+   * a source clock ahead of ours (Segment's device timestamps) must not let the dedupe
+   * record expire while a replay of the event would still be applied.
+   */
+  private expiresAt(record: Pick<EventRecord, "receivedAt" | "occurredAt">) {
+    const from = Math.max(record.receivedAt, record.occurredAt);
+    return Math.floor(from / 1000) + this.retentionDays * DAY_S;
   }
 
   /** A transaction whose only condition is the dedupe marker, retried on conflicts. */
@@ -190,29 +194,12 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
 
   /** Runs a transaction and says, per item, why it was cancelled (if it was). */
   private async transact(items: TransactItem[]): Promise<ItemOutcome[]> {
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return items.map(() => "ok");
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) {
-        throw new StorageError(`transaction failed: ${(error as Error).name}`, { cause: error });
-      }
-      return error.CancellationReasons.map((reason, index): ItemOutcome => {
-        if (reason.Code === "ConditionalCheckFailed") return index === 0 ? "duplicate" : "stale";
-        if (reason.Code === "None" || reason.Code === undefined) return "ok";
-        if (reason.Code === "TransactionConflict" || reason.Code === "ThrottlingError")
-          return "conflict";
-        throw new StorageError(`transaction cancelled: ${reason.Code}`, { cause: error });
-      });
-    }
+    const codes = await transactionCodes(this.db, items);
+    if (codes === null) return items.map(() => "ok");
+    return codes.map((code, index): ItemOutcome => {
+      // The record comes first: its condition is the dedupe marker; later ones guard registers.
+      if (code === "ConditionalCheckFailed") return index === 0 ? "duplicate" : "stale";
+      return code === "None" ? "ok" : "conflict";
+    });
   }
 }
-
-function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
-  const seen = new Map<string, T>();
-  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
-  return [...seen.values()];
-}
-
-/** Jittered exponential backoff, ms. */
-const backoff = (attempt: number) => Math.random() * Math.min(1000, 20 * 2 ** attempt);

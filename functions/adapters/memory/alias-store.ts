@@ -3,16 +3,15 @@
  * against (one contract suite runs on both). Each method runs without awaiting in between,
  * so it is as atomic as a DynamoDB transaction.
  */
-import {
-  type AliasChange,
-  type AliasOwner,
-  type AliasStore,
-  type ApplyWaitingResult,
-  type SaveAliasesResult,
-  type UnmatchedPage,
-  type UnmatchedPosition,
-  uniqueRefs,
-  type WaitingEvent,
+import type {
+  AliasChange,
+  AliasOwner,
+  AliasStore,
+  ApplyWaitingResult,
+  SaveAliasesResult,
+  UnmatchedPage,
+  UnmatchedPosition,
+  WaitingEvent,
 } from "../../aliases/aliases.ts";
 import {
   type Aggregate,
@@ -20,8 +19,8 @@ import {
   applyUpdate,
   emptyAggregate,
 } from "../../domain/aggregate.ts";
-import type { ExternalRef } from "../../webhook/inbound.ts";
-import { type EventRecord, refKey } from "../../webhook/ingest.ts";
+import { type ExternalRef, refKey, uniqueRefs } from "../../webhook/inbound.ts";
+import type { EventRecord } from "../../webhook/ingest.ts";
 
 /** Key of an event record: provider and the provider's event id. */
 export const recordKey = (record: Pick<EventRecord, "source" | "eventId">) =>

@@ -5,7 +5,7 @@
 import * as z from "zod/mini";
 import { ID_RULE_TEXT, Identifier, identifierProblem } from "../../domain/ids.ts";
 import { SignalValues } from "../../domain/signals.ts";
-import { type ExternalRef, type InboundEvent, MalformedPayloadError } from "../inbound.ts";
+import { type InboundEvent, MalformedPayloadError } from "../inbound.ts";
 import type { Provider } from "./registry.ts";
 
 /** Longest free text a signal may carry (matches `text` in the signal schema). */
@@ -154,18 +154,4 @@ export function ignoredEvent(
     signals: [],
     ignored: true,
   };
-}
-
-/** Refs without duplicates, in the order given. */
-export function uniqueRefs(refs: readonly (ExternalRef | null)[]): ExternalRef[] {
-  const seen = new Set<string>();
-  const out: ExternalRef[] = [];
-  for (const ref of refs) {
-    if (ref === null) continue;
-    const key = `${ref.kind}\u0000${ref.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(ref);
-  }
-  return out;
 }

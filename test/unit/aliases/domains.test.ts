@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { domainProblem, normalizeDomain } from "../../../functions/aliases/domains.ts";
+import { MAX_ID_BYTES } from "../../../functions/domain/ids.ts";
+import { emailDomain } from "../../../functions/webhook/providers/shared.ts";
 
 describe("domainProblem", () => {
   it("accepts host names of a company, in any case", () => {
@@ -32,5 +34,16 @@ describe("domainProblem", () => {
     ]) {
       expect(domainProblem(value), value).toBeDefined();
     }
+  });
+
+  it("follows the one id rule too: a host name over 200 bytes is no alias (webhooks drop such domains)", () => {
+    const label = "a".repeat(60);
+    const long = `${label}.${label}.${label}.${label}.com`; // 247 characters: a valid host name
+
+    expect(long.length).toBeGreaterThan(MAX_ID_BYTES);
+    expect(domainProblem(long)).toMatch(/200 bytes/);
+    expect(emailDomain(`someone@${long}`)).toBeNull();
+    // The longest domain the id rule allows is still one.
+    expect(domainProblem(`${label}.${label}.${label}.${"b".repeat(12)}.com`)).toBeUndefined();
   });
 });

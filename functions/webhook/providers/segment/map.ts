@@ -16,7 +16,7 @@
  */
 import type { SignalValues } from "../../../domain/signals.ts";
 import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
-import { MalformedPayloadError, TooManyEventsError } from "../../inbound.ts";
+import { MalformedPayloadError, TooManyEventsError, uniqueRefs } from "../../inbound.ts";
 import {
   accountIdOf,
   emailDomain,
@@ -25,7 +25,6 @@ import {
   isoMillis,
   parseWith,
   signal,
-  uniqueRefs,
 } from "../shared.ts";
 import { SegmentMessage } from "./schema.ts";
 

@@ -4,7 +4,12 @@
  */
 import type * as z from "zod/mini";
 import type { SignalValues } from "../../../domain/signals.ts";
-import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
+import {
+  type ExternalRef,
+  type InboundEvent,
+  type MappingConfig,
+  uniqueRefs,
+} from "../../inbound.ts";
 import {
   accountIdOf,
   currencyOf,
@@ -13,7 +18,6 @@ import {
   parseWith,
   secondsMillis,
   signal,
-  uniqueRefs,
 } from "../shared.ts";
 import { monthlyRecurringRevenue } from "./mrr.ts";
 import {
