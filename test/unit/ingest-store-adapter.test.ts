@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynam
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { StorageError } from "../../functions/adapters/dynamo/storage-error.ts";
+import { isStorageFailure, StorageError } from "../../functions/adapters/dynamo/storage-error.ts";
 import { uniqueRefs } from "../../functions/webhook/inbound.ts";
 import type { EventRecord } from "../../functions/webhook/ingest.ts";
 
@@ -76,12 +76,13 @@ describe("DynamoEventStore transactions", () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
 
-  it("turns an unexpected cancellation into a StorageError naming the code", async () => {
+  it("reports an unexpected cancellation by its code, as no storage failure (retrying cannot help)", async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled("None", "ValidationError", "None"));
 
-    await expect(store.recordUnmatched(unmatched)).rejects.toThrow(
-      "transaction cancelled: ValidationError",
-    );
+    const failure = await store.recordUnmatched(unmatched).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe("transaction cancelled: ValidationError");
+    expect(isStorageFailure(failure)).toBe(false);
   });
 });
 

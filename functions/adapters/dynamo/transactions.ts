@@ -9,7 +9,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { StorageError } from "./storage-error.ts";
+import { isStorageFailure, StorageError } from "./storage-error.ts";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 export type Key = Record<string, string>;
@@ -28,7 +28,10 @@ export const backoff = (attempt: number) => Math.random() * Math.min(1000, 20 * 
 
 /**
  * Runs a transaction: null when it committed, else each item's cancellation code
- * (`None` for items that were fine). Anything else is a StorageError.
+ * (`None` for items that were fine). A transient failure (throttled, timed out, 5xx) is a
+ * StorageError, answered 503 so the sender retries; anything else (a validation error, a
+ * denied action) would fail the same way on every retry, so it is thrown as it is and
+ * answered as an internal error.
  */
 export async function transactionCodes(
   db: DynamoDBDocumentClient,
@@ -39,12 +42,13 @@ export async function transactionCodes(
     return null;
   } catch (error) {
     if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) {
+      if (!isStorageFailure(error)) throw error;
       throw new StorageError(`transaction failed: ${(error as Error).name}`, { cause: error });
     }
     const codes = error.CancellationReasons.map((reason) => reason.Code ?? "None");
     const unexpected = codes.find((code) => !HANDLED_CODES.includes(code));
     if (unexpected) {
-      throw new StorageError(`transaction cancelled: ${unexpected}`, { cause: error });
+      throw new Error(`transaction cancelled: ${unexpected}`, { cause: error });
     }
     return codes;
   }
