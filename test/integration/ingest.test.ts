@@ -190,9 +190,10 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect((await env.aggregate("acct-learn"))?.n_payment_failed).toBe(1);
   });
 
-  it("answers 503 on a storage failure and leaves nothing half-applied", async () => {
+  it("answers 500 on a store that rejects the write, and leaves nothing half-applied", async () => {
     // An aggregate whose counter has the wrong type makes DynamoDB reject the ADD, so the
-    // whole transaction fails: the event record must not be written either.
+    // whole transaction fails: the event record must not be written either. Retrying cannot
+    // help until the item is repaired, so it is an internal error (alarmed), not a 503.
     await doc.send(
       new PutCommand({
         TableName: env.tableName,
@@ -208,8 +209,8 @@ describe("webhook ingestion against DynamoDB Local", () => {
 
     const failed = await env.send(event);
 
-    expect(failed.status).toBe(503);
-    expect(failed.body).toEqual({ error: "storage unavailable, retry later" });
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ error: "internal error" });
     const record = await doc.send(
       new GetCommand({
         TableName: env.tableName,
