@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { domainProblem, normalizeDomain } from "../../../functions/aliases/domains.ts";
 import { MAX_ID_BYTES } from "../../../functions/domain/ids.ts";
-import { emailDomain } from "../../../functions/webhook/providers/shared.ts";
+import { emailDomain } from "../../../functions/webhook/providers/common.ts";
 
 describe("domainProblem", () => {
   it("accepts host names of a company, in any case", () => {

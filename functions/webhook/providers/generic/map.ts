@@ -10,7 +10,7 @@ import type * as z from "zod/mini";
 import { ID_RULE_TEXT, identifierProblem } from "../../../domain/ids.ts";
 import type { SignalValues } from "../../../domain/signals.ts";
 import { type InboundEvent, MalformedPayloadError, type MappingConfig } from "../../inbound.ts";
-import { currencyOf, idOf, ignoredEvent, isoMillis, parseWith, signal } from "../shared.ts";
+import { currencyOf, idOf, ignoredEvent, isoMillis, parseWith, signal } from "../common.ts";
 import { AccountId, BODIES, GenericEvent, type GenericType } from "./schema.ts";
 
 const PAYMENT_KINDS = {

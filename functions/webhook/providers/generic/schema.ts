@@ -1,7 +1,7 @@
 /** Generic (Standard Webhooks) payload schemas: the envelope `{type, timestamp, data}` and the body of each type we apply. */
 import * as z from "zod/mini";
 import { SUBSCRIPTION_STATUSES, TICKET_PRIORITIES } from "../../../domain/signals.ts";
-import { Currency, Id, IsoDateTime, MinorUnits, TEXT_MAX } from "../shared.ts";
+import { Currency, Id, IsoDateTime, MinorUnits, TEXT_MAX } from "../common.ts";
 
 export const Name = z.string().check(z.minLength(1), z.maxLength(512));
 export const Text = z.string().check(z.maxLength(TEXT_MAX));

@@ -25,7 +25,7 @@ import {
   isoMillis,
   parseWith,
   signal,
-} from "../shared.ts";
+} from "../common.ts";
 import { SegmentMessage } from "./schema.ts";
 
 type Bag = Readonly<Record<string, unknown>>;

@@ -1,6 +1,6 @@
 /** Segment message schema (Classic bodies): the envelope is strict, traits and properties free-form. */
 import * as z from "zod/mini";
-import { Id, Identifier, IsoDateTime } from "../shared.ts";
+import { Id, Identifier, IsoDateTime } from "../common.ts";
 
 export const Traits = z.nullish(z.looseObject({}));
 

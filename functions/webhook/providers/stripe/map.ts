@@ -18,7 +18,7 @@ import {
   parseWith,
   secondsMillis,
   signal,
-} from "../shared.ts";
+} from "../common.ts";
 import { monthlyRecurringRevenue } from "./mrr.ts";
 import {
   Charge,

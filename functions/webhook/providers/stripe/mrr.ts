@@ -3,7 +3,7 @@
  * billing intervals, metered items and discounts, apart from the event mapping.
  */
 import type * as z from "zod/mini";
-import { currencyOf } from "../shared.ts";
+import { currencyOf } from "../common.ts";
 import type { Coupon, Discount, Interval, Subscription } from "./schema.ts";
 
 const PER_YEAR: Record<Interval, number> = { day: 365, week: 52, month: 12, year: 1 };

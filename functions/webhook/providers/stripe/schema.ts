@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import { SUBSCRIPTION_STATUSES } from "../../../domain/signals.ts";
-import { Currency, Identifier, MinorUnits } from "../shared.ts";
+import { Currency, Identifier, MinorUnits } from "../common.ts";
 
 /** Ids of objects we do not key on (prices, products, coupons: some are chosen by the user). */
 export const ObjectId = z.string().check(z.minLength(1), z.maxLength(512));

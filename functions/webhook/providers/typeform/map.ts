@@ -21,7 +21,7 @@ import {
   parseWith,
   signal,
   truncate,
-} from "../shared.ts";
+} from "../common.ts";
 import { type Answer, TypeformEvent } from "./schema.ts";
 
 const RANGES = { nps: [0, 10], csat: [1, 5], ces: [1, 7] } as const;

@@ -1,6 +1,6 @@
 /** Typeform webhook payload schemas: `form_response` with its answers, hidden fields and definition. */
 import * as z from "zod/mini";
-import { Identifier, IsoDateTime } from "../shared.ts";
+import { Identifier, IsoDateTime } from "../common.ts";
 
 export const Answer = z.looseObject({
   type: z.string(),

@@ -17,7 +17,7 @@
 import type * as z from "zod/mini";
 import type { SignalValues, TicketPriority } from "../../../domain/signals.ts";
 import type { ExternalRef, InboundEvent, MappingConfig } from "../../inbound.ts";
-import { idOf, ignoredEvent, isoMillis, parseWith, signal, TEXT_MAX, truncate } from "../shared.ts";
+import { idOf, ignoredEvent, isoMillis, parseWith, signal, TEXT_MAX, truncate } from "../common.ts";
 import {
   CommentAdded,
   PriorityChange,

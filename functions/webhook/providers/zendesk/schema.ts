@@ -1,6 +1,6 @@
 /** Zendesk webhook payload schemas: the event envelope, the ticket `detail`, and each change `event`. */
 import * as z from "zod/mini";
-import { Id, Identifier, IsoDateTime } from "../shared.ts";
+import { Id, Identifier, IsoDateTime } from "../common.ts";
 
 export const Priority = z.nullish(
   z.string().check(z.regex(/^(low|normal|high|urgent)?$/i, "must be low, normal, high or urgent")),
