@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoAlertLedger } from "../../functions/adapters/dynamo/alert-ledger.ts";
+import { MemoryAlertLedger } from "../../functions/adapters/memory/alert-ledger.ts";
 import {
   type AlertClaim,
   AlertInFlightError,
@@ -11,7 +12,6 @@ import {
   type ClaimResult,
 } from "../../functions/alerts/deliver-once.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
-import { MemoryAlertLedger } from "../support/memory-alert-ledger.ts";
 
 interface LedgerOptions {
   readonly leaseMs?: number;

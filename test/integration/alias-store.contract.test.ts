@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { aggregateFromItem } from "../../functions/adapters/dynamo/aggregate-item.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { AliasStore, WaitingEvent } from "../../functions/aliases/aliases.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
@@ -14,7 +15,6 @@ import type { SignalValues } from "../../functions/domain/signals.ts";
 import type { ExternalRef } from "../../functions/webhook/inbound.ts";
 import { type EventRecord, updateFor } from "../../functions/webhook/ingest.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 
 const model = compileModel(defaultModel).model;
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { AggregateUpdate } from "../../functions/domain/aggregate.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
 import type { EventRecord } from "../../functions/webhook/ingest.ts";
 import { ingestDelivery } from "../../functions/webhook/ingest-batch.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 
 const model = compileModel(defaultModel).model;
 const NOW = Date.UTC(2026, 10, 20);

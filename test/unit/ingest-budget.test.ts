@@ -3,11 +3,11 @@
  * issue 9 §4): one budget for the whole request, and what it leaves behind is never silent.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import { logger, metrics } from "../../functions/adapters/powertools.ts";
 import type { ExternalRef, InboundEvent } from "../../functions/webhook/inbound.ts";
 import { ingestEvent } from "../../functions/webhook/ingest.ts";
 import { ingestDelivery } from "../../functions/webhook/ingest-batch.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 import { testModel } from "../support/test-model.ts";
 
 const model = testModel;

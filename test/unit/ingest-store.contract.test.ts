@@ -1,5 +1,5 @@
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import { ingestStoreContract } from "../support/ingest-store-contract.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 
 ingestStoreContract("in memory", async () => {
   const store = new MemoryStore();

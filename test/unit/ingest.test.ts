@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
 import { type EventRecord, ingestEvent } from "../../functions/webhook/ingest.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 import { testModel } from "../support/test-model.ts";
 
 const model = testModel;

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../functions/adapters/http.ts";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { EVENT_RETENTION_DAYS, STALE_MARGIN_DAYS } from "../../functions/webhook/ingest.ts";
 import type { Provider } from "../../functions/webhook/providers/registry.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 import { genericPayload, signedWebhook, stripeEvent, testSecretsFor } from "../support/webhooks.ts";
 
 const model = compileModel(defaultModel).model;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../functions/adapters/http.ts";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import { PROVIDER_NAMES } from "../../functions/webhook/providers/registry.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 import { testModel } from "../support/test-model.ts";
 import { signedHeaders, testSecretsFor, webhookEvent } from "../support/webhooks.ts";
 

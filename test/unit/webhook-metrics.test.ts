@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../functions/adapters/http.ts";
+import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { MAX_BATCH_MESSAGES } from "../../functions/webhook/providers/segment/map.ts";
@@ -8,7 +9,6 @@ import {
   receiveWebhook,
   type WebhookMetric,
 } from "../../functions/webhook/receive.ts";
-import { MemoryStore } from "../support/memory-store.ts";
 import { signedWebhook, testSecretsFor, webhookEvent } from "../support/webhooks.ts";
 
 const model = compileModel(defaultModel).model;

@@ -11,6 +11,7 @@ import {
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MemoryAlertLedger } from "../../../functions/adapters/memory/alert-ledger.ts";
 import {
   AlertInFlightError,
   DeliveryOutcomeUnknownError,
@@ -31,9 +32,7 @@ import {
   EVENT_SOURCE,
   parseHealthEvent,
 } from "../../../functions/events/health-events.ts";
-
 import { tierChangedDetail } from "../../support/health-events.ts";
-import { MemoryAlertLedger } from "../../support/memory-alert-ledger.ts";
 
 const HOOK = "https://hooks.slack.test/services/T/B/X";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../../../functions/adapters/memory/ingest-store.ts";
 import {
   AliasConflictError,
   applyPendingEvents,
@@ -8,7 +9,6 @@ import {
 } from "../../../functions/aliases/aliases.ts";
 import type { ExternalRef } from "../../../functions/webhook/inbound.ts";
 import type { EventRecord } from "../../../functions/webhook/ingest.ts";
-import { MemoryStore } from "../../support/memory-store.ts";
 import { testModel } from "../../support/test-model.ts";
 
 const model = testModel;

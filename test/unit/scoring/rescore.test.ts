@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import { rescoreStale } from "../../../functions/scoring/rescore.ts";
-import { MemoryScoreStore } from "../../support/memory-score-store.ts";
 import { compiled, healthyAggregate, healthyScore } from "../../support/scores.ts";
 import { NOW } from "../../support/signals.ts";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import type { HealthEvent } from "../../../functions/events/health-events.ts";
 import {
   type EventPublisher,
@@ -6,7 +7,6 @@ import {
   type StoredScore,
   scoreAccounts,
 } from "../../../functions/scoring/score-accounts.ts";
-import { MemoryScoreStore } from "../../support/memory-score-store.ts";
 import {
   compiled,
   failingAggregate,

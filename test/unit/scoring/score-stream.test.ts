@@ -5,13 +5,13 @@ import {
   changedAccounts,
   handleScoreStream,
 } from "../../../functions/adapters/dynamo/stream-records.ts";
+import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import { logger, metrics } from "../../../functions/adapters/powertools.ts";
 import type { ScoreDeps, StoredScore } from "../../../functions/scoring/score-accounts.ts";
 import {
   BatchHeadFailedError,
   scoreChangedAccounts,
 } from "../../../functions/scoring/score-stream.ts";
-import { MemoryScoreStore } from "../../support/memory-score-store.ts";
 import { compiled, healthyAggregate } from "../../support/scores.ts";
 import { NOW } from "../../support/signals.ts";
 

@@ -11,14 +11,10 @@ import {
   type AggregateUpdate,
   applyUpdate,
   emptyAggregate,
-} from "../../functions/domain/aggregate.ts";
-import { isoDay } from "../../functions/domain/time.ts";
-import type { StaleScores } from "../../functions/scoring/rescore.ts";
-import type {
-  AccountState,
-  ScoreStore,
-  StoredScore,
-} from "../../functions/scoring/score-accounts.ts";
+} from "../../domain/aggregate.ts";
+import { isoDay } from "../../domain/time.ts";
+import type { StaleScores } from "../../scoring/rescore.ts";
+import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 
 const DAY_MS = 86_400_000;
 

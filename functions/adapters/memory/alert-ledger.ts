@@ -9,7 +9,7 @@ import {
   type AlertLedger,
   type ClaimResult,
   type DeliveryStatus,
-} from "../../functions/alerts/deliver-once.ts";
+} from "../../alerts/deliver-once.ts";
 
 export interface MemoryMarker {
   readonly status: "sending" | DeliveryStatus;

@@ -1,7 +1,8 @@
 /** An in-memory IngestStore for unit tests of the webhook logic (integration tests use DynamoDB Local). */
-import { MemoryAliasStore, recordKey } from "../../functions/adapters/memory/alias-store.ts";
-import type { AggregateUpdate } from "../../functions/domain/aggregate.ts";
-import type { EventRecord, IngestStore, WriteOutcome } from "../../functions/webhook/ingest.ts";
+
+import type { AggregateUpdate } from "../../domain/aggregate.ts";
+import type { EventRecord, IngestStore, WriteOutcome } from "../../webhook/ingest.ts";
+import { MemoryAliasStore, recordKey } from "./alias-store.ts";
 
 /** The event writes of ingestion over the in-memory alias store (records, aliases, aggregates). */
 export class MemoryStore extends MemoryAliasStore implements IngestStore {

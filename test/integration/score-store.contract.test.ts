@@ -8,6 +8,7 @@ import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggre
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
+import { MemoryScoreStore } from "../../functions/adapters/memory/score-store.ts";
 import {
   type AggregateUpdate,
   applyUpdate,
@@ -19,7 +20,6 @@ import { decideEvents } from "../../functions/scoring/decide.ts";
 import type { StaleScores } from "../../functions/scoring/rescore.ts";
 import type { ScoreStore, StoredScore } from "../../functions/scoring/score-accounts.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
-import { MemoryScoreStore } from "../support/memory-score-store.ts";
 import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
 
