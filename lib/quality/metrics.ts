@@ -16,6 +16,23 @@ function byRiskDescending(risk: readonly number[]): number[] {
 }
 
 /**
+ * The runs of equal risk along `order`, as [first, last] positions: tied observations share
+ * one rank (AUC) or one threshold step (PR-AUC).
+ */
+function* tieRuns(order: readonly number[], risk: readonly number[]): Generator<[number, number]> {
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (
+      end + 1 < order.length &&
+      risk[order[end + 1] as number] === risk[order[start] as number]
+    )
+      end++;
+    yield [start, end];
+    start = end + 1;
+  }
+}
+
+/**
  * Area under the ROC curve: the probability that a churned observation has a higher risk
  * than a retained one, ties counting one half (Mann-Whitney U / (positives × negatives)).
  */
@@ -25,13 +42,7 @@ export function auc(risk: readonly number[], churned: readonly boolean[]): numbe
   let positives = 0;
   let rankSumOfPositives = 0;
   // Ranks are 1-based; a run of equal risks shares the average of its ranks.
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (
-      end + 1 < order.length &&
-      risk[order[end + 1] as number] === risk[order[start] as number]
-    )
-      end++;
+  for (const [start, end] of tieRuns(order, risk)) {
     const averageRank = (start + end) / 2 + 1;
     for (let k = start; k <= end; k++) {
       if (churned[order[k] as number]) {
@@ -39,7 +50,6 @@ export function auc(risk: readonly number[], churned: readonly boolean[]): numbe
         rankSumOfPositives += averageRank;
       }
     }
-    start = end + 1;
   }
   const negatives = order.length - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
@@ -58,19 +68,12 @@ export function prAuc(risk: readonly number[], churned: readonly boolean[]): num
   let truePositives = 0;
   let seen = 0;
   let area = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (
-      end + 1 < order.length &&
-      risk[order[end + 1] as number] === risk[order[start] as number]
-    )
-      end++;
+  for (const [start, end] of tieRuns(order, risk)) {
     let stepPositives = 0;
     for (let k = start; k <= end; k++) if (churned[order[k] as number]) stepPositives++;
     truePositives += stepPositives;
     seen += end - start + 1;
     area += (stepPositives / positives) * (truePositives / seen);
-    start = end + 1;
   }
   return area;
 }
