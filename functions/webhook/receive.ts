@@ -90,7 +90,12 @@ async function receiveDelivery(
     throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
   }
 
-  const secrets = await deps.secretsFor(provider);
+  const secrets = await deps.secretsFor(provider).catch((error: unknown) => {
+    if (!isStorageFailure(error)) throw error;
+    // Secrets Manager timed out or throttled: the sender's retry will find it back.
+    logger.error("webhook secrets unavailable", { provider, error: error as Error });
+    throw new HttpError(503, "secrets unavailable, retry later");
+  });
   if (secrets.length === 0) throw new HttpError(401, "webhook secret not configured");
   const verification = verifySignature(provider, raw, headers, secrets, now);
   if (!verification.ok) throw new HttpError(401, verification.reason);
