@@ -290,7 +290,17 @@ async function main() {
 
     print();
     print("The stories the demo scripted, and what the system made of them");
-    for (const line of storyCheck(rows, events, snapshots[1] ?? new Map(), snapshots)) print(line);
+    const stories = storyCheck(rows, events, snapshots[1] ?? new Map(), snapshots);
+    for (const line of stories.lines) print(line);
+    print();
+    if (stories.missed.length === 0) {
+      print("Every customer ended where its story says (steady ones healthy).");
+    } else {
+      // The stories are the model's common-sense check: a miss is a finding, not noise.
+      print(`${stories.missed.length} customers did not end where their story says:`);
+      for (const line of stories.missed) print(`  ✗ ${line}`);
+      process.exitCode = 1;
+    }
 
     const example = events.find((e) => e.detail.alert === "page");
     if (example) {

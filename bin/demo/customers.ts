@@ -130,6 +130,32 @@ export const CUSTOMERS: readonly Customer[] = ROWS.map(
   }),
 );
 
+/** Where a story ends, as a CS manager reading it expects; the demo checks each one. */
+export interface StoryEnd {
+  /** The tiers the customer may end in. */
+  readonly tiers: readonly ("healthy" | "at-risk" | "critical")[];
+  /** Whether the CS team must have been paged about it along the way. */
+  readonly paged: boolean;
+}
+
+export const STORY_ENDS: Record<Story, StoryEnd> = {
+  // Unpaid after three declined cards: money is at risk now, whatever the usage.
+  "payment-failure": { tiers: ["at-risk", "critical"], paged: true },
+  // Silent for three weeks already when its history arrives: at risk from its first score
+  // (which pages only when critical).
+  silent: { tiers: ["at-risk", "critical"], paged: false },
+  detractor: { tiers: ["at-risk", "critical"], paged: true },
+  "angry-tickets": { tiers: ["at-risk", "critical"], paged: true },
+  // Everything was fixed: back to healthy, with a report (not a page) saying so.
+  recovery: { tiers: ["healthy"], paged: false },
+  // A scheduled cancellation is a customer leaving: the lowest tier, at once.
+  cancellation: { tiers: ["critical"], paged: true },
+  // A third of the seats gone (in its history) is the money side of a customer pulling back.
+  contraction: { tiers: ["at-risk", "critical"], paged: false },
+  // Paying for seats nobody uses: at risk from the start (a first score pages only when critical).
+  lukewarm: { tiers: ["at-risk", "critical"], paged: false },
+};
+
 /** Plain words for each story, for the demo's narration. */
 export const STORY_TEXT: Record<Story, string> = {
   "payment-failure": "card declined 3 times: past due, then unpaid; usage halved",

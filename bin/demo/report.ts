@@ -4,7 +4,7 @@
  */
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import type { CustomerDetail, ListedCustomer, SendStats } from "./client.ts";
-import { type Customer, STORY_TEXT } from "./customers.ts";
+import { type Customer, STORY_ENDS, STORY_TEXT } from "./customers.ts";
 
 export const fmt = (n: number) => n.toLocaleString("en-US");
 const score = (s: number | null | undefined) => (s == null ? "–" : s.toFixed(0));
@@ -125,10 +125,16 @@ export function storyCheck(
   events: readonly HealthEvent[],
   afterHistory: ReadonlyMap<string, ListedCustomer>,
   snapshots: readonly ReadonlyMap<string, ListedCustomer>[],
-): string[] {
+): { lines: string[]; missed: string[] } {
   const lines: string[] = [];
+  const missed: string[] = [];
   for (const { customer, detail } of rows) {
-    if (!customer.story) continue;
+    if (!customer.story) {
+      // A customer without a story uses the product steadily and pays: it stays healthy.
+      const tier = detail?.tier ?? "unknown";
+      if (tier !== "healthy") missed.push(`${customer.name}: steady, but ended ${tier}`);
+      continue;
+    }
     const id = customer.id;
     let alerts: string[];
     if (events.length > 0) {
@@ -156,10 +162,20 @@ export function storyCheck(
     else if (first?.tier === tier)
       told = `no alert: already ${tier} (${score(first.score)}) when its history arrived, and a first score alerts only when critical`;
     else told = "no alert";
+    const end = STORY_ENDS[customer.story];
+    const paged = alerts.some((a) => a.startsWith("PAGE"));
+    const problems = [
+      ...(end.tiers.includes(tier as never) ? [] : [`expected ${end.tiers.join(" or ")}`]),
+      // Pages are known only from the bus of a stack started by the demo itself.
+      ...(end.paged && events.length > 0 && !paged ? ["expected a page"] : []),
+    ];
+    if (problems.length > 0) missed.push(`${customer.name}: ${problems.join(", ")}`);
+    const verdict = problems.length > 0 ? `✗ ${problems.join(", ")}` : "✓ as its story says";
     lines.push(`  ${pad(customer.name, 28)} ${STORY_TEXT[customer.story]}`);
     lines.push(`  ${" ".repeat(28)} → ${tier} (${score(detail?.score)}); ${told}`);
+    lines.push(`  ${" ".repeat(28)}   ${verdict}`);
   }
-  return lines;
+  return { lines, missed };
 }
 
 const nameOf = (e: HealthEvent, names: ReadonlyMap<string, string>) =>

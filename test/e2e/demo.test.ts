@@ -1,0 +1,52 @@
+/**
+ * `npm run demo` end to end, as a user runs it: it starts its own stack (nothing answers on
+ * the port given), sends the 90 days, and checks that every story ended where it says
+ * (bin/demo/customers.ts STORY_ENDS) with the default model: the model's common-sense check
+ * on a whole customer base, not only on single cases.
+ */
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A port nothing listens on: the demo finds no stack there and starts its own. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function runDemo(port: number) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/demo.ts"], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), DEMO_URL: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("npm run demo", () => {
+  it("ends every story where it says, and keeps steady customers healthy", async () => {
+    const { code, stdout, stderr } = await runDemo(await freePort());
+    const verdicts = stdout.split("\n").filter((line) => /[✓✗] /.test(line));
+    expect(stdout, stderr).toContain("Every customer ended where its story says");
+    // One verdict per story customer (10 in the demo), all of them kept.
+    expect(verdicts.filter((line) => line.includes("✓ as its story says"))).toHaveLength(10);
+    expect(verdicts.filter((line) => line.includes("✗"))).toEqual([]);
+    expect(stdout).not.toContain("Stack problems");
+    expect(code).toBe(0);
+  }, 300_000);
+});
