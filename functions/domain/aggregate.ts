@@ -16,7 +16,7 @@
 import Sentiment from "sentiment";
 import { decayedIncrement } from "./decay.ts";
 import { paymentRank, priorityRank, subscriptionRank, ticketRank } from "./lifecycle.ts";
-import type { DecaySettings } from "./model.ts";
+import type { DecaySettings, Model } from "./model.ts";
 import type { Signal, TicketPriority } from "./signals.ts";
 import { epochDay, weekStartDay, yearMonth } from "./time.ts";
 
@@ -69,7 +69,10 @@ export const attr = {
 
 /** Metric names of the decayed sums (the `d_<metric>_<h>d_e<epoch>` part). */
 export const metric = {
+  /** Usage of positive impact: impact × count (contract 3 of issue 11). */
   usage: "usage",
+  /** Usage of negative impact, as a positive sum: |impact| × count. Net usage = usage − usageNeg. */
+  usageNegative: "usageNeg",
   npsPromoters: "npsPro",
   npsPassives: "npsPas",
   npsDetractors: "npsDet",
@@ -104,8 +107,33 @@ export function textSentiment(text: string): number | undefined {
   return words.length === 0 ? undefined : comparative;
 }
 
-/** The update one signal makes to its account's aggregate. */
-export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateUpdate {
+/** The impact of one usage event, by its name. */
+export type ImpactOf = (event: string) => number;
+
+/**
+ * The model's impact per usage event name (`engagement.impacts`), `defaultImpact` for a
+ * name it does not list. Applied when an event is stored: a changed impact weighs new
+ * events only.
+ */
+export function usageImpactOf(model: Pick<Model, "components">): ImpactOf {
+  const { impacts, defaultImpact } = model.components.engagement;
+  const named = new Map(Object.entries(impacts));
+  return (event) => named.get(event) ?? defaultImpact;
+}
+
+const unitImpact: ImpactOf = () => 1;
+
+/**
+ * The update one signal makes to its account's aggregate. A usage event adds impact ×
+ * count to the decayed `usage` when its impact is positive, |impact| × count to
+ * `usageNeg` when negative, nothing when 0; only a positive impact makes the day active
+ * (a seat removed or an export of all data is no sign of engagement).
+ */
+export function signalToUpdate(
+  signal: Signal,
+  decay: DecaySettings,
+  impactOf: ImpactOf = unitImpact,
+): AggregateUpdate {
   const add: Record<string, number> = { [attr.count(signal.values.kind)]: 1 };
   const union: Record<string, string[]> = {};
   const latest: Record<string, LatestValue> = {};
@@ -135,11 +163,16 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
 
   const v = signal.values;
   switch (v.kind) {
-    case "usage":
-      addDecayed(metric.usage, decay.usageShortDays, v.count);
-      addDecayed(metric.usage, decay.usageLongDays, v.count);
-      markActive();
+    case "usage": {
+      const weight = impactOf(v.event) * v.count;
+      if (weight !== 0) {
+        const name = weight > 0 ? metric.usage : metric.usageNegative;
+        addDecayed(name, decay.usageShortDays, Math.abs(weight));
+        addDecayed(name, decay.usageLongDays, Math.abs(weight));
+      }
+      if (weight > 0) markActive();
       break;
+    }
     case "active":
       markActive();
       break;
@@ -329,10 +362,13 @@ export function aggregateOf(
   accountId: string,
   signals: readonly Signal[],
   decay: DecaySettings,
+  impactOf: ImpactOf = unitImpact,
 ): Aggregate {
   const sums: Record<string, number> = {};
   const sets: Record<string, Set<string>> = {};
   const latest: Record<string, LatestValue> = {};
-  for (const signal of signals) applyInPlace(sums, sets, latest, signalToUpdate(signal, decay));
+  for (const signal of signals) {
+    applyInPlace(sums, sets, latest, signalToUpdate(signal, decay, impactOf));
+  }
   return { accountId, sums, sets, latest };
 }
