@@ -45,7 +45,7 @@ async function main() {
   if (!Number.isInteger(horizonDays) || horizonDays < 1) {
     fail(`--horizon must be a positive number of days, got "${values.horizon}"`);
   }
-  // Threads pay off on large files only (each starts its own TypeScript loader).
+  // Threads pay off on large files only (each warms up its own JIT; docs/quality.md).
   const large = (await stat(values.events)).size > 32 * 1024 * 1024;
   const workers = Number(values.workers ?? (large ? Math.min(2, availableParallelism()) : 1));
   if (!Number.isInteger(workers) || workers < 1) {

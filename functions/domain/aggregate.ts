@@ -16,7 +16,7 @@
 import Sentiment from "sentiment";
 import { decayedIncrement } from "./decay.ts";
 import { paymentRank, priorityRank, subscriptionRank, ticketRank } from "./lifecycle.ts";
-import type { DecaySettings } from "./model.ts";
+import type { DecaySettings, Model } from "./model.ts";
 import type { Signal, TicketPriority } from "./signals.ts";
 import { epochDay, weekStartDay, yearMonth } from "./time.ts";
 
@@ -69,7 +69,10 @@ export const attr = {
 
 /** Metric names of the decayed sums (the `d_<metric>_<h>d_e<epoch>` part). */
 export const metric = {
+  /** Usage of positive impact: impact × count (contract 3 of issue 11). */
   usage: "usage",
+  /** Usage of negative impact, as a positive sum: |impact| × count. Net usage = usage − usageNeg. */
+  usageNegative: "usageNeg",
   npsPromoters: "npsPro",
   npsPassives: "npsPas",
   npsDetractors: "npsDet",
@@ -104,48 +107,102 @@ export function textSentiment(text: string): number | undefined {
   return words.length === 0 ? undefined : comparative;
 }
 
-/** The update one signal makes to its account's aggregate. */
-export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateUpdate {
-  const add: Record<string, number> = { [attr.count(signal.values.kind)]: 1 };
-  const union: Record<string, string[]> = {};
-  const latest: Record<string, LatestValue> = {};
-  const t = signal.occurredAt;
-  const eid = signal.sourceEventId;
-  const addDecayed = (name: string, halfLifeDays: number, weight: number) => {
-    const { key, value } = decayedIncrement(name, halfLifeDays, weight, t);
-    add[key] = (add[key] ?? 0) + value;
-  };
-  const register = (name: string, fields: Record<string, RegisterField>, rank = 0) => {
-    latest[name] = rank > 0 ? { ...fields, ts: t, rk: rank, eid } : { ...fields, ts: t, eid };
-  };
-  const markActive = () => {
-    union[attr.activeDays] = [String(epochDay(t))];
-  };
-  const ticketSentiment = (text: string | undefined) => {
+/** The impact of one usage event, by its name. */
+export type ImpactOf = (event: string) => number;
+
+/**
+ * The model's impact per usage event name (`engagement.impacts`), `defaultImpact` for a
+ * name it does not list. Applied when an event is stored: a changed impact weighs new
+ * events only.
+ */
+export function usageImpactOf(model: Pick<Model, "components">): ImpactOf {
+  const { impacts, defaultImpact } = model.components.engagement;
+  const named = new Map(Object.entries(impacts));
+  return (event) => named.get(event) ?? defaultImpact;
+}
+
+const unitImpact: ImpactOf = () => 1;
+
+/**
+ * The parts of one signal's update, and the three ways a rule fills them. A class, not
+ * closures made per call: the backtest builds an update for every event it replays.
+ */
+class UpdateBuilder {
+  readonly add: Record<string, number>;
+  readonly union: Record<string, string[]> = {};
+  readonly latest: Record<string, LatestValue> = {};
+  private readonly t: number;
+  private readonly eid: string;
+
+  constructor(signal: Signal) {
+    this.add = { [attr.count(signal.values.kind)]: 1 };
+    this.t = signal.occurredAt;
+    this.eid = signal.sourceEventId;
+  }
+
+  addDecayed(name: string, halfLifeDays: number, weight: number): void {
+    const { key, value } = decayedIncrement(name, halfLifeDays, weight, this.t);
+    this.add[key] = (this.add[key] ?? 0) + value;
+  }
+
+  register(name: string, fields: Record<string, RegisterField>, rank = 0): void {
+    this.latest[name] =
+      rank > 0
+        ? { ...fields, ts: this.t, rk: rank, eid: this.eid }
+        : { ...fields, ts: this.t, eid: this.eid };
+  }
+
+  markActive(): void {
+    this.union[attr.activeDays] = [String(epochDay(this.t))];
+  }
+
+  ticketSentiment(text: string | undefined, halfLifeDays: number): void {
     const mood = text === undefined ? undefined : textSentiment(text);
     if (mood === undefined) return;
-    addDecayed(metric.ticketSentimentSum, decay.supportDays, mood);
-    addDecayed(metric.ticketSentimentCount, decay.supportDays, 1);
-  };
-  const ticketPriority = (id: string, priority: TicketPriority | undefined) => {
+    this.addDecayed(metric.ticketSentimentSum, halfLifeDays, mood);
+    this.addDecayed(metric.ticketSentimentCount, halfLifeDays, 1);
+  }
+
+  ticketPriority(id: string, priority: TicketPriority | undefined): void {
     if (priority !== undefined) {
-      register(attr.ticketPriority(id), { priority }, priorityRank(priority));
+      this.register(attr.ticketPriority(id), { priority }, priorityRank(priority));
     }
-  };
+  }
+}
+
+/**
+ * The update one signal makes to its account's aggregate. A usage event adds impact ×
+ * count to the decayed `usage` when its impact is positive, |impact| × count to
+ * `usageNeg` when negative, nothing when 0; only a positive impact makes the day active
+ * (a seat removed or an export of all data is no sign of engagement).
+ */
+export function signalToUpdate(
+  signal: Signal,
+  decay: DecaySettings,
+  impactOf: ImpactOf = unitImpact,
+): AggregateUpdate {
+  const u = new UpdateBuilder(signal);
+  const { add, union, latest } = u;
+  const t = signal.occurredAt;
 
   const v = signal.values;
   switch (v.kind) {
-    case "usage":
-      addDecayed(metric.usage, decay.usageShortDays, v.count);
-      addDecayed(metric.usage, decay.usageLongDays, v.count);
-      markActive();
+    case "usage": {
+      const weight = impactOf(v.event) * v.count;
+      if (weight !== 0) {
+        const name = weight > 0 ? metric.usage : metric.usageNegative;
+        u.addDecayed(name, decay.usageShortDays, Math.abs(weight));
+        u.addDecayed(name, decay.usageLongDays, Math.abs(weight));
+      }
+      if (weight > 0) u.markActive();
       break;
+    }
     case "active":
-      markActive();
+      u.markActive();
       break;
     case "feature_used":
       union[attr.featureWeeks] = [`${v.feature}@${weekStartDay(t)}`];
-      markActive();
+      u.markActive();
       break;
     case "nps": {
       const bucket =
@@ -154,69 +211,69 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
           : v.score >= 7
             ? metric.npsPassives
             : metric.npsDetractors;
-      addDecayed(bucket, decay.surveyDays, 1);
-      register(attr.lastNps, { score: v.score });
+      u.addDecayed(bucket, decay.surveyDays, 1);
+      u.register(attr.lastNps, { score: v.score });
       break;
     }
     case "csat":
-      addDecayed(metric.csatSum, decay.surveyDays, v.score);
-      addDecayed(metric.csatCount, decay.surveyDays, 1);
+      u.addDecayed(metric.csatSum, decay.surveyDays, v.score);
+      u.addDecayed(metric.csatCount, decay.surveyDays, 1);
       break;
     case "ces":
-      addDecayed(metric.cesSum, decay.surveyDays, v.score);
-      addDecayed(metric.cesCount, decay.surveyDays, 1);
+      u.addDecayed(metric.cesSum, decay.surveyDays, v.score);
+      u.addDecayed(metric.cesCount, decay.surveyDays, 1);
       break;
     case "ticket_opened":
-      addDecayed(metric.ticketsOpened, decay.supportDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("opened"));
-      ticketPriority(v.ticketId, v.priority);
-      ticketSentiment(v.text);
+      u.addDecayed(metric.ticketsOpened, decay.supportDays, 1);
+      u.register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("opened"));
+      u.ticketPriority(v.ticketId, v.priority);
+      u.ticketSentiment(v.text, decay.supportDays);
       break;
     case "ticket_solved":
-      addDecayed(metric.ticketsSolved, decay.reopenDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "solved" }, ticketRank("solved"));
+      u.addDecayed(metric.ticketsSolved, decay.reopenDays, 1);
+      u.register(attr.ticketStatus(v.ticketId), { status: "solved" }, ticketRank("solved"));
       break;
     case "ticket_reopened":
-      addDecayed(metric.ticketsReopened, decay.reopenDays, 1);
-      register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("reopened"));
-      ticketPriority(v.ticketId, v.priority);
+      u.addDecayed(metric.ticketsReopened, decay.reopenDays, 1);
+      u.register(attr.ticketStatus(v.ticketId), { status: "open" }, ticketRank("reopened"));
+      u.ticketPriority(v.ticketId, v.priority);
       break;
     case "ticket_priority":
-      ticketPriority(v.ticketId, v.priority);
+      u.ticketPriority(v.ticketId, v.priority);
       break;
     case "ticket_comment":
-      ticketSentiment(v.text);
+      u.ticketSentiment(v.text, decay.supportDays);
       break;
     case "payment_succeeded": {
       const rank = paymentRank("succeeded");
-      register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null }, rank);
-      register(attr.lastPaid, { invoice: v.invoiceId ?? null });
+      u.register(attr.lastPayment, { status: "succeeded", invoice: v.invoiceId ?? null }, rank);
+      u.register(attr.lastPaid, { invoice: v.invoiceId ?? null });
       if (v.invoiceId !== undefined) {
-        register(attr.invoice(v.invoiceId), { status: "paid" }, rank);
+        u.register(attr.invoice(v.invoiceId), { status: "paid" }, rank);
       }
       break;
     }
     case "payment_failed": {
-      addDecayed(metric.paymentsFailed, decay.billingDays, 1);
+      u.addDecayed(metric.paymentsFailed, decay.billingDays, 1);
       const attempt = v.attempt ?? 1;
       const rank = paymentRank("failed", attempt);
-      register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null }, rank);
+      u.register(attr.lastPayment, { status: "failed", invoice: v.invoiceId ?? null }, rank);
       if (v.invoiceId !== undefined) {
-        register(attr.invoice(v.invoiceId), { status: "failed", attempt }, rank);
+        u.register(attr.invoice(v.invoiceId), { status: "failed", attempt }, rank);
       } else {
-        register(attr.lastLooseFailure, { attempt }, rank);
+        u.register(attr.lastLooseFailure, { attempt }, rank);
       }
       break;
     }
     case "refund":
-      addDecayed(metric.refunds, decay.billingDays, 1);
+      u.addDecayed(metric.refunds, decay.billingDays, 1);
       break;
     case "dispute":
-      addDecayed(metric.disputes, decay.disputeDays, 1);
+      u.addDecayed(metric.disputes, decay.disputeDays, 1);
       break;
     case "subscription": {
       const rank = subscriptionRank(v.status, v.cancelAtPeriodEnd ?? false);
-      register(
+      u.register(
         attr.subscription,
         {
           status: v.status,
@@ -229,7 +286,7 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
         },
         rank,
       );
-      if (v.mrr !== undefined) register(attr.mrrMonth(yearMonth(t)), { mrr: v.mrr }, rank);
+      if (v.mrr !== undefined) u.register(attr.mrrMonth(yearMonth(t)), { mrr: v.mrr }, rank);
       break;
     }
     case "milestone":
@@ -238,7 +295,7 @@ export function signalToUpdate(signal: Signal, decay: DecaySettings): AggregateU
     case "profile":
       for (const field of ["plan", "seats", "name", "owner"] as const) {
         const value = v[field];
-        if (value !== undefined) register(attr.profile(field), { value });
+        if (value !== undefined) u.register(attr.profile(field), { value });
       }
       break;
   }
@@ -329,10 +386,13 @@ export function aggregateOf(
   accountId: string,
   signals: readonly Signal[],
   decay: DecaySettings,
+  impactOf: ImpactOf = unitImpact,
 ): Aggregate {
   const sums: Record<string, number> = {};
   const sets: Record<string, Set<string>> = {};
   const latest: Record<string, LatestValue> = {};
-  for (const signal of signals) applyInPlace(sums, sets, latest, signalToUpdate(signal, decay));
+  for (const signal of signals) {
+    applyInPlace(sums, sets, latest, signalToUpdate(signal, decay, impactOf));
+  }
   return { accountId, sums, sets, latest };
 }

@@ -10,7 +10,12 @@ import {
   defaultBudget,
   type WorkBudget,
 } from "../aliases/aliases.ts";
-import { type AggregateUpdate, mergeUpdates, signalToUpdate } from "../domain/aggregate.ts";
+import {
+  type AggregateUpdate,
+  mergeUpdates,
+  signalToUpdate,
+  usageImpactOf,
+} from "../domain/aggregate.ts";
 import type { Model } from "../domain/model.ts";
 import type { Signal } from "../domain/signals.ts";
 import { type InboundEvent, refKey } from "./inbound.ts";
@@ -70,9 +75,13 @@ export function signalsOf(record: EventRecord, accountId: string | null): Signal
   }));
 }
 
-/** The aggregate update an event makes to `accountId`. */
-export const updateFor = (record: EventRecord, accountId: string, model: Model) =>
-  mergeUpdates(signalsOf(record, accountId).map((s) => signalToUpdate(s, model.decay)));
+/** The aggregate update an event makes to `accountId`, usage weighed by the model's impacts. */
+export function updateFor(record: EventRecord, accountId: string, model: Model): AggregateUpdate {
+  const impactOf = usageImpactOf(model);
+  return mergeUpdates(
+    signalsOf(record, accountId).map((s) => signalToUpdate(s, model.decay, impactOf)),
+  );
+}
 
 /**
  * Ingests one verified event. Resolves the customer, then applies, parks or counts it;

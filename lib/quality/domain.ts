@@ -5,9 +5,14 @@
  * When modules move, only these imports change.
  */
 export type { Aggregate, AggregateUpdate, LatestValue } from "../../functions/domain/aggregate.ts";
-export { aggregateOf, isNewer, signalToUpdate } from "../../functions/domain/aggregate.ts";
+export {
+  aggregateOf,
+  isNewer,
+  signalToUpdate,
+  usageImpactOf,
+} from "../../functions/domain/aggregate.ts";
 export { defaultModel } from "../../functions/domain/model.default.ts";
-export { type CompiledModel, compileModel } from "../../functions/domain/model.ts";
+export { type CompiledModel, compileModel, type Model } from "../../functions/domain/model.ts";
 export { type HealthScore, score } from "../../functions/domain/score.ts";
 export type { Signal, SignalValues } from "../../functions/domain/signals.ts";
 export type { Tier } from "../../functions/domain/tiers.ts";

@@ -76,6 +76,41 @@ export function shardOf(accountId: unknown, count: number): number {
   return (h >>> 0) % count;
 }
 
+const ACCOUNT_KEY = '"account_id"';
+const BLANK = /^\s*$/;
+
+/**
+ * The shard of one line: the shard of its `data.account_id`, found without parsing the
+ * JSON when the line names `"account_id"` once, followed by a string value without
+ * escapes, as every line a tool writes does. (A key's quotes are never escaped and a
+ * quote inside a string always is, so in a line with `data.account_id` that one
+ * occurrence is it.) Any other line is parsed to find it; without one, shard 0. A line
+ * that names `account_id` elsewhere but not in `data` applies to no account, and lands
+ * in exactly one shard all the same, which reports it.
+ */
+export function shardOfLine(line: string, count: number): number {
+  const at = line.indexOf(ACCOUNT_KEY);
+  if (at >= 0 && line.indexOf(ACCOUNT_KEY, at + ACCOUNT_KEY.length) < 0) {
+    let i = at + ACCOUNT_KEY.length;
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.charCodeAt(i) === 58 /* : */) {
+      i++;
+      while (line.charCodeAt(i) === 32) i++;
+      const end = line.indexOf('"', i + 1);
+      if (line.charCodeAt(i) === 34 /* " */ && end > i) {
+        const value = line.slice(i + 1, end);
+        if (!value.includes("\\")) return shardOf(value, count);
+      }
+    }
+  }
+  try {
+    const body = JSON.parse(line) as { data?: { account_id?: unknown } } | null;
+    return shardOf(body?.data?.account_id, count);
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Loads and normalizes every line of `path`; lines without an `id` get `line-N`. With a
  * `shard`, only lines whose `data.account_id` falls in it are mapped (lines without one
@@ -101,7 +136,9 @@ export async function loadEvents(
   };
   const handleLine = (line: string) => {
     lines++;
-    if (line.trim() === "") return;
+    if (BLANK.test(line)) return;
+    // Lines of other shards are skipped before the costly part, the JSON parse.
+    if (shard.count > 1 && shardOfLine(line, shard.count) !== shard.index) return;
     let body: unknown;
     try {
       body = JSON.parse(line);
@@ -112,10 +149,6 @@ export async function loadEvents(
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
       problem("not a JSON object");
       return;
-    }
-    if (shard.count > 1) {
-      const data = (body as { data?: { account_id?: unknown } }).data;
-      if (shardOf(data?.account_id, shard.count) !== shard.index) return;
     }
     const given = (body as { id?: unknown }).id;
     const id = typeof given === "string" && given !== "" ? given : `line-${lines}`;

@@ -15,6 +15,7 @@ import {
   score,
   signalToUpdate,
   type Tier,
+  usageImpactOf,
 } from "../domain.ts";
 import type { ReplayEvent } from "./load.ts";
 
@@ -72,7 +73,7 @@ interface ModelTrack {
 }
 
 interface Account {
-  /** One aggregate per distinct decay setting among the models (keys depend on it). */
+  /** One aggregate per distinct decay and impact setting among the models (what is stored depends on them). */
   readonly aggregates: LiveAggregate[];
   readonly tracks: ModelTrack[];
   readonly churnedAt: number | null;
@@ -123,10 +124,17 @@ function ticksOf(events: readonly ReplayEvent[], at: readonly number[]) {
 /** Replays `events` (in time order) and scores every account with every model. */
 export function replay(events: readonly ReplayEvent[], options: ReplayOptions): ModelRun[] {
   const { models, labels } = options;
-  const decayKeys = models.map((m) => JSON.stringify(m.model.decay));
-  const groups = [...new Set(decayKeys)];
-  const groupOf = decayKeys.map((key) => groups.indexOf(key));
-  const decays = groups.map((key) => (models[decayKeys.indexOf(key)] as CompiledModel).model.decay);
+  // Models that store the same aggregate share it: same half-lives, same usage impacts.
+  const writeKeys = models.map(({ model: { decay, components } }) => {
+    const { impacts, defaultImpact } = components.engagement;
+    return JSON.stringify({ decay, impacts, defaultImpact });
+  });
+  const groups = [...new Set(writeKeys)];
+  const groupOf = writeKeys.map((key) => groups.indexOf(key));
+  const writers = groups.map((key) => {
+    const { model } = models[writeKeys.indexOf(key)] as CompiledModel;
+    return { decay: model.decay, impactOf: usageImpactOf(model) };
+  });
   const runs: ModelRun[] = models.map((model) => ({
     model,
     observations: [],
@@ -152,8 +160,9 @@ export function replay(events: readonly ReplayEvent[], options: ReplayOptions): 
     }
     for (let g = 0; g < groups.length; g++) {
       const aggregate = account.aggregates[g] as LiveAggregate;
-      const decay = decays[g] as (typeof decays)[number];
-      for (const signal of signals) applyInPlace(aggregate, signalToUpdate(signal, decay));
+      const { decay, impactOf } = writers[g] as (typeof writers)[number];
+      for (const signal of signals)
+        applyInPlace(aggregate, signalToUpdate(signal, decay, impactOf));
     }
   };
 

@@ -5,10 +5,19 @@
  * accounts are split into disjoint shards replayed in worker threads (accounts never
  * interact, so the figures are the same as in one thread).
  */
-import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type CompiledModel, compileModel, defaultModel, loadModel } from "../domain.ts";
+import { build } from "esbuild";
+import {
+  type CompiledModel,
+  compileModel,
+  defaultModel,
+  loadModel,
+  type Model,
+} from "../domain.ts";
 import { evaluate, type Figure, formatFigures } from "./evaluate.ts";
 import { loadEvents, parseArchetypes, parseLabels, type Shard } from "./load.ts";
 import { type ModelRun, replay } from "./replay.ts";
@@ -67,9 +76,16 @@ async function modelsOf(files: readonly string[]) {
   );
 }
 
-/** Loads and replays the accounts of one shard. */
-export async function runShard(input: BacktestInput, shard: Shard): Promise<ShardResult> {
-  const models = (await modelsOf(input.modelFiles)).map((m) => m.model);
+/**
+ * Loads and replays the accounts of one shard with `models` (plain, validated models: a
+ * worker thread gets them from its parent, which read the model files).
+ */
+export async function runShard(
+  input: BacktestInput,
+  shard: Shard,
+  plainModels: readonly Model[],
+): Promise<ShardResult> {
+  const models = plainModels.map((model) => compileModel(model));
   const labels = parseLabels(await readFile(input.labelsPath, "utf8"));
   const { events, ...counts } = await loadEvents(
     input.eventsPath,
@@ -83,11 +99,37 @@ export async function runShard(input: BacktestInput, shard: Shard): Promise<Shar
   };
 }
 
-function runInWorker(input: BacktestInput, shard: Shard): Promise<ShardResult> {
-  // Worker threads do not inherit tsx's loader: the boot file registers it first.
-  const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
-    workerData: { entry: new URL("./worker.ts", import.meta.url).href, input, shard },
+/**
+ * The worker entry bundled into one JavaScript file (esbuild, a few hundred ms): a thread
+ * then starts in well under a second, where one running the TypeScript sources through
+ * tsx's loader took seconds. Returns the file and a function that removes it.
+ */
+async function bundleWorker(): Promise<{ file: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "backtest-worker-"));
+  const file = join(dir, "worker.mjs");
+  await build({
+    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+    // Bundled CommonJS packages (sentiment) call require for Node's own modules.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
   });
+  return { file, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function runInWorker(
+  file: string,
+  input: BacktestInput,
+  shard: Shard,
+  models: readonly Model[],
+): Promise<ShardResult> {
+  const worker = new Worker(file, { workerData: { input, shard, models } });
   return new Promise((resolve, reject) => {
     worker.once("message", (result: ShardResult) => {
       resolve(result);
@@ -136,17 +178,24 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const workers = Math.max(1, Math.floor(input.workers ?? 1));
   const started = performance.now();
   const cpuStarted = process.cpuUsage(); // the whole process: worker threads included
-  const { loaded, runs } =
-    // One thread's result goes through `merge` too: the same order, the same float sums.
-    workers === 1
-      ? merge([await runShard(input, { index: 0, count: 1 })])
-      : merge(
-          await Promise.all(
-            Array.from({ length: workers }, (_, index) =>
-              runInWorker(input, { index, count: workers }),
-            ),
-          ),
-        );
+  const plain = models.map((m) => m.model.model);
+  let shards: ShardResult[];
+  if (workers === 1) {
+    shards = [await runShard(input, { index: 0, count: 1 }, plain)];
+  } else {
+    const bundle = await bundleWorker();
+    try {
+      shards = await Promise.all(
+        Array.from({ length: workers }, (_, index) =>
+          runInWorker(bundle.file, input, { index, count: workers }, plain),
+        ),
+      );
+    } finally {
+      await bundle.remove();
+    }
+  }
+  // One thread's result goes through `merge` too: the same order, the same float sums.
+  const { loaded, runs } = merge(shards);
   const named: NamedRun[] = runs.map((run, i) => ({
     ...run,
     model: (models[i] as { model: CompiledModel }).model,

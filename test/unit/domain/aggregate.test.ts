@@ -7,16 +7,19 @@ import {
   attr,
   emptyAggregate,
   isNewer,
+  metric,
   signalToUpdate,
   textSentiment,
+  usageImpactOf,
 } from "../../../functions/domain/aggregate.ts";
 import { decayEpoch, forwardWeight } from "../../../functions/domain/decay.ts";
 import { subscriptionRank } from "../../../functions/domain/lifecycle.ts";
+import { compileModel } from "../../../functions/domain/model.ts";
 import { score } from "../../../functions/domain/score.ts";
 import { epochDay, weekStartDay, yearMonth } from "../../../functions/domain/time.ts";
 import { signalsArb, withPermutation } from "../../support/arbitraries.ts";
 import { DAY, NOW, signal } from "../../support/signals.ts";
-import { testCompiled } from "../../support/test-model.ts";
+import { testCompiled, testModelInput } from "../../support/test-model.ts";
 
 const compiled = testCompiled;
 const decay = compiled.model.decay;
@@ -62,6 +65,94 @@ describe("signalToUpdate", () => {
     });
     expect(update.union).toEqual({ [attr.activeDays]: [String(epochDay(NOW - 2 * DAY))] });
     expect(update.latest).toEqual({});
+  });
+
+  describe("with usage impacts", () => {
+    const impacts = compileModel({
+      ...testModelInput(),
+      components: {
+        ...testModelInput().components,
+        engagement: {
+          ...testModelInput().components.engagement,
+          impacts: { error_shown: -2, report_exported: 5, tour_closed: 0 },
+          defaultImpact: 1.5,
+        },
+      },
+    }).model;
+    const impactOf = usageImpactOf(impacts);
+    const usage = (event: string, count: number) => signal({ kind: "usage", event, count }, 2);
+
+    it("reads each named impact, and the default for a name the model does not list", () => {
+      expect(["error_shown", "report_exported", "tour_closed", "login"].map(impactOf)).toEqual([
+        -2, 5, 0, 1.5,
+      ]);
+      // A name that is also an Object.prototype key is an unnamed event, not a function.
+      expect(impactOf("constructor")).toBe(1.5);
+    });
+
+    it("adds count × impact to usage for a positive impact", () => {
+      const s = usage("report_exported", 3);
+
+      const update = signalToUpdate(s, decay, impactOf);
+
+      expect(update.add).toEqual({
+        n_usage: 1,
+        [`d_usage_7d_e${epoch}`]: forwardWeight(15, s.occurredAt, 7),
+        [`d_usage_30d_e${epoch}`]: forwardWeight(15, s.occurredAt, 30),
+      });
+      expect(update.union).toEqual({ [attr.activeDays]: [String(epochDay(NOW - 2 * DAY))] });
+    });
+
+    it("adds count × |impact| to usageNeg, not usage, for a negative impact, and marks no day active", () => {
+      const s = usage("error_shown", 4);
+
+      const update = signalToUpdate(s, decay, impactOf);
+
+      expect(metric.usageNegative).toBe("usageNeg");
+      expect(update.add).toEqual({
+        n_usage: 1,
+        [`d_usageNeg_7d_e${epoch}`]: forwardWeight(8, s.occurredAt, 7),
+        [`d_usageNeg_30d_e${epoch}`]: forwardWeight(8, s.occurredAt, 30),
+      });
+      expect(update.union).toEqual({});
+    });
+
+    it("weighs an unnamed event by the default impact, and counts an impact of 0 only in n_usage", () => {
+      const s = usage("login", 2);
+      expect(signalToUpdate(s, decay, impactOf).add).toEqual({
+        n_usage: 1,
+        [`d_usage_7d_e${epoch}`]: forwardWeight(3, s.occurredAt, 7),
+        [`d_usage_30d_e${epoch}`]: forwardWeight(3, s.occurredAt, 30),
+      });
+      expect(signalToUpdate(usage("tour_closed", 9), decay, impactOf)).toEqual({
+        add: { n_usage: 1 },
+        union: {},
+        latest: {},
+      });
+    });
+
+    it("lowers net usage (usage − usageNeg) by a negative-impact event", () => {
+      const good = usage("report_exported", 2);
+      const bad = usage("error_shown", 3);
+      const net = (agg: Aggregate) =>
+        (agg.sums[`d_usage_7d_e${epoch}`] ?? 0) - (agg.sums[`d_usageNeg_7d_e${epoch}`] ?? 0);
+
+      const before = aggregateOf("acct-1", [good], decay, impactOf);
+      const after = aggregateOf("acct-1", [good, bad], decay, impactOf);
+
+      // In units of one event's forward weight (the stored sums are large numbers).
+      const unit = forwardWeight(1, good.occurredAt, 7);
+      expect(net(before) / unit).toBeCloseTo(10, 9);
+      expect(net(after) / unit).toBeCloseTo(10 - 6, 9);
+    });
+
+    it("weighs every event 1 without impacts, as before them", () => {
+      const s = usage("error_shown", 4);
+      expect(signalToUpdate(s, decay)).toEqual(signalToUpdate(s, decay, () => 1));
+      expect(signalToUpdate(s, decay, usageImpactOf(compiled.model))).toEqual(
+        signalToUpdate(s, decay),
+      );
+    });
   });
 
   it("records a used feature by week and marks the day active", () => {
@@ -254,6 +345,34 @@ describe("aggregateOf", () => {
         expect(scoreB.coverage).toBe(scoreA.coverage);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("gives the same aggregate for any order with negative, zero and positive impacts", () => {
+    const history = signalsArb({ maxLength: 60, maxDaysAgo: 200 }).chain(withPermutation);
+    const impactTable = fc.dictionary(
+      fc.constantFrom("report_viewed", "dashboard_opened", "export_created"),
+      fc.integer({ min: -10, max: 10 }),
+    );
+    fc.assert(
+      fc.property(
+        history,
+        impactTable,
+        fc.integer({ min: -3, max: 3 }),
+        ([signals, shuffled], table, fallback) => {
+          const impactOf = (event: string) => table[event] ?? fallback;
+          const a = aggregateOf("acct-1", signals, decay, impactOf);
+          const b = aggregateOf("acct-1", shuffled, decay, impactOf);
+
+          expectSumsClose(b.sums, a.sums);
+          expect(b.sets).toEqual(a.sets);
+          expect(b.latest).toEqual(a.latest);
+          for (const [key, value] of Object.entries(a.sums)) {
+            if (key.startsWith("d_usage")) expect(value).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

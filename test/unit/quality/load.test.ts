@@ -2,8 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LabelsError, loadEvents, parseLabels } from "../../../lib/quality/backtest/load.ts";
+import {
+  LabelsError,
+  loadEvents,
+  parseLabels,
+  shardOf,
+  shardOfLine,
+} from "../../../lib/quality/backtest/load.ts";
 import { compileModel, defaultModel } from "../../../lib/quality/domain.ts";
 
 const model = compileModel(defaultModel);
@@ -76,5 +83,58 @@ describe("parseLabels", () => {
   it("rejects a file without the header and a date that is not one", () => {
     expect(() => parseLabels("id,date\nacme,2026-03-04\n")).toThrow(LabelsError);
     expect(() => parseLabels("account_id,churned_at\nacme,soon\n")).toThrow(/line 2/);
+  });
+});
+
+describe("shardOfLine", () => {
+  /** The shard the parsed line says: its data.account_id's. */
+  const parsedShard = (text: string, count: number) => {
+    try {
+      const body = JSON.parse(text) as { data?: { account_id?: unknown } } | null;
+      return shardOf(body?.data?.account_id, count);
+    } catch {
+      return 0;
+    }
+  };
+  const tricky = fc.constantFrom(
+    "acme",
+    'a"b',
+    "a\\b",
+    '"account_id":"x"',
+    'account_id" : "evil',
+    "ü€",
+    "",
+  );
+  const anyText = fc.oneof(tricky, fc.string({ maxLength: 12 }));
+
+  it("finds the shard of data.account_id without parsing, whatever else the line holds", () => {
+    // A line without data.account_id applies to no account: any one shard may report it.
+    const body = fc.record(
+      {
+        id: anyText,
+        type: fc.constantFrom("usage", "ticket"),
+        account_id: anyText,
+        data: fc.record(
+          { account_id: fc.oneof(anyText, fc.integer()), text: anyText, event: anyText },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: ["data"] },
+    );
+    fc.assert(
+      fc.property(body, fc.integer({ min: 2, max: 5 }), fc.boolean(), (value, count, spaced) => {
+        const text = spaced ? JSON.stringify(value, null, 1).replace(/\n/g, " ") : line(value);
+        const shard = shardOfLine(text, count);
+        const id = value.data.account_id;
+        if (id !== undefined) expect(shard).toBe(parsedShard(text, count));
+        else expect(shard).toBeLessThan(count);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("puts a line that is not JSON in shard 0", () => {
+    expect(shardOfLine('{"data":{"account_id":"zz"', 7)).toBe(shardOf("zz", 7));
+    expect(shardOfLine("{not json", 7)).toBe(0);
   });
 });

@@ -120,3 +120,31 @@ describe("replay", () => {
     expect(run?.tierFlips).toBeLessThanOrEqual(3);
   });
 });
+
+describe("replay with usage impacts", () => {
+  it("stores each model's own aggregate: a model that weighs logins 0 sees no usage", () => {
+    const events = dailyUser("busy", 40);
+    const { components } = defaultModel;
+    const silent = {
+      ...defaultModel,
+      components: {
+        ...components,
+        engagement: { ...components.engagement, impacts: { login: 0 } },
+      },
+    };
+    const labels = new Map<string, number | null>([["busy", null]]);
+
+    const [counted, ignored] = replay(events, {
+      models: [model, compileModel(silent)],
+      at: [day(35)],
+      horizonDays: 60,
+      labels,
+    });
+
+    const [a] = counted?.observations ?? [];
+    const [b] = ignored?.observations ?? [];
+    // Without usage the default model lacks the coverage to score at all (null).
+    expect(a?.score).toBeGreaterThan(0);
+    expect(b?.score ?? -1).toBeLessThan(a?.score as number);
+  });
+});
