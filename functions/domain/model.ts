@@ -82,6 +82,13 @@ export const Model = z.strictObject({
     engagement: z.strictObject({
       weight,
       metrics: z.strictObject({ volume: Metric, recency: Metric, trend: Metric }),
+      /**
+       * Impact of one usage event, by event name (`error_shown: -2`): its count is weighed by
+       * it when the event is stored, so a changed impact applies to new events only.
+       */
+      impacts: z._default(z.record(z.string(), finite), {}),
+      /** Impact of a usage event not named in `impacts`. */
+      defaultImpact: z._default(finite, 1),
     }),
     adoption: z.strictObject({
       weight,
