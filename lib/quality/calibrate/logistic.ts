@@ -54,22 +54,24 @@ function newton(
 ): { beta: number[]; converged: boolean } {
   const n = rows.length;
   const d = free.length + 1; // intercept first
-  const X = new Matrix(n, d);
+  // The design matrix, intercept column first, as flat rows (read many times per step).
+  const X = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const row = rows[i] as readonly number[];
-    X.set(i, 0, 1);
-    for (let k = 0; k < free.length; k++) X.set(i, k + 1, row[free[k] as number] as number);
+    X[i * d] = 1;
+    for (let k = 0; k < free.length; k++) X[i * d + k + 1] = row[free[k] as number] as number;
   }
+  const eta = (b: readonly number[], i: number) => {
+    let z = 0;
+    for (let k = 0; k < d; k++) z += (X[i * d + k] as number) * (b[k] as number);
+    return z;
+  };
   const mean = y.reduce((s, v) => s + v, 0) / Math.max(1, n);
   const beta = new Array<number>(d).fill(0);
   beta[0] = Math.log(Math.max(1e-6, mean) / Math.max(1e-6, 1 - mean));
   const objective = (b: readonly number[]) => {
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      let z = 0;
-      for (let k = 0; k < d; k++) z += X.get(i, k) * (b[k] as number);
-      total -= logLoss(sigmoid(z), y[i] as number);
-    }
+    for (let i = 0; i < n; i++) total -= logLoss(sigmoid(eta(b, i)), y[i] as number);
     let penalty = 0;
     for (let k = 1; k < d; k++) penalty += (b[k] as number) ** 2;
     return total - (lambda / 2) * penalty;
@@ -79,15 +81,16 @@ function newton(
     const gradient = new Matrix(d, 1);
     const weighted = new Matrix(n, d);
     for (let i = 0; i < n; i++) {
-      let z = 0;
-      for (let k = 0; k < d; k++) z += X.get(i, k) * (beta[k] as number);
-      const p = sigmoid(z);
+      const p = sigmoid(eta(beta, i));
       const w = Math.sqrt(Math.max(p * (1 - p), 1e-10));
+      const residual = (y[i] as number) - p;
       for (let k = 0; k < d; k++) {
-        gradient.set(k, 0, gradient.get(k, 0) + X.get(i, k) * ((y[i] as number) - p));
-        weighted.set(i, k, X.get(i, k) * w);
+        const x = X[i * d + k] as number;
+        gradient.set(k, 0, gradient.get(k, 0) + x * residual);
+        weighted.set(i, k, x * w);
       }
     }
+    // Hessian of the negative objective: Xᵀ W X + λ I (intercept unpenalized).
     const hessian = weighted.gram();
     for (let k = 1; k < d; k++) {
       hessian.set(k, k, hessian.get(k, k) + lambda);
@@ -130,26 +133,20 @@ export function fitLogistic(
   const maxIterations = options.maxIterations ?? 50;
   const held = new Array<boolean>(p).fill(false);
   let result = { beta: [0], converged: false };
-  // Active set: at most 2p rounds of holding a wrong-signed coefficient or freeing one.
-  for (let round = 0; round <= 2 * p; round++) {
+  let feasible: LogisticFit | null = null;
+  // Active set: rounds of holding wrong-signed coefficients or freeing one (bounded).
+  for (let round = 0; round <= 4 * p + 4; round++) {
     const free = [...Array(p).keys()].filter((j) => !held[j]);
     result = newton(rows, y, free, options.lambda, maxIterations);
     const coefficients = new Array<number>(p).fill(0);
     free.forEach((j, k) => {
       coefficients[j] = result.beta[k + 1] as number;
     });
-    // The free coefficient most on the wrong side of its sign, if any.
-    let worst = -1;
-    let worstValue = 0;
-    for (const j of free) {
-      const wrong = -(signs[j] as Sign) * (coefficients[j] as number);
-      if (wrong > worstValue) {
-        worst = j;
-        worstValue = wrong;
-      }
-    }
-    if (worst >= 0) {
-      held[worst] = true;
+    // Every free coefficient on the wrong side of its sign is held at 0 for the next round
+    // (one at a time is slower and, with the freeing step below, ends in the same place).
+    const wrong = free.filter((j) => (signs[j] as Sign) * (coefficients[j] as number) < 0);
+    if (wrong.length > 0) {
+      for (const j of wrong) held[j] = true;
       continue;
     }
     // A held feature whose gradient at 0 points to its allowed side would improve the fit.
@@ -169,18 +166,25 @@ export function fitLogistic(
         freedValue = towards;
       }
     }
-    if (freed < 0) {
-      return {
-        intercept: fit.intercept,
-        coefficients,
-        held,
-        converged: result.converged,
-        lambda: options.lambda,
-      };
-    }
+    feasible = {
+      intercept: fit.intercept,
+      coefficients,
+      held: [...held],
+      converged: result.converged,
+      lambda: options.lambda,
+    };
+    if (freed < 0) return feasible;
     held[freed] = false;
   }
-  throw new Error("logistic fit: the sign constraints did not settle");
+  // Rounds used up (holding and freeing went in circles): the last fit that kept every sign.
+  if (feasible !== null) return { ...feasible, converged: false };
+  return {
+    intercept: result.beta[0] as number,
+    coefficients: new Array<number>(p).fill(0),
+    held: new Array<boolean>(p).fill(true),
+    converged: false,
+    lambda: options.lambda,
+  };
 }
 
 /** The fold (0..k-1) of a group key: a stable string hash, so one account is in one fold. */
