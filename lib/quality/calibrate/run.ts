@@ -40,6 +40,9 @@ export interface CalibrateInput {
 export interface CalibrateResult {
   readonly model: Model;
   readonly holdout: number;
+  /** The backtest's figures on the held-out date, by name without `backtest.`. */
+  readonly before: Readonly<Record<string, number>>;
+  readonly after: Readonly<Record<string, number>>;
   /** `name: value unit` lines. */
   readonly lines: string[];
 }
@@ -104,21 +107,24 @@ function defaultHoldout(lastEvent: number, horizonDays: number): number {
 }
 
 export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResult> {
+  const fitDates = [...input.at].sort((a, b) => a - b);
+  const lastFit = fitDates[fitDates.length - 1] as number;
+  if (input.holdout !== undefined && !(input.holdout > lastFit)) {
+    throw new CalibrateError(
+      `--holdout ${isoDay(input.holdout)} must come after every --at date (the last is ${isoDay(lastFit)}): the report is never made on a fitted date`,
+    );
+  }
   const base = await baseModel(input.modelFile);
   const labels = parseLabels(await readFile(input.labelsPath, "utf8"));
   const loaded = await loadEvents(input.eventsPath, base);
   const events = loaded.events;
   if (events.length === 0)
     throw new CalibrateError(`no events could be read from ${input.eventsPath}`);
-  const fitDates = [...input.at].sort((a, b) => a - b);
-  const lastFit = fitDates[fitDates.length - 1] as number;
   const lastEvent = (events[events.length - 1] as { occurredAt: number }).occurredAt;
   const holdout = input.holdout ?? defaultHoldout(lastEvent, input.horizonDays);
   if (!(holdout > lastFit)) {
     throw new CalibrateError(
-      input.holdout === undefined
-        ? `no held-out date after the last fit date ${isoDay(lastFit)}: the data end ${isoDay(lastEvent)} leaves no later date with a full ${input.horizonDays}-day horizon; fit on earlier dates or pass --holdout`
-        : `--holdout ${isoDay(holdout)} must come after every --at date (the last is ${isoDay(lastFit)}): the report is never made on a fitted date`,
+      `no held-out date after the last fit date ${isoDay(lastFit)}: the data end ${isoDay(lastEvent)} leaves no later date with a full ${input.horizonDays}-day horizon; fit on earlier dates or pass --holdout`,
     );
   }
 
@@ -287,9 +293,13 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
       `calibrate.after.${name}: ${format(a?.value)}${unit}`,
     ];
   });
+  const byName = (run: typeof before) =>
+    Object.fromEntries((run?.figures ?? []).map((f) => [f.name.replace(/^backtest\./, ""), f.value]));
   return {
     model: compiled.model,
     holdout,
+    before: byName(before),
+    after: byName(after),
     lines: [
       `calibrate.models: ${before?.model.modelVersion} → ${compiled.modelVersion}`,
       `calibrate.fit.at: ${fitDates.map(isoDay).join(", ")} (horizon ${input.horizonDays} days)`,
