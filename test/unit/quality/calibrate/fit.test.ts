@@ -38,7 +38,7 @@ function rowsWith(health: Partial<Record<MetricKey, number>>, n: number, seed: n
       MetricKey,
       number
     >;
-    const z = 2 - keys.reduce((s, k) => s + (health[k] ?? 0) * (metrics[k] / 100), 0);
+    const z = 2 - keys.reduce((s, k) => s + (health[k] ?? 0) * ((metrics[k] as number) / 100), 0);
     return {
       accountId: `acct-${i}`,
       at: 0,
