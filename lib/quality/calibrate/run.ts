@@ -294,7 +294,9 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
     ];
   });
   const byName = (run: typeof before) =>
-    Object.fromEntries((run?.figures ?? []).map((f) => [f.name.replace(/^backtest\./, ""), f.value]));
+    Object.fromEntries(
+      (run?.figures ?? []).map((f) => [f.name.replace(/^backtest\./, ""), f.value]),
+    );
   return {
     model: compiled.model,
     holdout,
