@@ -44,15 +44,26 @@ try {
     "",
     `Slack: ${process.env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "SLACK_WEBHOOK_URL not set: Slack alerts are skipped"}`,
     `Email: ${process.env.SMTP_URL ? `sending via ${process.env.SMTP_URL} to ${process.env.ALERT_EMAIL_TO ?? "(ALERT_EMAIL_TO not set)"}` : "SMTP_URL not set: emails are printed here"}`,
-    `DynamoDB Local: ${stack.dynamoEndpoint} (${argValue("--data-dir") ? `data in ${argValue("--data-dir")}` : "in memory"})`,
+    `DynamoDB Local: ${stack.dynamoEndpoint}, table ${stack.tableName} (${argValue("--data-dir") ? `data in ${argValue("--data-dir")}` : "in memory"})`,
     "",
     `Try it: ${demoCommand(stack.baseUrl)}    Stop: Ctrl-C`,
     "Another port: PORT=3001 npm start (the demo finds it with the same PORT, or --url)",
     "",
   ];
   console.log(lines.join("\n"));
+  // Lets `npm run preview -- --url …` find this stack's table (read-only).
+  const { removeLocalStackInfo, writeLocalStackInfo } = await import(
+    "../lib/preview/local-stack.ts"
+  );
+  await writeLocalStackInfo({
+    baseUrl: stack.baseUrl,
+    dynamoEndpoint: stack.dynamoEndpoint,
+    tableName: stack.tableName,
+    pid: process.pid,
+  });
   const shutdown = async () => {
     console.log("\nstopping…");
+    await removeLocalStackInfo(stack.baseUrl);
     await stack.stop();
     process.exit(0);
   };

@@ -17,6 +17,38 @@ export class ModelFileError extends Error {
   override readonly name = "ModelFileError";
 }
 
+/**
+ * JSON with `//` line comments to JSON: drops every `//` to the end of its line outside a
+ * string (a `//` inside a string, e.g. a URL, stays).
+ */
+export function stripLineComments(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (inString) {
+      out += ch;
+      if (ch === "\\") {
+        out += text[i + 1] ?? "";
+        i++;
+      } else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      out += ch;
+      continue;
+    }
+    if (ch === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
 async function readModelInput(path: string): Promise<unknown> {
   const extension = extname(path);
   if (extension === ".json") {
@@ -27,7 +59,8 @@ async function readModelInput(path: string): Promise<unknown> {
       throw new ModelFileError(`cannot read model file ${path}: ${(error as Error).message}`);
     }
     try {
-      return JSON.parse(text);
+      // JSONC: a calibrated model explains each changed weight in a `//` comment.
+      return JSON.parse(stripLineComments(text));
     } catch (error) {
       throw new ModelFileError(`model file ${path} is not JSON: ${(error as Error).message}`);
     }

@@ -1,0 +1,66 @@
+/**
+ * `npm run calibrate -- --events FILE.jsonl[.gz] --labels FILE.csv --at DATE [--at DATE …]
+ *   [--holdout DATE] [--horizon DAYS] [--model FILE] [--tiers] [--folds K] --out model.json`
+ * Fits the model's weights, per-event impacts and (with --tiers) tier thresholds to the
+ * history on the --at dates, writes the model with a comment per changed value, and
+ * prints the backtest of both models on a later held-out date. Deploys nothing.
+ * How it works: docs/quality.md ("Calibrate").
+ */
+import { parseArgs } from "node:util";
+import { runCalibrate } from "../lib/quality/calibrate/run.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`calibrate: ${message}\n`);
+  process.exit(2);
+}
+
+function dateOf(option: string, value: string): number {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(t)) fail(`${option} "${value}" is not a date (YYYY-MM-DD or ISO 8601)`);
+  return t;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      events: { type: "string" },
+      labels: { type: "string" },
+      at: { type: "string", multiple: true },
+      holdout: { type: "string" },
+      horizon: { type: "string" },
+      model: { type: "string" },
+      tiers: { type: "boolean", default: false },
+      folds: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  if (!values.events) fail("--events FILE.jsonl is required");
+  if (!values.labels) fail("--labels FILE.csv is required");
+  if (!values.at?.length) fail("at least one --at DATE is required");
+  if (!values.out) fail("--out FILE (.json, .ts or .js) is required");
+  if (!/\.(json|ts|mts|js|mjs)$/.test(values.out)) fail("--out must end in .json, .ts or .js");
+  const horizonDays = Number(values.horizon ?? 60);
+  if (!Number.isInteger(horizonDays) || horizonDays < 1) {
+    fail(`--horizon must be a positive number of days, got "${values.horizon}"`);
+  }
+  const folds = Number(values.folds ?? 5);
+  if (!Number.isInteger(folds) || folds < 2)
+    fail(`--folds must be an integer ≥ 2, got "${values.folds}"`);
+  const result = await runCalibrate({
+    eventsPath: values.events,
+    labelsPath: values.labels,
+    at: values.at.map((v) => dateOf("--at", v)),
+    holdout: values.holdout === undefined ? undefined : dateOf("--holdout", values.holdout),
+    horizonDays,
+    modelFile: values.model,
+    tiers: values.tiers ?? false,
+    outPath: values.out,
+    folds,
+  });
+  process.stdout.write(`${result.lines.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  const e = error as Error;
+  fail(e.name === "Error" || !e.name ? e.message : `${e.name}: ${e.message}`);
+});
