@@ -2,17 +2,31 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { DynamoAlertLedger } from "../adapters/dynamo/alert-ledger.ts";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
+import { DynamoDigestStore } from "../adapters/dynamo/digest-store.ts";
 import { countMetric, lambdaHandler, logger } from "../adapters/powertools.ts";
 import { postToSlack } from "../adapters/slack/webhook-client.ts";
 import { createWebhookUrlSource } from "../adapters/slack/webhook-url.ts";
+import { SLACK_CHANNEL } from "../alerts/digest.ts";
+import { alertSettingsFrom, slackUserOf } from "../alerts/settings.ts";
 import { createSlackAlerter } from "../alerts/slack-alerter.ts";
 
+const settings = alertSettingsFrom();
+const db = documentClient();
+const tableName = requiredEnv("TABLE_NAME");
+
 const alertSlack = createSlackAlerter({
-  ledger: new DynamoAlertLedger(documentClient(), { tableName: requiredEnv("TABLE_NAME") }),
+  ledger: new DynamoAlertLedger(db, { tableName }),
   post: (url, message, budget) => postToSlack(url, message, budget),
   webhookUrl: createWebhookUrlSource(),
   log: logger,
   count: (metric) => countMetric(metric),
+  message: {
+    dashboardUrl: settings.dashboardUrl,
+    slackUserOf: (owner) => slackUserOf(owner, settings.owners),
+  },
+  ...(settings.digest
+    ? { digest: { store: new DynamoDigestStore(db, { tableName }), channel: SLACK_CHANNEL } }
+    : {}),
 });
 
 export const handler = lambdaHandler<EventBridgeEvent<string, unknown>, void>(
