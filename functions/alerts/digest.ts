@@ -27,9 +27,13 @@ export interface DigestEntry {
   readonly occurredAt: string;
 }
 
-/** The port: each channel's entries per UTC day (`yyyy-mm-dd`). Recording is idempotent. */
-export interface DigestStore {
+/** Where the Slack function records an alert for its day's digest. Idempotent per event. */
+export interface DigestRecorder {
   record(channel: string, day: string, entry: DigestEntry): Promise<void>;
+}
+
+/** The port: each channel's entries per UTC day (`yyyy-mm-dd`). */
+export interface DigestStore extends DigestRecorder {
   entries(channel: string, day: string): Promise<DigestEntry[]>;
 }
 

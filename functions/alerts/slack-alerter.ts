@@ -10,7 +10,7 @@ import {
   type DeliveryOutcome,
   deliverOnce,
 } from "./deliver-once.ts";
-import { type DigestStore, digestEntryOf, utcDay } from "./digest.ts";
+import { type DigestRecorder, digestEntryOf, utcDay } from "./digest.ts";
 import { type SlackMessage, type SlackMessageOptions, slackMessage } from "./message.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ export interface SlackAlerterDeps {
   /** The dashboard link and owner mentions (deployment settings). */
   readonly message?: SlackMessageOptions;
   /** When set (`alerts.digest`), alerts go into the channel's daily digest, not one post each. */
-  readonly digest?: { readonly store: DigestStore; readonly channel: string };
+  readonly digest?: { readonly store: DigestRecorder; readonly channel: string };
 }
 
 export interface AlertInvocation {

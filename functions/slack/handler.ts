@@ -2,7 +2,7 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { DynamoAlertLedger } from "../adapters/dynamo/alert-ledger.ts";
 import { documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
-import { DynamoDigestStore } from "../adapters/dynamo/digest-store.ts";
+import { DynamoDigestRecorder } from "../adapters/dynamo/digest-recorder.ts";
 import { countMetric, lambdaHandler, logger } from "../adapters/powertools.ts";
 import { postToSlack } from "../adapters/slack/webhook-client.ts";
 import { createWebhookUrlSource } from "../adapters/slack/webhook-url.ts";
@@ -25,7 +25,7 @@ const alertSlack = createSlackAlerter({
     slackUserOf: (owner) => slackUserOf(owner, settings.owners),
   },
   ...(settings.digest
-    ? { digest: { store: new DynamoDigestStore(db, { tableName }), channel: SLACK_CHANNEL } }
+    ? { digest: { store: new DynamoDigestRecorder(db, { tableName }), channel: SLACK_CHANNEL } }
     : {}),
 });
 
