@@ -13,12 +13,12 @@ import { createWebhookUrlSource } from "../adapters/slack/webhook-url.ts";
 import { runDigest } from "./digest-run.ts";
 import { alertSettingsFrom } from "./settings.ts";
 
-const settings = alertSettingsFrom();
 const db = documentClient();
 const tableName = requiredEnv("TABLE_NAME");
 
 export const handler = lambdaHandler<{ day?: unknown } | undefined, unknown>(
   async function handleDigest(event, context) {
+    const settings = alertSettingsFrom();
     return runDigest(
       {
         enabled: settings.digest,

@@ -39,8 +39,11 @@ export interface LocalEmailOptions {
   readonly print?: (text: string) => void;
   /** Limit on connecting, the greeting and each wait for the server. @default ALERT_DELIVERY.requestTimeoutMs */
   readonly requestTimeoutMs?: number;
-  /** The dashboard the email links to; defaults to `DASHBOARD_URL`. No link without one. */
-  readonly dashboardUrl?: string;
+  /**
+   * The dashboard the email links to, read at each send (locally the port may be known only
+   * later); defaults to `DASHBOARD_URL`. No link without one.
+   */
+  readonly dashboardUrl?: () => string | undefined;
 }
 
 /** The SMTP server answered no: nothing was accepted. 4xx means try later, 5xx never. */
@@ -123,15 +126,16 @@ export function createLocalEmailSender(options: LocalEmailOptions = {}): LocalEm
   const from =
     options.from ?? (process.env[ALERT_EMAIL_FROM_ENV]?.trim() || DEFAULT_ALERT_EMAIL_FROM);
   const print = options.print ?? ((text: string) => process.stdout.write(text));
-  const dashboardUrl =
-    (options.dashboardUrl ?? process.env[DASHBOARD_URL_ENV])?.trim() || undefined;
-  const template: EmailTemplateOptions = { dashboardUrl };
+  const dashboardUrl = options.dashboardUrl ?? (() => process.env[DASHBOARD_URL_ENV]);
+  const template = (): EmailTemplateOptions => ({
+    dashboardUrl: dashboardUrl()?.trim() || undefined,
+  });
 
   if (smtpUrl === undefined) {
     return {
       mode: "stdout",
       async send(event) {
-        const message = emailMessage(event, template);
+        const message = emailMessage(event, template());
         print(framedEmail(message, to));
         return { via: "stdout", message };
       },
@@ -152,7 +156,7 @@ export function createLocalEmailSender(options: LocalEmailOptions = {}): LocalEm
   return {
     mode: "smtp",
     async send(event) {
-      const message = emailMessage(event, template);
+      const message = emailMessage(event, template());
       const info = await transport
         .sendMail({ from, to, subject: message.subject, text: message.text })
         .catch((error: unknown) => {
