@@ -164,6 +164,20 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     const current = (await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current;
     expect(current?.flags).toEqual(flagged.flags);
     expect(current?.holdingDown).toEqual(flagged.holdingDown);
+    // The stored flags decide: the same flag on the next score is not raised again, a new one is.
+    const next = { ...healthyScore("acct-1"), flags: flagged.flags };
+    const decide = (flags: StoredScore["flags"]) =>
+      decideEvents(current ?? null, { ...next, flags }, null, compiled.model, label).events;
+    expect(decide(flagged.flags)).toEqual([]);
+    const dispute = {
+      name: "openDispute",
+      component: "financial",
+      tier: "at-risk",
+      reason: "x",
+    } as const;
+    expect(decide([...flagged.flags, dispute]).map((e) => e.detailType)).toEqual([
+      "HealthFlagRaised",
+    ]);
   });
 
   it("reads a score stored before red flags and standing drivers as having none", async () => {
