@@ -14,6 +14,7 @@ import {
 import {
   customerName,
   driverLine,
+  formatScore,
   NOTHING_CHANGED,
   NOTHING_HOLDS_DOWN,
   ownerLine,
@@ -221,12 +222,12 @@ export function slackMessage(event: HealthEvent, options: SlackMessageOptions = 
     }
     case DETAIL_TYPES.flagRaised: {
       const f = event.detail;
-      summary = `tier stays ${f.tier}, score ${scoreChange(null, f.score).replace("no score → ", "")}`;
+      summary = `tier stays ${f.tier}, score ${formatScore(f.score)}`;
       blocks.push({
         type: "section",
         fields: [
           mrkdwn(`*Tier*\n${tierWithEmoji(f.tier)} (unchanged)`),
-          mrkdwn(`*Score*\n${scoreChange(null, f.score).replace("no score → ", "")}`),
+          mrkdwn(`*Score*\n${formatScore(f.score)}`),
         ],
       });
       break;
