@@ -4,6 +4,12 @@
  * silently falls back to a default.
  */
 import type { Node } from "constructs";
+import {
+  AlertSettingsError,
+  parseDashboardUrl,
+  parseOwnerIds,
+} from "../functions/alerts/settings.ts";
+import { DIGEST_SCHEDULE } from "./topology.ts";
 
 export interface DeploymentConfig {
   /** Short name of the deployment (`dev`, `prod`…): part of stack and resource names. */
@@ -23,6 +29,70 @@ export interface DeploymentConfig {
    * imports: one deploy with it on, then one with it off (README: Upgrade).
    */
   readonly legacyExports: boolean;
+  /**
+   * Alerts: dashboard link, owners in Slack, daily digest.
+   * @default - no link, no mentions, one Slack message per change
+   */
+  readonly alerts?: AlertsConfig;
+}
+
+/** Context `dashboardUrl`, `alerts.slackOwners`, `alerts.digest`, `alerts.digestHourUtc`. */
+export interface AlertsConfig {
+  /** The dashboard's base URL; alerts link to `/customers/{accountId}` on it. */
+  readonly dashboardUrl: string | undefined;
+  /** Owner name or email → Slack user id, as JSON (the Slack function's SLACK_OWNER_IDS). */
+  readonly slackOwnersJson: string;
+  /** One Slack digest a day instead of one message per change. */
+  readonly digest: boolean;
+  /** When the daily digest is posted (UTC hour, 0-23); it lists the previous UTC day. */
+  readonly digestHourUtc: number;
+}
+
+/** Lambda keeps all environment variables of a function within 4 KB. */
+const MAX_OWNERS_JSON_BYTES = 3_000;
+
+function readAlertsConfig(node: Node): AlertsConfig {
+  const fail = (error: unknown): never => {
+    if (error instanceof AlertSettingsError) throw new ConfigError(`CDK context ${error.message}`);
+    throw error;
+  };
+  const rawUrl = node.tryGetContext("dashboardUrl");
+  if (rawUrl !== undefined && rawUrl !== null && typeof rawUrl !== "string") {
+    throw new ConfigError(`CDK context "dashboardUrl" must be a URL string`);
+  }
+  let dashboardUrl: string | undefined;
+  let owners: ReadonlyMap<string, string> = new Map();
+  try {
+    dashboardUrl = parseDashboardUrl(rawUrl ?? undefined, '"dashboardUrl"');
+    owners = parseOwnerIds(node.tryGetContext("alerts.slackOwners"), '"alerts.slackOwners"');
+  } catch (error) {
+    fail(error);
+  }
+  const slackOwnersJson = JSON.stringify(Object.fromEntries(owners));
+  if (Buffer.byteLength(slackOwnersJson) > MAX_OWNERS_JSON_BYTES) {
+    throw new ConfigError(
+      `CDK context "alerts.slackOwners" is over ${MAX_OWNERS_JSON_BYTES} bytes as JSON (Lambda's environment holds 4 KB): have your tools send Slack user ids as the owner instead`,
+    );
+  }
+  const rawDigest = node.tryGetContext("alerts.digest") ?? false;
+  if (![true, false, "true", "false"].includes(rawDigest)) {
+    throw new ConfigError(
+      `CDK context "alerts.digest" must be true or false (got ${JSON.stringify(rawDigest)})`,
+    );
+  }
+  const rawHour = node.tryGetContext("alerts.digestHourUtc") ?? DIGEST_SCHEDULE.defaultHourUtc;
+  const digestHourUtc = typeof rawHour === "string" ? Number(rawHour) : rawHour;
+  if (!Number.isInteger(digestHourUtc) || digestHourUtc < 0 || digestHourUtc > 23) {
+    throw new ConfigError(
+      `CDK context "alerts.digestHourUtc" must be a whole hour from 0 to 23 (got ${JSON.stringify(rawHour)})`,
+    );
+  }
+  return {
+    dashboardUrl,
+    slackOwnersJson,
+    digest: rawDigest === true || rawDigest === "true",
+    digestHourUtc,
+  };
 }
 
 /** A context value is missing or has the wrong shape. */
@@ -107,5 +177,6 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
     modelFile: nonEmptyString(node, "modelFile"),
     rescoreIntervalMinutes,
     legacyExports: rawLegacy === true || rawLegacy === "true",
+    alerts: readAlertsConfig(node),
   };
 }

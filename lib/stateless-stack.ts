@@ -9,8 +9,14 @@ import { CfnOutput, type StackProps } from "aws-cdk-lib";
 import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import {
+  DASHBOARD_URL_ENV,
+  SLACK_DIGEST_ENV,
+  SLACK_OWNER_IDS_ENV,
+} from "../functions/alerts/settings.ts";
 import type { CompiledModel } from "../functions/domain/model.ts";
 import type { DeploymentConfig } from "./config.ts";
+import { AlertDigestSchedule } from "./constructs/alert-digest-schedule.ts";
 import { AlertRouting } from "./constructs/alert-routing.ts";
 import { ConcernStack, logicalIdAt } from "./constructs/concern.ts";
 import { DeadLetterQueue, type DeadLetterQueueRef } from "./constructs/dead-letter-queue.ts";
@@ -52,6 +58,11 @@ export interface StatelessStackProps extends StackProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The dashboard's base URL the alerts link to (e.g. the dashboard's CloudFront URL).
+   * @default config.alerts.dashboardUrl (CDK context `dashboardUrl`); no link without one
+   */
+  readonly dashboardUrl?: string;
 }
 
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
@@ -65,6 +76,7 @@ export class StatelessStack extends ConcernStack {
   public readonly scoreStream: ScoreStreamConsumer;
   public readonly alertRouting: AlertRouting;
   public readonly rescoreSchedule: RescoreSchedule;
+  public readonly digestSchedule: AlertDigestSchedule;
   public readonly deadLetterQueues: Readonly<Record<string, DeadLetterQueueRef>>;
   public readonly alarms: OpsAlarms;
 
@@ -91,6 +103,19 @@ export class StatelessStack extends ConcernStack {
     const rescoreFunctionDlq = new DeadLetterQueue(this, "RescoreFunctionDlq", {
       purpose: "rescore runs that failed after Lambda's retries",
     });
+    const digestFunctionDlq = new DeadLetterQueue(this, "DigestFunctionDlq", {
+      purpose: "daily digest runs that failed after Lambda's retries",
+    });
+    // Alert settings for the functions that post to Slack (link, mentions, digest).
+    const alerts = config.alerts;
+    const dashboardUrl = props.dashboardUrl ?? alerts?.dashboardUrl;
+    const alertEnv = (f: HealthFunction) => {
+      if (dashboardUrl) f.addEnvironment(DASHBOARD_URL_ENV, dashboardUrl);
+      if (alerts && alerts.slackOwnersJson !== "{}") {
+        f.addEnvironment(SLACK_OWNER_IDS_ENV, alerts.slackOwnersJson);
+      }
+      return f.addEnvironment(SLACK_DIGEST_ENV, String(alerts?.digest ?? false));
+    };
     const functions: Record<FunctionId, HealthFunction> = {
       webhook: fn("webhook")
         .useTable(stateful.table)
@@ -100,9 +125,16 @@ export class StatelessStack extends ConcernStack {
         .useTable(stateful.table)
         .publishesTo(stateful.eventBus)
         .addEnvironment("RESCORE_INTERVAL_MINUTES", String(config.rescoreIntervalMinutes)),
-      slack: fn("slack", { deadLetterQueue: slackFunctionDlq.queue })
-        .useTable(stateful.table)
-        .useSecret(stateful.slackWebhookSecret, "SLACK_WEBHOOK_SECRET_ARN"),
+      slack: alertEnv(
+        fn("slack", { deadLetterQueue: slackFunctionDlq.queue })
+          .useTable(stateful.table)
+          .useSecret(stateful.slackWebhookSecret, "SLACK_WEBHOOK_SECRET_ARN"),
+      ),
+      digest: alertEnv(
+        fn("digest", { deadLetterQueue: digestFunctionDlq.queue })
+          .useTable(stateful.table)
+          .useSecret(stateful.slackWebhookSecret, "SLACK_WEBHOOK_SECRET_ARN"),
+      ),
       api: fn("api").useTable(stateful.table),
     };
     this.functions = functions;
@@ -134,6 +166,12 @@ export class StatelessStack extends ConcernStack {
       eventBus: stateful.eventBus,
       alertTopic: stateful.alertTopic,
       slackFunction: lambda("slack"),
+      email: { dashboardUrl, slots: props.model.model.alerts.topDrivers },
+    });
+
+    this.digestSchedule = new AlertDigestSchedule(this, "Digest", {
+      target: lambda("digest"),
+      hourUtc: alerts?.digestHourUtc,
     });
 
     this.rescoreSchedule = new RescoreSchedule(this, "Rescore", {
@@ -150,6 +188,8 @@ export class StatelessStack extends ConcernStack {
       SlackDelivery: this.alertRouting.slackDeliveryDlq,
       EmailDelivery: this.alertRouting.emailDeliveryDlq,
       RescoreSchedule: this.rescoreSchedule.deadLetterQueue,
+      DigestFunction: digestFunctionDlq,
+      DigestSchedule: this.digestSchedule.deadLetterQueue,
       Subscription: stateful.subscriptionDlq,
     };
     this.deadLetterQueues = dlqs;

@@ -56,7 +56,7 @@ export const HEALTH_TABLE: TableDefinition = {
   ],
 };
 
-export type FunctionId = "webhook" | "score" | "rescore" | "slack" | "api";
+export type FunctionId = "webhook" | "score" | "rescore" | "slack" | "api" | "digest";
 
 /**
  * DynamoDB actions a function may take (IAM action names without `dynamodb:`). A transaction
@@ -161,7 +161,19 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     // it), and the alert ledger keeps a posted alert from being posted again.
     asyncRetryAttempts: ALERT_DELIVERY.invocationRetryAttempts,
     // The alert ledger: claim (conditional Put), mark sent (Update), release (Delete), read.
+    // With the daily digest on, an alert is recorded in its day's digest instead (Put).
     tableActions: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
+  },
+  digest: {
+    id: "digest",
+    entry: "functions/alerts/digest-handler.ts",
+    description: "Posts the daily Slack digest of tier moves (when alerts.digest is on)",
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    reservedConcurrency: 1,
+    // Reads the day's digest entries (Query of one partition); posts once through the alert
+    // ledger: claim (conditional Put), mark sent (Update), release (Delete), read.
+    tableActions: ["Query", "GetItem", "PutItem", "UpdateItem", "DeleteItem"],
   },
   api: {
     id: "api",
@@ -271,6 +283,20 @@ export const RESCORE_SCHEDULE = {
   defaultIntervalMinutes: 60,
   /** EventBridge Scheduler's retries of a trigger it could not deliver. */
   retryAttempts: 2,
+} as const;
+
+/**
+ * The daily Slack digest: EventBridge Scheduler invokes the digest function once a day at
+ * `hourUtc` (CDK context `alerts.digestHourUtc`), and it posts the previous UTC day. Deployed
+ * always; it posts only with `alerts.digest` on.
+ */
+export const DIGEST_SCHEDULE = {
+  function: "digest" as FunctionId,
+  defaultHourUtc: 8,
+  /** Scheduler's retries of a trigger it could not deliver (the post itself is once per day). */
+  retryAttempts: 2,
+  /** A trigger older than this is dropped: the next day's run would be due soon after. */
+  maxEventAgeSeconds: 6 * 3600,
 } as const;
 
 /** CloudWatch namespace of the functions' business metrics (Powertools Metrics, EMF). */

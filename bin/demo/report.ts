@@ -143,7 +143,9 @@ export function storyCheck(
         .map((e) =>
           e.detailType === "HealthTierChanged"
             ? `${e.detail.alert === "page" ? "PAGE" : "report"} ${e.detail.previousTier} → ${e.detail.tier}`
-            : `${e.detail.alert === "page" ? "PAGE" : "report"} score dropped`,
+            : e.detailType === "HealthScoreDropped"
+              ? `${e.detail.alert === "page" ? "PAGE" : "report"} score dropped`
+              : `${e.detail.alert === "page" ? "PAGE" : "report"} red flag`,
         );
     } else {
       alerts = [];
@@ -197,10 +199,15 @@ export function alertLines(events: readonly HealthEvent[], names: ReadonlyMap<st
       lines.push(
         `  ${level}  ${pad(nameOf(e, names), 26)} ${pad(change, 20)} ${padStart(score(d.previousScore), 3)} → ${padStart(score(d.score), 3)}   ${reasons}`,
       );
-    } else {
+    } else if (e.detailType === "HealthScoreDropped") {
       const d = e.detail;
       lines.push(
         `  ${level}  ${pad(nameOf(e, names), 26)} ${pad(`score dropped`, 20)} ${padStart(score(d.fromScore), 3)} → ${padStart(score(d.toScore), 3)}   ${reasons}`,
+      );
+    } else {
+      const d = e.detail;
+      lines.push(
+        `  ${level}  ${pad(nameOf(e, names), 26)} ${pad(`red flag (${d.tier})`, 20)} ${padStart(score(d.score), 3)}         ${d.raised.map((f) => f.reason).join("; ")}`,
       );
     }
   }

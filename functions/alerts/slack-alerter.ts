@@ -10,7 +10,8 @@ import {
   type DeliveryOutcome,
   deliverOnce,
 } from "./deliver-once.ts";
-import { type SlackMessage, slackMessage } from "./message.ts";
+import { type DigestRecorder, digestEntryOf, utcDay } from "./digest.ts";
+import { type SlackMessage, type SlackMessageOptions, slackMessage } from "./message.ts";
 
 // ---------------------------------------------------------------------------------------
 // Ports
@@ -74,7 +75,9 @@ export type SlackAlertOutcome =
   | "duplicate"
   | "not-alerting"
   | "malformed"
-  | "not-configured";
+  | "not-configured"
+  /** Recorded in the day's digest instead of posted (`alerts.digest`). */
+  | "digested";
 
 /** The logging the alerter needs (Powertools' Logger fits). */
 export interface AlertLog {
@@ -98,6 +101,7 @@ const OUTCOME_METRIC: Readonly<Record<SlackAlertOutcome, AlertMetric | undefined
   malformed: "AlertsFailed",
   "not-alerting": undefined,
   "not-configured": undefined,
+  digested: undefined,
 };
 
 export interface SlackAlerterDeps {
@@ -109,6 +113,10 @@ export interface SlackAlerterDeps {
   readonly count: (metric: AlertMetric) => void;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
+  /** The dashboard link and owner mentions (deployment settings). */
+  readonly message?: SlackMessageOptions;
+  /** When set (`alerts.digest`), alerts go into the channel's daily digest, not one post each. */
+  readonly digest?: { readonly store: DigestRecorder; readonly channel: string };
 }
 
 export interface AlertInvocation {
@@ -161,6 +169,16 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
     const { eventId, accountId, alert } = event.detail;
     const context = { detailType, eventId, accountId, alert };
     if (alert === "none") return "not-alerting";
+    if (deps.digest) {
+      // Idempotent: a redelivered event records the same entry again.
+      await deps.digest.store.record(
+        deps.digest.channel,
+        utcDay(event.detail.occurredAt),
+        digestEntryOf(event),
+      );
+      deps.log.info("alert recorded in the daily digest", context);
+      return "digested";
+    }
 
     const url = await deps.webhookUrl();
     if (url === undefined) {
@@ -184,7 +202,7 @@ export function createSlackAlerter(deps: SlackAlerterDeps) {
       outcome = await deliverOnce(
         deps.ledger,
         eventId,
-        () => deps.post(url, slackMessage(event), budget),
+        () => deps.post(url, slackMessage(event, deps.message), budget),
         {
           onRecordFailed: (error) =>
             deps.log.error("could not record the alert's delivery in the ledger", {

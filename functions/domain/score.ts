@@ -51,6 +51,18 @@ export interface Driver {
   readonly reason: string;
 }
 
+/** A red flag raised now: a non-compensatory rule of the model that caps the tier. */
+export interface RaisedFlag {
+  /** The model's key, e.g. "cancelScheduled". */
+  readonly name: string;
+  /** Where it shows, e.g. "financial". */
+  readonly component: ComponentName;
+  /** The best tier it allows: "critical" or "at-risk". */
+  readonly tier: Tier;
+  /** Words, e.g. "set to cancel at period end on Nov 12". */
+  readonly reason: string;
+}
+
 export interface HealthScore {
   readonly accountId: string;
   readonly score: number | null;
@@ -58,14 +70,22 @@ export interface HealthScore {
   readonly components: readonly ComponentScore[];
   /** Share of the model's weight backed by data, 0-1. */
   readonly coverage: number;
+  /** What moved it since the previous score. */
   readonly drivers: readonly Driver[];
+  /** Red flags raised now, worst first. */
+  readonly flags: readonly RaisedFlag[];
+  /** What holds it down now: the largest gaps to full marks in points, flags first. */
+  readonly holdingDown: readonly Driver[];
   readonly modelVersion: string;
   readonly segment: string;
   readonly computedAt: number;
 }
 
 /** The parts of a previous score this one is compared with. */
-export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score">;
+export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score"> & {
+  /** Missing on a score stored before flags: read as none. */
+  readonly flags?: readonly RaisedFlag[];
+};
 
 /** Scores one customer. Pure: the same inputs always give the same score. */
 export function score(
@@ -151,6 +171,8 @@ export function score(
     components,
     coverage: Math.round(coverage * 1000) / 1000,
     drivers,
+    flags: [],
+    holdingDown: [],
     modelVersion: compiled.modelVersion,
     segment,
     computedAt: now,

@@ -15,7 +15,11 @@ import { LambdaFunction, SnsTopic } from "aws-cdk-lib/aws-events-targets";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { renderEmailTemplate } from "../../functions/alerts/message.ts";
+import {
+  type EmailTemplateOptions,
+  renderEmailTemplate,
+} from "../../functions/alerts/email-message.ts";
+import type { HealthEvent } from "../../functions/events/health-events.ts";
 import { ALERT_DELIVERY, DETAIL_TYPES, EVENT_RULES } from "../topology.ts";
 import { Concern } from "./concern.ts";
 import { DeadLetterQueue } from "./dead-letter-queue.ts";
@@ -33,15 +37,19 @@ export function toEventPattern(pattern: Readonly<Record<string, unknown>>): Even
 const field = (path: string) => EventField.fromPath(path);
 
 /**
- * The email text per detail type (SNS email is plain text): the same template the local
- * runtime fills (functions/alerts/message.ts), here with EventBridge input paths.
+ * The email text of a detail type (SNS email is plain text): the same template the local
+ * runtime fills (functions/alerts/email-message.ts), here with EventBridge input paths.
  */
-export const ALERT_EMAIL_TEXT: Readonly<Record<string, () => string>> = Object.fromEntries(
-  Object.values(DETAIL_TYPES).map((type) => [
-    type,
-    () => renderEmailTemplate(type, (_name, path) => field(path)),
-  ]),
-);
+export function alertEmailText(detailType: string, options: EmailTemplateOptions = {}): string {
+  if (!(Object.values(DETAIL_TYPES) as string[]).includes(detailType)) {
+    throw new Error(`no alert email text for detail type ${detailType}`);
+  }
+  return renderEmailTemplate(
+    detailType as HealthEvent["detailType"],
+    (_name, path) => field(path),
+    options,
+  );
+}
 
 /** How EventBridge retries handing an alert to a target. */
 export interface AlertDeliveryPolicy {
@@ -76,6 +84,11 @@ export interface AlertRoutingProps {
    * @default - a new encrypted DeadLetterQueue
    */
   readonly slackDeliveryDlq?: DeadLetterQueue;
+  /**
+   * The email's dashboard link and lines per section (the model's `alerts.topDrivers`).
+   * @default - no link, three lines per section
+   */
+  readonly email?: EmailTemplateOptions;
 }
 
 /** EventBridge rules from the health-event bus to email and Slack. */
@@ -108,14 +121,13 @@ export class AlertRouting extends Concern {
         case "emailTopic":
           // One rule per detail type, so that each email has wording that fits its event.
           for (const detailType of rule.pattern["detail-type"]) {
-            const text = ALERT_EMAIL_TEXT[detailType];
-            if (!text) throw new Error(`no alert email text for detail type ${detailType}`);
+            const text = alertEmailText(detailType, props.email);
             this.addRule(`${rule.id}${detailType}`, {
               description: `${rule.id}: ${detailType} to the alert topic (readable email text)`,
               eventBus: props.eventBus,
               pattern: { ...rule.pattern, "detail-type": [detailType] },
               target: new SnsTopic(props.alertTopic, {
-                message: RuleTargetInput.fromMultilineText(text()),
+                message: RuleTargetInput.fromMultilineText(text),
                 deadLetterQueue: this.emailDeliveryDlq.queue,
                 ...this.delivery,
               }),

@@ -9,7 +9,12 @@
  * message may have been accepted, so it is never sent again.
  */
 import nodemailer from "nodemailer";
-import { type EmailMessage, emailMessage } from "../../functions/alerts/message.ts";
+import {
+  type EmailMessage,
+  type EmailTemplateOptions,
+  emailMessage,
+} from "../../functions/alerts/email-message.ts";
+import { DASHBOARD_URL_ENV } from "../../functions/alerts/settings.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import { ALERT_DELIVERY } from "../topology.ts";
 
@@ -34,6 +39,11 @@ export interface LocalEmailOptions {
   readonly print?: (text: string) => void;
   /** Limit on connecting, the greeting and each wait for the server. @default ALERT_DELIVERY.requestTimeoutMs */
   readonly requestTimeoutMs?: number;
+  /**
+   * The dashboard the email links to, read at each send (locally the port may be known only
+   * later); defaults to `DASHBOARD_URL`. No link without one.
+   */
+  readonly dashboardUrl?: () => string | undefined;
 }
 
 /** The SMTP server answered no: nothing was accepted. 4xx means try later, 5xx never. */
@@ -116,12 +126,16 @@ export function createLocalEmailSender(options: LocalEmailOptions = {}): LocalEm
   const from =
     options.from ?? (process.env[ALERT_EMAIL_FROM_ENV]?.trim() || DEFAULT_ALERT_EMAIL_FROM);
   const print = options.print ?? ((text: string) => process.stdout.write(text));
+  const dashboardUrl = options.dashboardUrl ?? (() => process.env[DASHBOARD_URL_ENV]);
+  const template = (): EmailTemplateOptions => ({
+    dashboardUrl: dashboardUrl()?.trim() || undefined,
+  });
 
   if (smtpUrl === undefined) {
     return {
       mode: "stdout",
       async send(event) {
-        const message = emailMessage(event);
+        const message = emailMessage(event, template());
         print(framedEmail(message, to));
         return { via: "stdout", message };
       },
@@ -142,7 +156,7 @@ export function createLocalEmailSender(options: LocalEmailOptions = {}): LocalEm
   return {
     mode: "smtp",
     async send(event) {
-      const message = emailMessage(event);
+      const message = emailMessage(event, template());
       const info = await transport
         .sendMail({ from, to, subject: message.subject, text: message.text })
         .catch((error: unknown) => {

@@ -175,7 +175,12 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
 /** One log line per bus event. */
 function describe(health: HealthEvent): string {
   const d = health.detail;
-  return health.detailType === "HealthTierChanged"
-    ? `event: ${d.accountId} ${health.detail.previousTier} → ${health.detail.tier} (${health.detail.score ?? "–"}) [${d.alert}]`
-    : `event: ${d.accountId} score dropped ${health.detail.fromScore} → ${health.detail.toScore} [${d.alert}]`;
+  switch (health.detailType) {
+    case "HealthTierChanged":
+      return `event: ${d.accountId} ${health.detail.previousTier} → ${health.detail.tier} (${health.detail.score ?? "–"}) [${d.alert}]`;
+    case "HealthScoreDropped":
+      return `event: ${d.accountId} score dropped ${health.detail.fromScore} → ${health.detail.toScore} [${d.alert}]`;
+    case "HealthFlagRaised":
+      return `event: ${d.accountId} red flag raised: ${health.detail.raised.map((f) => f.name).join(", ")} [${d.alert}]`;
+  }
 }

@@ -11,6 +11,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from "aws-lambda";
+import { DASHBOARD_URL_ENV, parseFlag, SLACK_DIGEST_ENV } from "../../functions/alerts/settings.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import {
   PROVIDER_NAMES,
@@ -18,7 +19,13 @@ import {
   perProvider,
 } from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
-import { MAX_BODY_BYTES, RESCORE_SCHEDULE, ROUTES, SCORE_STREAM } from "../topology.ts";
+import {
+  DIGEST_SCHEDULE,
+  MAX_BODY_BYTES,
+  RESCORE_SCHEDULE,
+  ROUTES,
+  SCORE_STREAM,
+} from "../topology.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { createLocalEmailSender, isRetryableEmailError, type LocalEmailSender } from "./email.ts";
 import { type LocalEventBus, startLocalEventBus } from "./event-bus.ts";
@@ -67,6 +74,11 @@ export interface LocalStack {
   settle(): Promise<void>;
   /** Runs the rescore function now, as the schedule would. */
   rescoreNow(): Promise<unknown>;
+  /**
+   * Runs the daily digest now, as its schedule would (the previous UTC day, or `day`);
+   * it posts only with SLACK_DIGEST=true. `npm start` runs it daily at the digest hour.
+   */
+  digestNow(day?: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -81,9 +93,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = "customer-health-local";
   await assertPortFree(wantedPort, host);
 
-  const email: LocalEmailSender = createLocalEmailSender(
-    options.printEmail ? { print: options.printEmail } : {},
-  );
+  // Alerts link to this stack's own dashboard unless DASHBOARD_URL names another.
+  const configuredDashboardUrl = process.env[DASHBOARD_URL_ENV];
+  let dashboardUrl = configuredDashboardUrl;
+  const email: LocalEmailSender = createLocalEmailSender({
+    ...(options.printEmail ? { print: options.printEmail } : {}),
+    dashboardUrl: () => dashboardUrl,
+  });
   const dynamo = await startDynamoDbLocal({ dataDir: options.dataDir });
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => dynamo.stop(), () => email.close()];
   const cleanUp = async () => {
@@ -159,6 +175,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .handler as unknown as Handler<unknown>;
     slackFunction = (await import("../../functions/slack/handler.ts"))
       .handler as unknown as Handler<EventBridgeEvent<string, unknown>>;
+    const digest = (await import("../../functions/alerts/digest-handler.ts"))
+      .handler as unknown as Handler<{ day?: string }>;
 
     const server = createHttpApi({
       routes: ROUTES,
@@ -178,6 +196,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
     });
+    dashboardUrl = configuredDashboardUrl || `http://${host}:${port}`;
+    // The Slack and digest functions read it at their first invocation, after this.
+    process.env[DASHBOARD_URL_ENV] = dashboardUrl;
 
     const streamDeadLetters: DynamoDBRecord[] = [];
     const streamsClient = new DynamoDBStreamsClient({
@@ -216,6 +237,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clearInterval(timer);
       await Promise.allSettled([...rescores]);
     });
+    // The daily digest (SLACK_DIGEST=true): at DIGEST_SCHEDULE's hour, UTC, every day.
+    const digestNow = (day?: string) => invokeFunction("digest", digest, day ? { day } : {});
+    if (parseFlag(process.env[SLACK_DIGEST_ENV], SLACK_DIGEST_ENV)) {
+      const hour = DIGEST_SCHEDULE.defaultHourUtc;
+      let digestTimer: NodeJS.Timeout;
+      const schedule = () => {
+        const next = new Date();
+        next.setUTCHours(hour, 0, 0, 0);
+        if (next.getTime() <= Date.now()) next.setUTCDate(next.getUTCDate() + 1);
+        digestTimer = setTimeout(() => {
+          digestNow().catch((error: Error) => log(`digest: ${error.message}`));
+          schedule();
+        }, next.getTime() - Date.now());
+        digestTimer.unref();
+      };
+      schedule();
+      cleanups.push(() => clearTimeout(digestTimer));
+      log(
+        `Slack digest: on (${SLACK_DIGEST_ENV}=true), posted daily at ${hour}:00 UTC for the previous UTC day`,
+      );
+    }
     // Stopped first: no new scores, so no new alerts, while the rest shuts down.
     cleanups.push(() => poller.stop());
 
@@ -240,6 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secrets,
       settle,
       rescoreNow,
+      digestNow,
       async stop() {
         if (stopped) return;
         stopped = true;

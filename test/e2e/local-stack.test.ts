@@ -138,6 +138,8 @@ describe("local stack end to end", () => {
     expect(fall).toHaveLength(1);
     expect(JSON.stringify(fall[0])).toContain("acme");
     expect(JSON.stringify(fall[0])).toMatch(/healthy[^"]*at-risk/);
+    // The alert links to the customer's page on this stack's own dashboard.
+    expect(JSON.stringify(fall[0])).toContain(`<${stack.baseUrl}/customers/acme|`);
     await expect.poll(() => emails.length, { timeout: 5000 }).toBe(emailsBefore + 1);
     expect(emails.at(-1)).toContain("cs-team@example.com");
     expect(emails.at(-1)).toMatch(/acme/);

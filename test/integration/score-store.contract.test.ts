@@ -2,10 +2,10 @@
  * The contract of the scoring ports (ScoreStore, StaleScores), run against the in-memory
  * store of the unit tests and the DynamoDB adapter on DynamoDB Local: both must behave alike.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
+import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { MemoryScoreStore } from "../../functions/adapters/memory/score-store.ts";
@@ -26,6 +26,8 @@ import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
 interface Subject {
   readonly store: ScoreStore;
   readonly stale: StaleScores;
+  /** Writes a score item as a version before red flags and standing drivers stored it. */
+  readonly putScoreWithout: (score: StoredScore, fields: readonly string[]) => Promise<void>;
   /** Applies an aggregate update as ingestion would. */
   readonly applyAggregateUpdate: (accountId: string, update: AggregateUpdate) => Promise<void>;
 }
@@ -38,6 +40,11 @@ const subjects: [string, () => Promise<Subject>][] = [
       return {
         store,
         stale: store,
+        putScoreWithout: async (score, fields) => {
+          const old: Record<string, unknown> = { ...score };
+          for (const field of fields) delete old[field];
+          store.scores.set(score.accountId, old as unknown as StoredScore);
+        },
         applyAggregateUpdate: async (id, u) => store.applyAggregateUpdate(id, u),
       };
     },
@@ -50,6 +57,16 @@ const subjects: [string, () => Promise<Subject>][] = [
       return {
         store: new DynamoScoreStore(doc, { tableName }),
         stale: new DynamoStaleScores(doc, { tableName }),
+        putScoreWithout: async (score, fields) => {
+          const { outbox: _, ...item }: Record<string, unknown> = { ...score };
+          for (const field of fields) delete item[field];
+          await doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...item, pk: accountPk(score.accountId), sk: SCORE_SK },
+            }),
+          );
+        },
         applyAggregateUpdate: async (accountId, update) => {
           await doc.send(
             new UpdateCommand({
@@ -123,6 +140,66 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
 
     const current = (await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current;
     expect(current).toEqual(first);
+  });
+
+  it("keeps a score's red flags and what holds it down, and reads them back whole", async () => {
+    const { store } = await makeSubject();
+    const flagged = stored({
+      flags: [
+        {
+          name: "cancelScheduled",
+          component: "financial",
+          tier: "critical",
+          reason: "set to cancel at period end on Nov 12",
+        },
+      ],
+      holdingDown: [
+        { component: "financial", impact: -30, reason: "set to cancel at period end on Nov 12" },
+        { component: "support", impact: -4.5, reason: "3 urgent tickets open" },
+      ],
+    });
+
+    await store.save(flagged, null);
+
+    const current = (await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current;
+    expect(current?.flags).toEqual(flagged.flags);
+    expect(current?.holdingDown).toEqual(flagged.holdingDown);
+    // The stored flags decide: the same flag on the next score is not raised again, a new one is.
+    const next = { ...healthyScore("acct-1"), flags: flagged.flags };
+    const decide = (flags: StoredScore["flags"]) =>
+      decideEvents(current ?? null, { ...next, flags }, null, compiled.model, label).events;
+    expect(decide(flagged.flags)).toEqual([]);
+    const dispute = {
+      name: "openDispute",
+      component: "financial",
+      tier: "at-risk",
+      reason: "x",
+    } as const;
+    expect(decide([...flagged.flags, dispute]).map((e) => e.detailType)).toEqual([
+      "HealthFlagRaised",
+    ]);
+  });
+
+  it("reads a score stored before red flags and standing drivers as having none", async () => {
+    const { store, putScoreWithout } = await makeSubject();
+    await putScoreWithout(stored(), ["flags", "holdingDown"]);
+
+    const current = (await store.load(["acct-1"], NOW, 7)).get("acct-1")?.current;
+
+    expect(current).toMatchObject({ flags: [], holdingDown: [], version: 1, tier: "healthy" });
+    // And a new flag on it is "raised": nothing was raised before.
+    expect(
+      decideEvents(
+        current ?? null,
+        {
+          ...healthyScore("acct-1"),
+          flags: [{ name: "openDispute", component: "financial", tier: "at-risk", reason: "x" }],
+        },
+        null,
+        compiled.model,
+        label,
+      ).events.map((e) => e.detailType),
+    ).toEqual(["HealthFlagRaised"]);
   });
 
   it("writes over the version it read, and never over a newer or missing one", async () => {

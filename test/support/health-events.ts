@@ -22,6 +22,9 @@ export function tierChangedDetail(overrides: Partial<HealthTierChanged> = {}): H
     score: 48,
     drivers: [{ component: "engagement", impact: -20, reason: "no product usage for 21 days" }],
     components: [],
+    customerPath: "/customers/acct-42",
+    holdingDown: [],
+    flags: [],
     ...overrides,
   };
 }

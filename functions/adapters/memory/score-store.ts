@@ -47,7 +47,8 @@ export class MemoryScoreStore implements ScoreStore, StaleScores {
       const current = this.scores.get(id);
       states.set(id, {
         aggregate: aggregate ? structuredClone(aggregate) : null,
-        current: current ? structuredClone(current) : null,
+        // A score stored before red flags and standing drivers has neither: none.
+        current: current ? withStandingDefaults(structuredClone(current)) : null,
         earlierScore: this.history.get(`${id}|${earlierDay}`)?.score ?? null,
       });
     }
@@ -89,4 +90,10 @@ function segmentOf(accountId: string, segments: number): number {
   let hash = 0;
   for (let i = 0; i < accountId.length; i++) hash = (hash * 31 + accountId.charCodeAt(i)) >>> 0;
   return hash % segments;
+}
+
+/** A score stored before red flags and standing drivers reads as having none (as in DynamoDB). */
+function withStandingDefaults(score: StoredScore): StoredScore {
+  const partial = score as Partial<Pick<StoredScore, "flags" | "holdingDown">> & StoredScore;
+  return { ...score, flags: partial.flags ?? [], holdingDown: partial.holdingDown ?? [] };
 }

@@ -12,11 +12,13 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryAlertLedger } from "../../../functions/adapters/memory/alert-ledger.ts";
+import { MemoryDigestStore } from "../../../functions/adapters/memory/digest-store.ts";
 import {
   AlertInFlightError,
   DeliveryOutcomeUnknownError,
 } from "../../../functions/alerts/deliver-once.ts";
 import { type SlackMessage, slackMessage } from "../../../functions/alerts/message.ts";
+import { parseOwnerIds, slackUserOf } from "../../../functions/alerts/settings.ts";
 import {
   type AlertLog,
   type AlertMetric,
@@ -369,5 +371,74 @@ describe("slack handler (wiring)", () => {
     });
     expect(db).not.toHaveReceivedCommand(DeleteCommand);
     expect(addMetric).toHaveBeenCalledWith("AlertsSent", "Count", 1);
+  });
+});
+
+describe("createSlackAlerter: dashboard link, owner mention and the daily digest", () => {
+  it("links to the customer's page and mentions the owner by Slack id", async () => {
+    const posted: SlackMessage[] = [];
+    const alert = createSlackAlerter({
+      ledger: new MemoryAlertLedger(),
+      post: async (_url, message) => {
+        posted.push(message);
+      },
+      webhookUrl: async () => HOOK,
+      log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+      count: () => {},
+      message: {
+        dashboardUrl: "http://127.0.0.1:3000",
+        slackUserOf: (owner) => slackUserOf(owner, parseOwnerIds('{"jane": "U024BE7LH"}')),
+      },
+    });
+
+    await alert(busEvent(tierChangedDetail()));
+
+    const text = JSON.stringify(posted[0]?.blocks);
+    expect(text).toContain(
+      "<http://127.0.0.1:3000/customers/acct-42|Open Acme Corp in the dashboard>",
+    );
+    expect(text).toContain("Owner: <@U024BE7LH>");
+  });
+
+  it("records alerts in the day's digest instead of posting when the digest is on", async () => {
+    const store = new MemoryDigestStore();
+    const post = vi.fn(async () => {});
+    const alert = createSlackAlerter({
+      ledger: new MemoryAlertLedger(),
+      post,
+      webhookUrl: async () => HOOK,
+      log: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+      count: () => {},
+      digest: { store, channel: "slack" },
+    });
+    const detail = tierChangedDetail({ occurredAt: "2026-11-28T23:59:00.000Z" });
+
+    expect(await alert(busEvent(detail))).toBe("digested");
+    expect(await alert(busEvent(detail))).toBe("digested");
+
+    expect(post).not.toHaveBeenCalled();
+    expect((await store.entries("slack", "2026-11-28")).map((e) => e.eventId)).toEqual(["evt-1"]);
+  });
+});
+
+describe("owner directory (SLACK_OWNER_IDS)", () => {
+  const directory = parseOwnerIds({ "Aisha Okafor": "U024BE7LH", "sam@acme.test": "W0123ABCDE" });
+
+  it.each([
+    ["a Slack user id from the tool itself", "U0G9QF9C6", "U0G9QF9C6"],
+    ["a name, in any case", "aisha okafor", "U024BE7LH"],
+    ["an @handle of a known name", "@Aisha Okafor", "U024BE7LH"],
+    ["an email", "Sam@Acme.test", "W0123ABCDE"],
+    ["an unknown owner", "Jane Roe", undefined],
+    ["a name that only looks like an id", "Uwe", undefined],
+  ])("resolves %s", (_, owner, id) => {
+    expect(slackUserOf(owner, directory)).toBe(id);
+  });
+
+  it("refuses a mapping to something that is not a Slack user id, naming the owner", () => {
+    expect(() => parseOwnerIds('{"Aisha": "@aisha"}')).toThrow(
+      /"Aisha" must map to a Slack user id/,
+    );
+    expect(() => parseOwnerIds("not json")).toThrow(/SLACK_OWNER_IDS must be a JSON object/);
   });
 });

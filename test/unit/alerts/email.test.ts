@@ -130,7 +130,7 @@ describe("createLocalEmailSender (SMTP)", () => {
     expect(headers.subject).toBe("[Customer health] Acme Corp: healthy → critical");
     expect(body).toContain("Customer: Acme Corp");
     expect(body).toContain("Tier: healthy → critical");
-    expect(body).toContain("1. no product usage for 21 days");
+    expect(body).toContain("What changed:\r\n• no product usage for 21 days");
     expect(result.via === "smtp" && result.messageId).toBe(headers["message-id"]);
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { linesOf } from "../../../functions/alerts/email-message.ts";
 import {
-  EMAIL_TEMPLATE_LINES,
-  EMAIL_TEMPLATE_PATHS,
   emailMessage,
+  emailTemplateLines,
+  emailTemplatePaths,
   renderEmailTemplate,
   type SlackMessage,
   scoreChange,
@@ -13,15 +14,31 @@ import {
   DETAIL_TYPES,
   HEALTH_EVENTS_SCHEMA_VERSION,
   type HealthEvent,
+  type HealthFlagRaised,
   type HealthScoreDropped,
   type HealthTierChanged,
 } from "../../../functions/events/health-events.ts";
 
+// The event carries at most the model's `alerts.topDrivers` (decide.ts cuts the lists).
 const DRIVERS: HealthTierChanged["drivers"] = [
   { component: "engagement", impact: -12.4, reason: "no product usage for 21 days" },
   { component: "support", impact: -7, reason: "4 urgent tickets opened in the last week" },
   { component: "financial", impact: -3.2, reason: "last payment failed" },
-  { component: "sentiment", impact: -0.6, reason: "NPS 6 over recent answers" },
+];
+const CANCEL_FLAG = {
+  name: "cancelScheduled",
+  component: "financial",
+  tier: "critical",
+  reason: "set to cancel at period end on Nov 12",
+} as const;
+const HOLDING_DOWN: HealthTierChanged["holdingDown"] = [
+  {
+    component: "financial",
+    impact: -30,
+    reason: "set to cancel at period end on Nov 12",
+    flag: "cancelScheduled",
+  },
+  { component: "support", impact: -8, reason: "3 urgent tickets open" },
 ];
 
 function tierChanged(overrides: Partial<HealthTierChanged> = {}): HealthEvent {
@@ -42,6 +59,9 @@ function tierChanged(overrides: Partial<HealthTierChanged> = {}): HealthEvent {
       previousScore: 72,
       score: 48.2,
       drivers: DRIVERS,
+      holdingDown: HOLDING_DOWN,
+      flags: [CANCEL_FLAG],
+      customerPath: "/customers/acct-42",
       components: [],
       ...overrides,
     },
@@ -65,6 +85,43 @@ function scoreDropped(overrides: Partial<HealthScoreDropped> = {}): HealthEvent 
       toScore: 57,
       windowDays: 7,
       drivers: DRIVERS.slice(0, 2),
+      holdingDown: [],
+      flags: [],
+      customerPath: "/customers/acct-7",
+      ...overrides,
+    },
+  };
+}
+
+function flagRaised(overrides: Partial<HealthFlagRaised> = {}): HealthEvent {
+  const dispute = {
+    name: "openDispute",
+    component: "financial",
+    tier: "at-risk",
+    reason: "a payment dispute opened on Nov 3",
+  } as const;
+  return {
+    detailType: DETAIL_TYPES.flagRaised,
+    detail: {
+      schemaVersion: HEALTH_EVENTS_SCHEMA_VERSION,
+      eventId: "evt-flag-1",
+      accountId: "münchen:42",
+      accountName: "Initech",
+      displayName: "Initech",
+      owner: "Aisha Okafor",
+      alert: "page",
+      modelVersion: "2025.06-1",
+      occurredAt: "2025-06-01T09:00:00.000Z",
+      tier: "at-risk",
+      score: 52.4,
+      drivers: [{ component: "financial", impact: -6, reason: dispute.reason, flag: dispute.name }],
+      holdingDown: [
+        { component: "financial", impact: -6, reason: dispute.reason, flag: dispute.name },
+        { component: "engagement", impact: -15, reason: "usage down 60% on last month" },
+      ],
+      flags: [dispute],
+      raised: [dispute],
+      customerPath: "/customers/m%C3%BCnchen%3A42",
       ...overrides,
     },
   };
@@ -115,7 +172,6 @@ describe("slackMessage", () => {
     expect(text).toContain("no product usage for 21 days (\u221212 pts)");
     expect(text).toContain("4 urgent tickets opened in the last week");
     expect(text).toContain("last payment failed");
-    expect(text).not.toContain("NPS 6");
     expect(texts(message)).toContain("Owner: @jane.doe");
     expect(message.blocks.at(-1)).toMatchObject({ type: "context" });
     expect(allText({ ...message, blocks: message.blocks.slice(-1) })).toContain("Model 2025.06-1");
@@ -146,6 +202,8 @@ describe("slackMessage", () => {
         previousScore: 55,
         score: 74,
         drivers: [{ component: "engagement", impact: 14, reason: "usage up 40% on last month" }],
+        holdingDown: [],
+        flags: [],
       }),
     );
 
@@ -213,10 +271,88 @@ describe("slackMessage", () => {
   });
 });
 
+describe("slackMessage: what changed, what holds it down, red flags", () => {
+  it("shows the two parts, labelled, each driver once, red flags first and named in words", () => {
+    const message = slackMessage(tierChanged());
+    const parts = texts(message);
+
+    const changed = parts.find((t) => t.startsWith("*What changed*"));
+    const holding = parts.find((t) => t.startsWith("*What holds it down*"));
+    expect(changed?.split("\n")).toEqual([
+      "*What changed*",
+      "• no product usage for 21 days (\u221212 pts)",
+      "• 4 urgent tickets opened in the last week (\u22127 pts)",
+      "• last payment failed (\u22123 pts)",
+    ]);
+    expect(holding?.split("\n")).toEqual([
+      "*What holds it down*",
+      "🚩 Red flag: set to cancel at period end on Nov 12 (\u221230 pts)",
+      "• 3 urgent tickets open (\u22128 pts)",
+    ]);
+  });
+
+  it("says so in each part when it is empty", () => {
+    const text = allText(slackMessage(tierChanged({ drivers: [], holdingDown: [] })));
+
+    expect(text).toContain("*What changed*\nNo single component stood out.");
+    expect(text).toContain("*What holds it down*\nNothing holds the score down.");
+  });
+
+  it("words a red flag raised without a tier change, marking the new flag as new", () => {
+    const message = slackMessage(flagRaised());
+
+    expect(message.blocks[0]).toMatchObject({
+      text: { text: "🚩 Initech: red flag, a payment dispute opened on Nov 3" },
+    });
+    const text = allText(message);
+    expect(text).toContain("🟠 at-risk (unchanged)");
+    expect(text).toContain(
+      "*What changed*\n🚩 New red flag: a payment dispute opened on Nov 3 (\u22126 pts)",
+    );
+    expect(text).toContain(
+      "*What holds it down*\n🚩 Red flag: a payment dispute opened on Nov 3 (\u22126 pts)",
+    );
+    expect(message.text).toContain("tier stays at-risk, score 52");
+  });
+});
+
+describe("slackMessage: dashboard link and owner mention", () => {
+  it("links to the customer's page with the account id percent-encoded", () => {
+    const message = slackMessage(flagRaised(), { dashboardUrl: "https://health.example.com/" });
+
+    expect(allText(message)).toContain(
+      "<https://health.example.com/customers/m%C3%BCnchen%3A42|Open Initech in the dashboard>",
+    );
+  });
+
+  it("has no link without a dashboard URL", () => {
+    expect(allText(slackMessage(flagRaised()))).not.toContain("dashboard");
+  });
+
+  it("mentions an owner whose Slack user id is known, for real", () => {
+    const ids = new Map([["aisha okafor", "U024BE7LH"]]);
+    const message = slackMessage(flagRaised(), {
+      slackUserOf: (owner) => ids.get(owner.toLowerCase()),
+    });
+
+    expect(message.blocks).toContainEqual({
+      type: "section",
+      text: { type: "mrkdwn", text: "Owner: <@U024BE7LH>" },
+    });
+  });
+
+  it("names an unknown owner as plain text, never as a mention", () => {
+    const message = slackMessage(flagRaised(), { slackUserOf: () => undefined });
+
+    expect(texts(message)).toContain("Owner: @Aisha Okafor");
+    expect(allText(message)).not.toContain("<@");
+  });
+});
+
 describe("emailMessage", () => {
-  it("gives a tier change a subject and body with customer, tiers, score and drivers", () => {
+  it("gives a tier change a subject and body with both parts, the flag, owner and link", () => {
     // Act
-    const email = emailMessage(tierChanged());
+    const email = emailMessage(tierChanged(), { dashboardUrl: "https://health.example.com" });
     // Assert
     expect(email.subject).toBe("[Customer health] Acme Corp: healthy → critical");
     expect(email.text).toBe(
@@ -226,12 +362,16 @@ describe("emailMessage", () => {
         "Customer: Acme Corp",
         "Account: acct-42",
         "Tier: healthy → critical",
-        "Score: 72 → 48",
-        "Top drivers:",
-        "1. no product usage for 21 days",
-        "2. 4 urgent tickets opened in the last week",
-        "3. last payment failed",
-        "Owner: jane.doe",
+        "Score: 72 → 48 (\u221224)",
+        "What changed:",
+        "• no product usage for 21 days (\u221212 pts)",
+        "• 4 urgent tickets opened in the last week (\u22127 pts)",
+        "• last payment failed (\u22123 pts)",
+        "What holds it down:",
+        "🚩 Red flag: set to cancel at period end on Nov 12 (\u221230 pts)",
+        "• 3 urgent tickets open (\u22128 pts)",
+        "Owner: @jane.doe",
+        "Customer page: https://health.example.com/customers/acct-42",
         "Model version: 2025.06-1",
       ].join("\n"),
     );
@@ -242,9 +382,10 @@ describe("emailMessage", () => {
 
     expect(email.subject).toBe("[Customer health] Globex: score dropped 24 points in 7 days");
     expect(email.text).toContain("Score: 81 → 57 within 7 days");
-    expect(email.text).toContain("2. 4 urgent tickets opened in the last week");
-    expect(email.text).not.toContain("3. ");
+    expect(email.text).toContain("• 4 urgent tickets opened in the last week");
+    expect(email.text).toContain("What holds it down:\nNothing holds the score down.");
     expect(email.text).not.toContain("Owner:");
+    expect(email.text).not.toContain("Customer page:");
   });
 
   it("names the account by id when it has no name", () => {
@@ -258,37 +399,79 @@ describe("emailMessage", () => {
 
   it("says so when no driver stood out", () => {
     expect(emailMessage(tierChanged({ drivers: [] })).text).toContain(
-      "Top drivers: none stood out",
+      "What changed:\nNo single component stood out.",
     );
+  });
+
+  it("words a red flag raised", () => {
+    const email = emailMessage(flagRaised());
+
+    expect(email.subject).toBe(
+      "[Customer health] Initech: red flag: a payment dispute opened on Nov 3",
+    );
+    expect(email.text).toContain("Tier: at-risk (unchanged)");
+    expect(email.text).toContain("🚩 New red flag: a payment dispute opened on Nov 3");
   });
 });
 
-describe("EMAIL_TEMPLATE_LINES", () => {
-  /** What EventBridge's input transformer does: look each path up in the bus event. */
-  function transform(event: HealthEvent): string {
+describe("the AWS email template (EventBridge input transformer)", () => {
+  /**
+   * What EventBridge's input transformer does with a string template: each placeholder's
+   * path is looked up in the bus event; a path that does not exist prints nothing (AWS: the
+   * variable "isn't created and won't appear in the output").
+   */
+  function transform(event: HealthEvent, dashboardUrl?: string): string {
     const busEvent = { "detail-type": event.detailType, detail: event.detail };
-    return renderEmailTemplate(event.detailType, (_, path) => {
-      const value = path
-        .slice(2)
-        .split(/\.|\[(\d+)\]/)
-        .filter(Boolean)
-        .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], busEvent);
-      return String(value);
-    });
+    return renderEmailTemplate(
+      event.detailType,
+      (_, path) => {
+        const value = path
+          .slice(2)
+          .split(/\.|\[(\d+)\]/)
+          .filter(Boolean)
+          .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], busEvent);
+        return value === undefined ? "\u0000" : String(value);
+      },
+      { dashboardUrl },
+    ).replaceAll("\u0000", "");
   }
+  /** The event as the score function publishes it: with its ready-made lines. */
+  const published = (event: HealthEvent): HealthEvent =>
+    ({ ...event, detail: { ...event.detail, lines: linesOf(event) } }) as HealthEvent;
+  const nonBlank = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
 
   it.each([
-    ["a tier change", tierChanged({ score: 48 })],
-    ["a score drop", scoreDropped({ owner: "sam", drivers: DRIVERS })],
+    [
+      "a tier change",
+      tierChanged({ score: 48, holdingDown: [...HOLDING_DOWN, ...DRIVERS.slice(2)] }),
+    ],
+    ["a score drop", scoreDropped({ owner: "sam", drivers: DRIVERS, holdingDown: DRIVERS })],
+    ["a red flag", flagRaised({ drivers: DRIVERS, holdingDown: DRIVERS })],
   ])("gives the same text as emailMessage for %s with every field present", (_, event) => {
-    expect(transform(event)).toBe(emailMessage(event).text);
+    const url = "https://health.example.com";
+    expect(transform(published(event), url)).toBe(emailMessage(event, { dashboardUrl: url }).text);
   });
 
-  it("uses only placeholders that have a path", () => {
-    const used = Object.values(EMAIL_TEMPLATE_LINES)
-      .flat()
-      .flatMap((line) => [...line.matchAll(/<(\w+)>/g)].map((m) => m[1]));
+  it("prints no stub, null or placeholder for fewer than three drivers and no owner", () => {
+    const event = published(
+      scoreDropped({ drivers: DRIVERS.slice(0, 1), holdingDown: [], owner: null }),
+    );
 
-    expect(used.every((name) => name !== undefined && name in EMAIL_TEMPLATE_PATHS)).toBe(true);
+    const aws = transform(event);
+
+    expect(aws).not.toMatch(/null|undefined|<\w+>|^\d\. *$/m);
+    // Only blank lines where the missing drivers would be; otherwise the local email's lines.
+    expect(nonBlank(aws)).toEqual(nonBlank(emailMessage(event).text));
+    expect(aws).toContain("What changed:\n• no product usage for 21 days (\u221212 pts)\n\n\n");
+  });
+
+  it("has one line per driver up to the model's topDrivers, and only placeholders with a path", () => {
+    const lines = emailTemplateLines(DETAIL_TYPES.tierChanged, { slots: 5 });
+    const paths = emailTemplatePaths(5);
+    const used = lines.flatMap((line) => [...line.matchAll(/<(\w+)>/g)].map((m) => m[1] ?? ""));
+
+    expect(used.filter((name) => name.startsWith("held"))).toHaveLength(5);
+    expect(used.every((name) => name in paths)).toBe(true);
+    expect(paths.held5).toBe("$.detail.lines.holdingDown[4]");
   });
 });

@@ -4,6 +4,7 @@ import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultModel } from "../../../functions/domain/model.default.ts";
 import { stackNames } from "../../../lib/app.ts";
 import type { DeploymentConfig } from "../../../lib/config.ts";
 import { STATEFUL_PARAMETERS, StatefulStack } from "../../../lib/stateful-stack.ts";
@@ -261,6 +262,7 @@ describe("StatelessStack functions", () => {
         "index/byTier": d("Scan"),
       },
       slack: { table: d("DeleteItem", "GetItem", "PutItem", "UpdateItem") },
+      digest: { table: d("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem") },
       api: {
         table: d("ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         "index/byTier": d("Query"),
@@ -298,6 +300,7 @@ describe("StatelessStack functions", () => {
     const expected: Partial<Record<FunctionId, [string, string | undefined]>> = {
       webhook: ["WEBHOOK_SECRETS_ARN", secretId("customer-health/test/webhook-secrets")],
       slack: ["SLACK_WEBHOOK_SECRET_ARN", secretId(built.config.slackWebhookSecretName)],
+      digest: ["SLACK_WEBHOOK_SECRET_ARN", secretId(built.config.slackWebhookSecretName)],
     };
     for (const id of FUNCTION_IDS) {
       const env = functionProps(id).Environment.Variables;
@@ -321,8 +324,8 @@ describe("StatelessStack functions", () => {
     );
   });
 
-  it("gives the asynchronously invoked functions (slack, rescore) an encrypted DLQ", () => {
-    for (const id of ["slack", "rescore"] as const) {
+  it("gives the asynchronously invoked functions (slack, rescore, digest) an encrypted DLQ", () => {
+    for (const id of ["slack", "rescore", "digest"] as const) {
       expect(functionProps(id).DeadLetterConfig.TargetArn).toEqual({
         "Fn::GetAtt": [expect.stringMatching(/Dlq/), "Arn"],
       });
@@ -601,13 +604,16 @@ describe("StatelessStack alert rules", () => {
         MaximumRetryAttempts: 10,
       });
       const { InputPathsMap, InputTemplate } = target.InputTransformer;
+      // One ready-made line per driver slot (the model's topDrivers) in each of the two parts.
+      const slots = defaultModel.alerts.topDrivers; // cdk.json's modelFile is the default model
+
       expect(Object.values(InputPathsMap)).toEqual(
         expect.arrayContaining([
           "$.detail.displayName",
           "$.detail.accountId",
-          "$.detail.drivers[0].reason",
-          "$.detail.drivers[1].reason",
-          "$.detail.drivers[2].reason",
+          "$.detail.lines.owner",
+          ...Array.from({ length: slots }, (_, i) => `$.detail.lines.changed[${i}]`),
+          ...Array.from({ length: slots }, (_, i) => `$.detail.lines.holdingDown[${i}]`),
         ]),
       );
       for (const key of Object.keys(InputPathsMap)) expect(InputTemplate).toContain(`<${key}>`);
@@ -619,7 +625,7 @@ describe("StatelessStack alert rules", () => {
       (tierChanged?.Properties?.Targets as Cfn[])[0].InputTransformer.InputPathsMap,
     );
     expect(paths).toEqual(
-      expect.arrayContaining(["$.detail.previousTier", "$.detail.tier", "$.detail.score"]),
+      expect.arrayContaining(["$.detail.previousTier", "$.detail.tier", "$.detail.lines.score"]),
     );
   });
 
