@@ -109,6 +109,7 @@ async function start() {
     if (token) liveUrl.searchParams.set("token", token);
     const live = connectLive(liveUrl.href);
     interceptLinks();
+    root.textContent = "";
     render(<App config={config} live={live} />, root);
   } catch (error) {
     root.innerHTML = "";
