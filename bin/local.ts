@@ -27,7 +27,8 @@ try {
   const { buildDashboard } = await import("../lib/local/dashboard-site.ts");
   const dashboard = buildDashboard().then(
     (outcome) => `Dashboard: ${outcome === "built" ? "built" : "up to date"}`,
-    (error: Error) => `Dashboard: the build failed (${error.message.split("\n")[0]}); the API runs without it`,
+    (error: Error) =>
+      `Dashboard: the build failed (${error.message.split("\n")[0]}); the API runs without it`,
   );
   const stack = await startLocalStack({ port, dataDir: argValue("--data-dir") });
   const dashboardLine = await dashboard;

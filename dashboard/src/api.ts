@@ -1,5 +1,12 @@
 /** The data routes (functions/dashboard/contract.ts), with the bearer token when signed in. */
-import type { AlertItem, CustomerPage, CustomerRow, DashboardConfig, Page, Portfolio } from "./types.ts";
+import type {
+  AlertItem,
+  CustomerPage,
+  CustomerRow,
+  DashboardConfig,
+  Page,
+  Portfolio,
+} from "./types.ts";
 
 export class ApiError extends Error {
   override readonly name = "ApiError";

@@ -57,7 +57,10 @@ export async function signIn(auth: AuthConfig): Promise<never> {
 export function signOut(auth: AuthConfig) {
   sessionStorage.removeItem(TOKENS);
   const url = new URL("/logout", auth.domain);
-  url.search = new URLSearchParams({ client_id: auth.clientId, logout_uri: redirectUri() }).toString();
+  url.search = new URLSearchParams({
+    client_id: auth.clientId,
+    logout_uri: redirectUri(),
+  }).toString();
   location.assign(url.href);
 }
 
@@ -83,8 +86,13 @@ async function completeSignIn(auth: AuthConfig): Promise<boolean> {
       code_verifier: pending.verifier,
     }),
   });
-  if (!response.ok) throw new Error(`sign-in failed: the token endpoint answered ${response.status}`);
-  const body = (await response.json()) as { id_token: string; access_token: string; expires_in: number };
+  if (!response.ok)
+    throw new Error(`sign-in failed: the token endpoint answered ${response.status}`);
+  const body = (await response.json()) as {
+    id_token: string;
+    access_token: string;
+    expires_in: number;
+  };
   const tokens: Tokens = {
     idToken: body.id_token,
     accessToken: body.access_token,

@@ -35,7 +35,8 @@ export function money(minor: number, currency: string | null): string {
 const integer = new Intl.NumberFormat("en-US");
 export const count = (n: number) => integer.format(n);
 
-export const scoreText = (score: number | null) => (score === null ? "–" : String(Math.round(score)));
+export const scoreText = (score: number | null) =>
+  score === null ? "–" : String(Math.round(score));
 
 /** "+4", "−12", "0"; an en dash without a value. */
 export function signed(n: number | null): string {

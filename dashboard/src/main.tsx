@@ -37,18 +37,38 @@ function App({ config, live }: { config: DashboardConfig; live: LiveFeed }) {
   useEffect(() => live.onStatus(setStatus), [live]);
 
   const services = useMemo<AppServices>(
-    () => ({ api: createApi(config, () => currentToken(config.auth)), live, announce: setAnnouncement }),
+    () => ({
+      api: createApi(config, () => currentToken(config.auth)),
+      live,
+      announce: setAnnouncement,
+    }),
     [config, live],
   );
 
-  // A new page: say so to screen readers by moving focus to its heading.
+  // A new page: say so to screen readers by moving focus to its heading, once it is there
+  // (a customer's heading appears when its data has arrived).
   const firstRender = useRef(true);
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
       return;
     }
-    requestAnimationFrame(() => main.current?.querySelector<HTMLElement>("h1")?.focus());
+    const element = main.current;
+    if (!element) return;
+    const focusHeading = () => {
+      const heading = element.querySelector<HTMLElement>("h1");
+      if (!heading) return false;
+      heading.focus();
+      return true;
+    };
+    if (focusHeading()) return;
+    const observer = new MutationObserver(() => focusHeading() && observer.disconnect());
+    observer.observe(element, { childList: true, subtree: true });
+    const timer = setTimeout(() => observer.disconnect(), 10_000);
+    return () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
   }, [location.pathname]);
   useEffect(() => {
     if (route.name !== "customer") document.title = "Customer health";
@@ -63,14 +83,18 @@ function App({ config, live }: { config: DashboardConfig; live: LiveFeed }) {
         <span class="brand">Customer health</span>
         <nav aria-label="Main">
           {NAV.map((item) => (
-            <a key={item.href} href={item.href} aria-current={item.active(location.pathname) ? "page" : undefined}>
+            <a
+              key={item.href}
+              href={item.href}
+              aria-current={item.active(location.pathname) ? "page" : undefined}
+            >
               {item.label}
             </a>
           ))}
         </nav>
-        <span class={`live live-${status}`} role="status" data-testid="live-status">
+        <output class={`live live-${status}`} data-testid="live-status">
           <span aria-hidden="true">{status === "live" ? "●" : "○"}</span> {STATUS_TEXT[status]}
-        </span>
+        </output>
         {config.auth && (
           <button type="button" class="link" onClick={() => config.auth && signOut(config.auth)}>
             Sign out
@@ -80,7 +104,9 @@ function App({ config, live }: { config: DashboardConfig; live: LiveFeed }) {
       <main id="main" ref={main}>
         {route.name === "portfolio" && <Portfolio location={location} />}
         {route.name === "customers" && <Customers location={location} />}
-        {route.name === "customer" && <Customer key={route.accountId} accountId={route.accountId} />}
+        {route.name === "customer" && (
+          <Customer key={route.accountId} accountId={route.accountId} />
+        )}
         {route.name === "alerts" && <Alerts />}
         {route.name === "not-found" && (
           <>

@@ -33,7 +33,6 @@ export function useResource<T>(key: string, load: () => Promise<T>): Resource<T>
     );
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the key names what to load
   useEffect(() => {
     setState({ loading: true });
     reload();

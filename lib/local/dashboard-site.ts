@@ -77,7 +77,9 @@ export function dashboardSite(options: DashboardSiteOptions = {}) {
     if (pageRoute && (path === "/" || wantsHtml(req))) {
       if (await sendFile(req, res, join(dist, "index.html"), "no-cache")) return true;
       res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
-      res.end("The dashboard is not built yet: npm start builds it (or: npx vite build dashboard).\n");
+      res.end(
+        "The dashboard is not built yet: npm start builds it (or: npx vite build dashboard).\n",
+      );
       return true;
     }
     return false;

@@ -19,8 +19,8 @@ import {
 } from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
 import { MAX_BODY_BYTES, RESCORE_SCHEDULE, ROUTES, SCORE_STREAM } from "../topology.ts";
-import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { dashboardSite } from "./dashboard-site.ts";
+import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { createLocalEmailSender, isRetryableEmailError, type LocalEmailSender } from "./email.ts";
 import { type LocalEventBus, startLocalEventBus } from "./event-bus.ts";
 import { createHttpApi, type HttpFunction, listen } from "./http.ts";

@@ -102,7 +102,10 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
           { stroke: "#3d3d3d", grid: { stroke: "#e4e4e4" } },
           { stroke: "#3d3d3d", grid: { stroke: "#e4e4e4" }, size: 36 },
         ],
-        series: [{}, { label: "score", stroke: "#1f4e9c", width: 2, spanGaps: false, points: { show: false } }],
+        series: [
+          {},
+          { label: "score", stroke: "#1f4e9c", width: 2, spanGaps: false, points: { show: false } },
+        ],
         hooks: { drawClear: [drawBands], draw: [drawModelMarkers] },
       },
       [xs, ys] as uPlot.AlignedData,
@@ -130,7 +133,13 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
       : `${label}: no scores yet`;
   return (
     <figure class="chart">
-      <div ref={box} class="chart-canvas" role="img" aria-label={summary} data-points={points.length} />
+      <div
+        ref={box}
+        class="chart-canvas"
+        role="img"
+        aria-label={summary}
+        data-points={points.length}
+      />
       <figcaption>
         {summary}
         {changes.map((i) => (

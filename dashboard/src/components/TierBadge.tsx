@@ -7,7 +7,13 @@ import type { Tier } from "../types.ts";
 
 export function TierShape({ tier }: { tier: Tier }) {
   return (
-    <svg class={`tier-shape tier-${tier}`} viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">
+    <svg
+      class={`tier-shape tier-${tier}`}
+      viewBox="0 0 12 12"
+      width="12"
+      height="12"
+      aria-hidden="true"
+    >
       {tier === "critical" && <rect x="1.5" y="1.5" width="9" height="9" />}
       {tier === "at-risk" && <path d="M6 1 11.2 10.5H.8Z" />}
       {tier === "healthy" && <circle cx="6" cy="6" r="5" />}

@@ -21,7 +21,8 @@ export function Alerts() {
   const alerts = useResource(cursor ?? "", () => api.alerts(cursor));
   const refetch = useDebounced(alerts.reload, 1500);
   useLive((message) => {
-    if (message.type === "score" && message.previousTier !== message.tier && cursors.length === 1) refetch();
+    if (message.type === "score" && message.previousTier !== message.tier && cursors.length === 1)
+      refetch();
   }, alerts.reload);
   const page = alerts.data;
   return (
@@ -35,10 +36,18 @@ export function Alerts() {
         <section class="panel">
           <AlertList alerts={page.items} showCustomer />
           <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              disabled={cursors.length === 1}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
               ← Newer
             </button>
-            <button type="button" disabled={!page.cursor} onClick={() => page.cursor && setCursors([...cursors, page.cursor])}>
+            <button
+              type="button"
+              disabled={!page.cursor}
+              onClick={() => page.cursor && setCursors([...cursors, page.cursor])}
+            >
               Older →
             </button>
           </nav>
@@ -48,7 +57,13 @@ export function Alerts() {
   );
 }
 
-export function AlertList({ alerts, showCustomer }: { alerts: readonly AlertItem[]; showCustomer: boolean }) {
+export function AlertList({
+  alerts,
+  showCustomer,
+}: {
+  alerts: readonly AlertItem[];
+  showCustomer: boolean;
+}) {
   if (alerts.length === 0) return <p class="muted">No alerts.</p>;
   return (
     <ol class="alerts">
@@ -60,7 +75,8 @@ export function AlertList({ alerts, showCustomer }: { alerts: readonly AlertItem
             {showCustomer && <a href={customerHref(a.accountId)}>{a.displayName}</a>}
             {a.previousTier && a.previousTier !== a.tier && (
               <>
-                <TierBadge tier={a.previousTier} /> <span aria-label="to">→</span>
+                <TierBadge tier={a.previousTier} /> <span aria-hidden="true">→</span>
+                <span class="visually-hidden">to</span>
               </>
             )}
             <TierBadge tier={a.tier} />

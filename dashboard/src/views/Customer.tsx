@@ -24,15 +24,29 @@ import { AlertList } from "./Alerts.tsx";
 import { ErrorNote, Loading } from "./common.tsx";
 
 /** The page with a live score applied: score, tier and today's point of the history. */
-export function applyScore(page: CustomerPage, message: Extract<LiveMessage, { type: "score" }>): CustomerPage {
+export function applyScore(
+  page: CustomerPage,
+  message: Extract<LiveMessage, { type: "score" }>,
+): CustomerPage {
   const today = message.computedAt.slice(0, 10);
   const last = page.history[page.history.length - 1];
-  const point = { day: today, score: message.score, tier: message.tier, modelVersion: last?.modelVersion ?? page.modelVersion };
+  const point = {
+    day: today,
+    score: message.score,
+    tier: message.tier,
+    modelVersion: last?.modelVersion ?? page.modelVersion,
+  };
   const history =
     last && last.day.slice(0, 10) === today
       ? [...page.history.slice(0, -1), point]
       : [...page.history, point];
-  return { ...page, score: message.score, tier: message.tier, updatedAt: message.computedAt, history };
+  return {
+    ...page,
+    score: message.score,
+    tier: message.tier,
+    updatedAt: message.computedAt,
+    history,
+  };
 }
 
 export function Customer({ accountId }: { accountId: string }) {
@@ -42,7 +56,9 @@ export function Customer({ accountId }: { accountId: string }) {
   useLive((message) => {
     if (message.type !== "score" || message.accountId !== accountId) return;
     customer.update((page) => applyScore(page, message));
-    announce(`${message.displayName}: score now ${scoreText(message.score)}, ${TIER_LABEL[message.tier]}`);
+    announce(
+      `${message.displayName}: score now ${scoreText(message.score)}, ${TIER_LABEL[message.tier]}`,
+    );
     refetch();
   }, customer.reload);
 
@@ -72,8 +88,8 @@ export function Customer({ accountId }: { accountId: string }) {
           </span>
           <TierBadge tier={page.tier} />
           <span class="muted small">
-            updated {dateTime(page.updatedAt)} · model {page.modelVersion.split("#")[0]} · {percent(page.coverage)} of
-            the model backed by data
+            updated {dateTime(page.updatedAt)} · model {page.modelVersion.split("#")[0]} ·{" "}
+            {percent(page.coverage)} of the model backed by data
           </span>
         </div>
       </div>
@@ -83,7 +99,8 @@ export function Customer({ accountId }: { accountId: string }) {
           <ul>
             {page.flags.map((flag) => (
               <li key={flag.name}>
-                <strong>⚑ {flag.reason}</strong> <span class="muted">(at best {TIER_LABEL[flag.tier].toLowerCase()})</span>
+                <strong>⚑ {flag.reason}</strong>{" "}
+                <span class="muted">(at best {TIER_LABEL[flag.tier].toLowerCase()})</span>
               </li>
             ))}
           </ul>
@@ -91,7 +108,11 @@ export function Customer({ accountId }: { accountId: string }) {
       )}
       <section class="panel" aria-labelledby="history-heading">
         <h2 id="history-heading">Score history</h2>
-        <ScoreChart points={page.history} thresholds={page.thresholds} label={`${page.displayName} daily score`} />
+        <ScoreChart
+          points={page.history}
+          thresholds={page.thresholds}
+          label={`${page.displayName} daily score`}
+        />
       </section>
       <div class="columns">
         <section class="panel" aria-labelledby="moved-heading">
@@ -109,9 +130,15 @@ export function Customer({ accountId }: { accountId: string }) {
           <thead>
             <tr>
               <th scope="col">Component</th>
-              <th scope="col" class="num">Weight</th>
-              <th scope="col" class="num">Score</th>
-              <th scope="col" class="num">Points</th>
+              <th scope="col" class="num">
+                Weight
+              </th>
+              <th scope="col" class="num">
+                Score
+              </th>
+              <th scope="col" class="num">
+                Points
+              </th>
               <th scope="col">Data</th>
             </tr>
           </thead>
@@ -127,7 +154,9 @@ export function Customer({ accountId }: { accountId: string }) {
             ))}
           </tbody>
         </table>
-        <p class="muted small">Coverage: {percent(page.coverage)} of the model's weight is backed by data.</p>
+        <p class="muted small">
+          Coverage: {percent(page.coverage)} of the model's weight is backed by data.
+        </p>
       </section>
       <div class="columns">
         <section class="panel" aria-labelledby="events-heading">

@@ -32,7 +32,7 @@ export function Customers({ location }: { location: Location }) {
   );
   const key = FILTERS.map((name) => query[name]).join("|");
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: new filters, first page
+  // New filters: back to the first page.
   useEffect(() => setCursors([undefined]), [key]);
   const cursor = cursors[cursors.length - 1];
   const rows = useResource(`${key}|${cursor ?? ""}`, () =>
@@ -50,28 +50,27 @@ export function Customers({ location }: { location: Location }) {
   };
   const applySearch = useDebounced(() => setParam("q", search.trim()), 300);
 
-  useLive(
-    (message) => {
-      if (message.type !== "score") return;
-      rows.update((page) => ({
-        ...page,
-        items: page.items.map((row) =>
-          row.accountId === message.accountId
-            ? {
-                ...row,
-                score: message.score,
-                tier: message.tier,
-                updatedAt: message.computedAt,
-                sparkline: [...row.sparkline.slice(0, -1), message.score],
-              }
-            : row,
-        ),
-      }));
-      if (rows.data?.items.some((r) => r.accountId === message.accountId))
-        announce(`${message.displayName}: score ${scoreText(message.score)}, ${TIER_LABEL[message.tier]}`);
-    },
-    rows.reload,
-  );
+  useLive((message) => {
+    if (message.type !== "score") return;
+    rows.update((page) => ({
+      ...page,
+      items: page.items.map((row) =>
+        row.accountId === message.accountId
+          ? {
+              ...row,
+              score: message.score,
+              tier: message.tier,
+              updatedAt: message.computedAt,
+              sparkline: [...row.sparkline.slice(0, -1), message.score],
+            }
+          : row,
+      ),
+    }));
+    if (rows.data?.items.some((r) => r.accountId === message.accountId))
+      announce(
+        `${message.displayName}: score ${scoreText(message.score)}, ${TIER_LABEL[message.tier]}`,
+      );
+  }, rows.reload);
 
   const page = rows.data;
   return (
@@ -79,10 +78,14 @@ export function Customers({ location }: { location: Location }) {
       <div class="page-head">
         <h1 tabIndex={-1}>Customers</h1>
       </div>
-      <form class="filters" role="search" onSubmit={(e) => {
-        e.preventDefault();
-        setParam("q", search.trim());
-      }}>
+      <form
+        class="filters"
+        aria-label="Search and filter customers"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setParam("q", search.trim());
+        }}
+      >
         <span class="field grow">
           <label for="search">Search</label>
           <input
@@ -102,8 +105,18 @@ export function Customers({ location }: { location: Location }) {
           options={TIER_ORDER}
           onChange={(v) => setParam("tier", v)}
         />
-        <FilterSelect label="Segment" value={query.segment ?? ""} options={filters.data?.segments ?? []} onChange={(v) => setParam("segment", v)} />
-        <FilterSelect label="Owner" value={query.owner ?? ""} options={filters.data?.owners ?? []} onChange={(v) => setParam("owner", v)} />
+        <FilterSelect
+          label="Segment"
+          value={query.segment ?? ""}
+          options={filters.data?.segments ?? []}
+          onChange={(v) => setParam("segment", v)}
+        />
+        <FilterSelect
+          label="Owner"
+          value={query.owner ?? ""}
+          options={filters.data?.owners ?? []}
+          onChange={(v) => setParam("owner", v)}
+        />
         <FilterSelect
           label="Renewal within"
           value={query.renewalWithinDays ?? ""}
@@ -113,7 +126,11 @@ export function Customers({ location }: { location: Location }) {
         />
         <span class="field">
           <label for="sort">Sort</label>
-          <select id="sort" value={query.sort || "score"} onChange={(e) => setParam("sort", (e.target as HTMLSelectElement).value)}>
+          <select
+            id="sort"
+            value={query.sort || "score"}
+            onChange={(e) => setParam("sort", (e.target as HTMLSelectElement).value)}
+          >
             {Object.entries(SORTS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -132,9 +149,13 @@ export function Customers({ location }: { location: Location }) {
               <tr>
                 <th scope="col">Customer</th>
                 <th scope="col">Tier</th>
-                <th scope="col" class="num">Score</th>
+                <th scope="col" class="num">
+                  Score
+                </th>
                 <th scope="col">30 days</th>
-                <th scope="col" class="num">MRR</th>
+                <th scope="col" class="num">
+                  MRR
+                </th>
                 <th scope="col">Segment</th>
                 <th scope="col">Owner</th>
                 <th scope="col">Renewal</th>
@@ -163,7 +184,11 @@ export function Customers({ location }: { location: Location }) {
           </table>
           {page.items.length === 0 && <p class="muted">No customer matches these filters.</p>}
           <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              disabled={cursors.length === 1}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
               ← Previous
             </button>
             <span class="muted">Page {cursors.length}</span>

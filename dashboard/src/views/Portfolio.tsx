@@ -9,7 +9,7 @@ import { TierBadge } from "../components/TierBadge.tsx";
 import { useLive, useServices } from "../context.ts";
 import { count, money, renewalText, scoreText, signed, TIER_ORDER } from "../format.ts";
 import { useDebounced, useResource } from "../resource.ts";
-import { customerHref, navigate, type Location } from "../router.ts";
+import { customerHref, type Location, navigate } from "../router.ts";
 import type { AttentionItem, Portfolio as PortfolioData } from "../types.ts";
 import { ErrorNote, FilterSelect, Loading } from "./common.tsx";
 
@@ -47,9 +47,23 @@ export function Portfolio({ location }: { location: Location }) {
       <div class="page-head">
         <h1 tabIndex={-1}>Portfolio</h1>
         {data && (
-          <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter the portfolio">
-            <FilterSelect label="Segment" value={segment} options={data.filters.segments} onChange={(v) => setFilter("segment", v)} />
-            <FilterSelect label="Owner" value={owner} options={data.filters.owners} onChange={(v) => setFilter("owner", v)} />
+          <form
+            class="filters"
+            onSubmit={(e) => e.preventDefault()}
+            aria-label="Filter the portfolio"
+          >
+            <FilterSelect
+              label="Segment"
+              value={segment}
+              options={data.filters.segments}
+              onChange={(v) => setFilter("segment", v)}
+            />
+            <FilterSelect
+              label="Owner"
+              value={owner}
+              options={data.filters.owners}
+              onChange={(v) => setFilter("owner", v)}
+            />
           </form>
         )}
       </div>
@@ -69,12 +83,15 @@ function PortfolioBody({ data }: { data: PortfolioData }) {
           Customers and MRR per tier
         </h2>
         {TIER_ORDER.map((tier) => (
-          <a key={tier} class={`card card-${tier}`} href={`/customers?tier=${tier}`} data-testid={`tier-card-${tier}`}>
+          <a
+            key={tier}
+            class={`card card-${tier}`}
+            href={`/customers?tier=${tier}`}
+            data-testid={`tier-card-${tier}`}
+          >
             <TierBadge tier={tier} />
             <span class="big">{count(data.tiers[tier].customers)}</span>
-            <span class="muted">
-              customers · {money(data.tiers[tier].mrr, data.currency)} MRR
-            </span>
+            <span class="muted">customers · {money(data.tiers[tier].mrr, data.currency)} MRR</span>
           </a>
         ))}
         <div class="card card-risk">
@@ -114,7 +131,13 @@ function PortfolioBody({ data }: { data: PortfolioData }) {
   );
 }
 
-function NeedsAttention({ items, currency }: { items: readonly AttentionItem[]; currency: string | null }) {
+function NeedsAttention({
+  items,
+  currency,
+}: {
+  items: readonly AttentionItem[];
+  currency: string | null;
+}) {
   if (items.length === 0) return <p class="muted">Nobody needs attention today.</p>;
   return (
     <ol class="attention-list">
@@ -125,13 +148,15 @@ function NeedsAttention({ items, currency }: { items: readonly AttentionItem[]; 
               {item.displayName}
             </a>
             <TierBadge tier={item.tier} />
-            <span class="score" aria-label={`score ${scoreText(item.score)}`}>
+            <span class="score">
+              <span class="visually-hidden">score </span>
               {scoreText(item.score)}
             </span>
           </div>
           <p class="reason">{item.reason}</p>
           <p class="muted small">
-            {money(item.mrr, currency)} MRR · 7-day change {signed(item.change7d)} · {renewalText(item.renewsAt)}
+            {money(item.mrr, currency)} MRR · 7-day change {signed(item.change7d)} ·{" "}
+            {renewalText(item.renewsAt)}
             {item.owner && ` · ${item.owner}`}
           </p>
         </li>

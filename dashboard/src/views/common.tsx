@@ -2,11 +2,7 @@
 import { ApiError } from "../api.ts";
 
 export function Loading({ what }: { what: string }) {
-  return (
-    <p class="muted" role="status">
-      Loading {what}…
-    </p>
-  );
+  return <output class="muted loading">Loading {what}…</output>;
 }
 
 export function ErrorNote({ error, retry }: { error: Error; retry: () => void }) {
@@ -35,7 +31,11 @@ export function FilterSelect(props: {
   return (
     <span class="field">
       <label for={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+      <select
+        id={id}
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
         <option value="">{props.anyLabel ?? "All"}</option>
         {props.options.map((o) => (
           <option key={o} value={o}>

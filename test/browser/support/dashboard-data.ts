@@ -4,7 +4,13 @@
  * generated customers for the benchmark. It stands in for the data routes until they are
  * merged; the page cannot tell the difference, because it only sees these shapes.
  */
-import { CUSTOMERS, type Customer, OWNERS, SEAT_PRICE, type Story } from "../../../bin/demo/customers.ts";
+import {
+  CUSTOMERS,
+  type Customer,
+  OWNERS,
+  SEAT_PRICE,
+  type Story,
+} from "../../../bin/demo/customers.ts";
 import type {
   AlertItem,
   AttentionItem,
@@ -43,24 +49,40 @@ const ARCS: Record<Story, (renewal: string) => Arc> = {
   cancellation: (renewal) => ({
     end: 18,
     since: 21,
-    flag: { name: "cancelScheduled", tier: "critical", reason: `set to cancel at period end on ${renewal}` },
+    flag: {
+      name: "cancelScheduled",
+      tier: "critical",
+      reason: `set to cancel at period end on ${renewal}`,
+    },
     reasons: [
       { component: "financial", impact: -31, reason: `set to cancel at period end on ${renewal}` },
-      { component: "sentiment", impact: -9, reason: "NPS detractor (4) on Nov 18: \"too expensive for what we use\"" },
+      {
+        component: "sentiment",
+        impact: -9,
+        reason: 'NPS detractor (4) on Nov 18: "too expensive for what we use"',
+      },
       { component: "engagement", impact: -7, reason: "usage down 48% against the last month" },
     ],
     events: [
       { source: "stripe", text: `Subscription set to cancel at period end (${renewal})` },
-      { source: "typeform", text: "NPS 4: \"too expensive for what we use\"" },
+      { source: "typeform", text: 'NPS 4: "too expensive for what we use"' },
       { source: "segment", text: "Usage: 12 events from 3 users this week" },
     ],
   }),
   "payment-failure": () => ({
     end: 44,
     since: 9,
-    flag: { name: "pastDue", tier: "at-risk", reason: "subscription past due after 3 failed payments" },
+    flag: {
+      name: "pastDue",
+      tier: "at-risk",
+      reason: "subscription past due after 3 failed payments",
+    },
     reasons: [
-      { component: "financial", impact: -22, reason: "3 failed payments in the last 30 days not yet recovered" },
+      {
+        component: "financial",
+        impact: -22,
+        reason: "3 failed payments in the last 30 days not yet recovered",
+      },
       { component: "engagement", impact: -8, reason: "usage down 51% against the last month" },
     ],
     events: [
@@ -72,12 +94,19 @@ const ARCS: Record<Story, (renewal: string) => Arc> = {
     end: 31,
     since: 12,
     reasons: [
-      { component: "support", impact: -18, reason: "3 urgent tickets open, 1 reopened: \"this outage is costing us customers\"" },
+      {
+        component: "support",
+        impact: -18,
+        reason: '3 urgent tickets open, 1 reopened: "this outage is costing us customers"',
+      },
       { component: "engagement", impact: -14, reason: "no product usage for 8 days" },
     ],
     events: [
-      { source: "zendesk", text: "Urgent ticket reopened: \"Still down. This outage is costing us customers.\"" },
-      { source: "zendesk", text: "Urgent ticket opened: \"Dashboards not loading since Monday\"" },
+      {
+        source: "zendesk",
+        text: 'Urgent ticket reopened: "Still down. This outage is costing us customers."',
+      },
+      { source: "zendesk", text: 'Urgent ticket opened: "Dashboards not loading since Monday"' },
     ],
   }),
   silent: () => ({
@@ -90,18 +119,24 @@ const ARCS: Record<Story, (renewal: string) => Arc> = {
     end: 52,
     since: 18,
     reasons: [
-      { component: "sentiment", impact: -14, reason: "NPS detractor (2) on Nov 20: \"support never answers\"" },
+      {
+        component: "sentiment",
+        impact: -14,
+        reason: 'NPS detractor (2) on Nov 20: "support never answers"',
+      },
       { component: "support", impact: -6, reason: "CSAT 1 on a solved ticket" },
     ],
     events: [
-      { source: "typeform", text: "NPS 2: \"support never answers\"" },
+      { source: "typeform", text: 'NPS 2: "support never answers"' },
       { source: "zendesk", text: "CSAT 1 on ticket 4411" },
     ],
   }),
   contraction: () => ({
     end: 61,
     since: 10,
-    reasons: [{ component: "financial", impact: -9, reason: "MRR down 33% in 30 days (90 → 60 seats)" }],
+    reasons: [
+      { component: "financial", impact: -9, reason: "MRR down 33% in 30 days (90 → 60 seats)" },
+    ],
     events: [{ source: "stripe", text: "Subscription changed: 90 → 60 seats" }],
   }),
   lukewarm: () => ({
@@ -139,7 +174,13 @@ export function seeded(seed: number) {
 }
 
 const tierOf = (score: number | null): Tier =>
-  score === null ? "unknown" : score >= THRESHOLDS.healthy ? "healthy" : score >= THRESHOLDS.atRisk ? "at-risk" : "critical";
+  score === null
+    ? "unknown"
+    : score >= THRESHOLDS.healthy
+      ? "healthy"
+      : score >= THRESHOLDS.atRisk
+        ? "at-risk"
+        : "critical";
 const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n * 10) / 10));
 
 /** The data behind every route, mutable so a test can write a new score. */
@@ -156,7 +197,9 @@ export class DashboardData {
   portfolio(filters: { segment?: string; owner?: string }): Portfolio {
     const all = this.rows;
     const rows = all.filter(
-      (r) => (!filters.segment || r.segment === filters.segment) && (!filters.owner || r.owner === filters.owner),
+      (r) =>
+        (!filters.segment || r.segment === filters.segment) &&
+        (!filters.owner || r.owner === filters.owner),
     );
     const tiers = Object.fromEntries(
       (["healthy", "at-risk", "critical", "unknown"] as const).map((t) => {
@@ -186,7 +229,10 @@ export class DashboardData {
           n++;
         }
       }
-      return { day: isoDay(this.now - (89 - i) * DAY_MS), score: n ? Math.round((sum / n) * 10) / 10 : null };
+      return {
+        day: isoDay(this.now - (89 - i) * DAY_MS),
+        score: n ? Math.round((sum / n) * 10) / 10 : null,
+      };
     });
     const needsAttention: AttentionItem[] = rows
       .filter((r) => r.tier === "critical" || r.tier === "at-risk")
@@ -204,7 +250,10 @@ export class DashboardData {
         mrr: r.mrr,
         owner: r.owner,
         reason: r.flags[0]?.reason ?? r.holdingDown[0]?.reason ?? "score falling",
-        change7d: r.score !== null && r.history.at(-8)?.score != null ? r.score - (r.history.at(-8)?.score as number) : null,
+        change7d:
+          r.score !== null && r.history.at(-8)?.score != null
+            ? r.score - (r.history.at(-8)?.score as number)
+            : null,
         renewsAt: r.renewsAt,
       }));
     return {
@@ -232,11 +281,19 @@ export class DashboardData {
         (!q.segment || r.segment === q.segment) &&
         (!q.owner || r.owner === q.owner) &&
         (within === undefined ||
-          (r.renewsAt !== null && Date.parse(r.renewsAt) - this.now <= within * DAY_MS && Date.parse(r.renewsAt) >= this.now)),
+          (r.renewsAt !== null &&
+            Date.parse(r.renewsAt) - this.now <= within * DAY_MS &&
+            Date.parse(r.renewsAt) >= this.now)),
     );
     const sort = q.sort || "score";
     const key = (r: CustomerRow): number | string =>
-      sort.endsWith("score") ? (r.score ?? 101) : sort.endsWith("mrr") ? r.mrr : sort === "name" ? r.displayName : (r.renewsAt ?? "9999");
+      sort.endsWith("score")
+        ? (r.score ?? 101)
+        : sort.endsWith("mrr")
+          ? r.mrr
+          : sort === "name"
+            ? r.displayName
+            : (r.renewsAt ?? "9999");
     const sign = sort.startsWith("-") ? -1 : 1;
     rows.sort((a, b) => {
       const x = key(a);
@@ -246,7 +303,10 @@ export class DashboardData {
     const offset = q.cursor ? Number(Buffer.from(q.cursor, "base64url").toString()) : 0;
     const limit = Math.min(200, Number(q.limit ?? 50));
     const items = rows.slice(offset, offset + limit).map(toRow);
-    const next = offset + limit < rows.length ? Buffer.from(String(offset + limit)).toString("base64url") : null;
+    const next =
+      offset + limit < rows.length
+        ? Buffer.from(String(offset + limit)).toString("base64url")
+        : null;
     return { items, cursor: next };
   }
 
@@ -254,18 +314,27 @@ export class DashboardData {
     const offset = cursor ? Number(Buffer.from(cursor, "base64url").toString()) : 0;
     const sorted = [...this.alerts].sort((a, b) => (a.at < b.at ? 1 : -1));
     const items = sorted.slice(offset, offset + 50);
-    return { items, cursor: offset + 50 < sorted.length ? Buffer.from(String(offset + 50)).toString("base64url") : null };
+    return {
+      items,
+      cursor:
+        offset + 50 < sorted.length ? Buffer.from(String(offset + 50)).toString("base64url") : null,
+    };
   }
 
   /** Writes a new score, as the score function would: the page, today's point, an alert. */
-  writeScore(accountId: string, score: number, at = new Date()): { previousTier: Tier; tier: Tier; displayName: string } {
+  writeScore(
+    accountId: string,
+    score: number,
+    at = new Date(),
+  ): { previousTier: Tier; tier: Tier; displayName: string } {
     const page = this.pages.get(accountId);
     if (!page) throw new Error(`no customer ${accountId}`);
     const tier = tierOf(score);
     const today = at.toISOString().slice(0, 10);
     const point = { day: today, score, tier, modelVersion: page.modelVersion };
     const last = page.history.at(-1);
-    const history = last?.day === today ? [...page.history.slice(0, -1), point] : [...page.history, point];
+    const history =
+      last?.day === today ? [...page.history.slice(0, -1), point] : [...page.history, point];
     this.pages.set(accountId, {
       ...page,
       score,
@@ -303,17 +372,36 @@ const toRow = (p: CustomerPage): CustomerRow => ({
 });
 
 /** One customer's page: a 90-day history following its story, with the model change. */
-function customerPage(c: Customer, now: number, random: () => number): { page: CustomerPage; alerts: AlertItem[] } {
+function customerPage(
+  c: Customer,
+  now: number,
+  random: () => number,
+): { page: CustomerPage; alerts: AlertItem[] } {
   const renewsAtMs = now + (30 - (c.signupDaysAgo % 30)) * DAY_MS;
-  const renewal = new Date(renewsAtMs).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+  const renewal = new Date(renewsAtMs).toLocaleDateString("en-US", {
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
   const steady = 72 + random() * 18;
   const arc: Arc = c.story
     ? ARCS[c.story](renewal)
     : {
         end: steady,
         since: 0,
-        reasons: [{ component: "engagement", impact: Math.round((random() * 4 - 2) * 10) / 10, reason: "usage steady against the last month" }],
-        events: [{ source: "segment", text: `Usage: ${Math.round(c.seats * c.perSeat * 5)} events this week` }],
+        reasons: [
+          {
+            component: "engagement",
+            impact: Math.round((random() * 4 - 2) * 10) / 10,
+            reason: "usage steady against the last month",
+          },
+        ],
+        events: [
+          {
+            source: "segment",
+            text: `Usage: ${Math.round(c.seats * c.perSeat * 5)} events this week`,
+          },
+        ],
       };
   const start = c.story === "recovery" ? 78 : c.story === "lukewarm" ? 62 : steady;
   const history: CustomerPage["history"][number][] = [];
@@ -323,8 +411,14 @@ function customerPage(c: Customer, now: number, random: () => number): { page: C
   for (let d = days - 1; d >= 0; d--) {
     let score: number;
     if (c.story === "recovery")
-      score = d > 30 ? start : d > 15 ? start - ((30 - d) / 15) * 45 : 33 + ((15 - d) / 15) * (arc.end - 33);
-    else score = d >= arc.since ? start : arc.end + ((start - arc.end) * d) / Math.max(1, arc.since);
+      score =
+        d > 30
+          ? start
+          : d > 15
+            ? start - ((30 - d) / 15) * 45
+            : 33 + ((15 - d) / 15) * (arc.end - 33);
+    else
+      score = d >= arc.since ? start : arc.end + ((start - arc.end) * d) / Math.max(1, arc.since);
     score = clamp(score + (random() - 0.5) * 3);
     if (d === 0) score = arc.end;
     const tier = tierOf(score);
@@ -341,7 +435,12 @@ function customerPage(c: Customer, now: number, random: () => number): { page: C
         text: `${c.name}: ${previous} → ${tier}, score ${Math.round(score)}. ${arc.reasons[0]?.reason ?? ""}`,
       });
     previous = tier;
-    history.push({ day: isoDay(at), score, tier, modelVersion: d >= MODEL_CHANGED_DAYS_AGO ? MODEL_OLD : MODEL_NEW });
+    history.push({
+      day: isoDay(at),
+      score,
+      tier,
+      modelVersion: d >= MODEL_CHANGED_DAYS_AGO ? MODEL_OLD : MODEL_NEW,
+    });
   }
   if (arc.flag)
     alerts.push({
@@ -375,21 +474,39 @@ function customerPage(c: Customer, now: number, random: () => number): { page: C
     thresholds: THRESHOLDS,
     components: COMPONENTS.map((k) => {
       const available = known.includes(k);
-      const hit = arc.reasons.filter((r) => r.component === k.name).reduce((s, r) => s + r.impact, 0);
-      const normalized = available ? clamp(score + (hit / k.weight) * 0.4 + (random() - 0.5) * 10) : null;
+      const hit = arc.reasons
+        .filter((r) => r.component === k.name)
+        .reduce((s, r) => s + r.impact, 0);
+      const normalized = available
+        ? clamp(score + (hit / k.weight) * 0.4 + (random() - 0.5) * 10)
+        : null;
       return {
         name: k.name,
         available,
         normalized,
         weight: k.weight,
-        contribution: available ? Math.round(((normalized as number) * k.weight) / knownWeight * 10) / 10 : 0,
+        contribution: available
+          ? Math.round((((normalized as number) * k.weight) / knownWeight) * 10) / 10
+          : 0,
       };
     }),
     drivers: arc.reasons,
-    holdingDown: holdingDown.length > 0 ? holdingDown : [{ component: "adoption", impact: -4, reason: `uses ${c.featureCount} of 7 key features` }],
+    holdingDown:
+      holdingDown.length > 0
+        ? holdingDown
+        : [
+            {
+              component: "adoption",
+              impact: -4,
+              reason: `uses ${c.featureCount} of 7 key features`,
+            },
+          ],
     flags: arc.flag ? [arc.flag] : [],
     history,
-    events: arc.events.map((e, i) => ({ at: new Date(now - (i * 26 + 3) * 3_600_000).toISOString(), ...e })),
+    events: arc.events.map((e, i) => ({
+      at: new Date(now - (i * 26 + 3) * 3_600_000).toISOString(),
+      ...e,
+    })),
     alerts: alerts.slice(-5).reverse(),
   };
   return { page, alerts };
@@ -418,8 +535,32 @@ const STORY_MIX: (Story | undefined)[] = [
   "contraction",
   "lukewarm",
 ];
-const WORDS = ["North", "Blue", "Iron", "Bright", "Cedar", "Delta", "Echo", "Harbor", "Summit", "Vector", "Maple", "Orbit"];
-const KINDS = ["Labs", "Systems", "Foods", "Logistics", "Health", "Media", "Energy", "Retail", "Capital", "Works"];
+const WORDS = [
+  "North",
+  "Blue",
+  "Iron",
+  "Bright",
+  "Cedar",
+  "Delta",
+  "Echo",
+  "Harbor",
+  "Summit",
+  "Vector",
+  "Maple",
+  "Orbit",
+];
+const KINDS = [
+  "Labs",
+  "Systems",
+  "Foods",
+  "Logistics",
+  "Health",
+  "Media",
+  "Energy",
+  "Retail",
+  "Capital",
+  "Works",
+];
 
 /** `n` generated customers with the demo's mix of stories (the benchmark's portfolio). */
 export function generatedDashboardData(n: number, now = Date.now(), seed = 7): DashboardData {

@@ -63,9 +63,12 @@ export async function startDoubleServer(data: DashboardData): Promise<DoubleServ
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://localhost").pathname !== "/dashboard/live") return socket.destroy();
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== "/dashboard/live")
+      return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.send(JSON.stringify({ type: "hello", at: new Date().toISOString() } satisfies LiveMessage));
+      ws.send(
+        JSON.stringify({ type: "hello", at: new Date().toISOString() } satisfies LiveMessage),
+      );
     });
   });
   const port = await listen(server, 0, "127.0.0.1");
@@ -73,7 +76,12 @@ export async function startDoubleServer(data: DashboardData): Promise<DoubleServ
     Promise.all(
       [...wss.clients]
         .filter((c) => c.readyState === WebSocket.OPEN)
-        .map((c) => new Promise<void>((resolve, reject) => c.send(JSON.stringify(message), (e) => (e ? reject(e) : resolve())))),
+        .map(
+          (c) =>
+            new Promise<void>((resolve, reject) =>
+              c.send(JSON.stringify(message), (e) => (e ? reject(e) : resolve())),
+            ),
+        ),
     );
   return {
     baseUrl: `http://127.0.0.1:${port}`,
