@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           // The dashboard in Chromium (skipped, in one line, when none is installed).
           name: "browser",
-          include: ["test/browser/**/*.test.ts"],
+          include: ["test/browser/**/*.test.ts", "dashboard/src/**/*.test.ts"],
           globalSetup: ["test/browser/support/browser.global.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
