@@ -4,7 +4,7 @@
  * dashed marker with the new version's name. The canvas is described for screen readers,
  * and the same numbers are available as a table.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { day, scoreText } from "../format.ts";
@@ -45,7 +45,7 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const changes = modelChanges(points);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const element = box.current;
     if (!element) return;
     const xs = points.map((p) => Date.parse(`${p.day.slice(0, 10)}T00:00:00Z`) / 1000);
