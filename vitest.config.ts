@@ -32,6 +32,8 @@ export default defineConfig({
           globalSetup: ["test/browser/support/browser.global.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A page on a busy CI machine; tests that promise a time bound set their own.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

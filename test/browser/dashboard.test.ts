@@ -103,7 +103,9 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
   });
 
   it("shows a live score on the customer page within 2 s, without a reload", async () => {
-    await expect.poll(() => page.getByTestId("live-status").textContent()).toMatch(/Live/);
+    await expect
+      .poll(() => page.getByTestId("live-status").textContent(), { timeout: 10_000 })
+      .toMatch(/Live/);
     await markDocument(page);
     const sent = Date.now();
     await backend.writeScore(backend.troubled.accountId, 12);
@@ -129,7 +131,9 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
 
   it("reconnects after the live connection drops and catches up on what it missed", async () => {
     await page.goto(`${backend.baseUrl}/customers/${backend.healthy.accountId}`);
-    await expect.poll(() => page.getByTestId("live-status").textContent()).toMatch(/Live/);
+    await expect
+      .poll(() => page.getByTestId("live-status").textContent(), { timeout: 10_000 })
+      .toMatch(/Live/);
     await markDocument(page);
     backend.dropLive();
     await expect.poll(() => page.getByTestId("live-status").textContent()).toMatch(/Reconnecting/);
@@ -172,7 +176,7 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
     expect(tiers.length).toBeGreaterThan(0);
     expect(new Set(tiers)).toEqual(new Set(["critical"]));
     expect(await rows.first().locator("svg.sparkline path").count()).toBeGreaterThan(0);
-    await page.getByLabel("Search").fill("vandelay");
+    await page.getByLabel("Search", { exact: true }).fill("vandelay");
     await expect.poll(() => rows.count()).toBe(1);
     expect(page.url()).toMatch(/q=vandelay/);
     await page.getByRole("link", { name: "Alerts" }).click();
