@@ -120,3 +120,14 @@ describe("format", () => {
     expect(renewalText(null, now)).toBe("no renewal date");
   });
 });
+
+describe("pkcePair", () => {
+  it("makes a 43-character verifier and its S256 challenge (RFC 7636)", async () => {
+    const { pkcePair } = await import("./auth.ts");
+    const { verifier, challenge } = await pkcePair();
+    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+    expect(challenge).toBe(Buffer.from(digest).toString("base64url"));
+    expect((await pkcePair()).verifier).not.toBe(verifier);
+  });
+});

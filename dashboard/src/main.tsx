@@ -34,7 +34,12 @@ function App({ config, live }: { config: DashboardConfig; live: LiveFeed }) {
   const [status, setStatus] = useState<LiveStatus>(live.status);
   const [announcement, setAnnouncement] = useState("");
   const main = useRef<HTMLElement>(null);
-  useEffect(() => live.onStatus(setStatus), [live]);
+  useEffect(() => {
+    const off = live.onStatus(setStatus);
+    // It may have connected between the first render and now.
+    setStatus(live.status);
+    return off;
+  }, [live]);
 
   const services = useMemo<AppServices>(
     () => ({

@@ -19,6 +19,30 @@ async function screenshot(page: Page, name: string) {
     await page.screenshot({ path, fullPage: true });
 }
 
+/** The lowest text contrast (WCAG) among elements matching `selector`, with its text. */
+const CONTRAST = (selector: string) => `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  let worst = { ratio: 99, text: "" };
+  for (const el of document.querySelectorAll(${JSON.stringify(selector)})) {
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3));
+    const b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < worst.ratio) worst = { ratio, text: el.textContent.trim().slice(0, 40) };
+  }
+  return worst;
+})()`;
+
 /** Marks the document; the mark is gone after a reload. */
 const markDocument = (page: Page) => page.evaluate("window.__sameDocument = true");
 const sameDocument = (page: Page) => page.evaluate("window.__sameDocument === true");
@@ -58,6 +82,13 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
       /Critical\s*3\s*customers/,
     );
     expect(await page.getByTestId("mrr-at-risk").textContent()).toMatch(/^\$\d{1,3}(,\d{3})*$/);
+    const contrast = (await page.evaluate(
+      CONTRAST(".tier, .muted, a, p, dd, .worse, .better"),
+    )) as {
+      ratio: number;
+      text: string;
+    };
+    expect(contrast.ratio, contrast.text).toBeGreaterThanOrEqual(4.5);
     await screenshot(page, "portfolio");
   });
 
@@ -87,6 +118,13 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
     expect(await page.getByRole("region", { name: "Recent events" }).textContent()).toMatch(
       /Subscription set to cancel/,
     );
+    const contrast = (await page.evaluate(
+      CONTRAST(".tier, .muted, .impact, li, td, figcaption"),
+    )) as {
+      ratio: number;
+      text: string;
+    };
+    expect(contrast.ratio, contrast.text).toBeGreaterThanOrEqual(4.5);
     await screenshot(page, "customer");
   });
 

@@ -38,7 +38,10 @@ export function Customers({ location }: { location: Location }) {
   const rows = useResource(`${key}|${cursor ?? ""}`, () =>
     api.customers({ ...query, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
   );
-  const filters = useResource("filters", () => api.portfolio({}).then((p) => p.filters));
+  // The filter values and the currency come with the portfolio summary (one small read).
+  const filters = useResource("filters", () =>
+    api.portfolio({}).then((p) => ({ ...p.filters, currency: p.currency })),
+  );
   const [search, setSearch] = useState(query.q ?? "");
 
   const setParam = (name: string, value: string) => {
@@ -174,7 +177,7 @@ export function Customers({ location }: { location: Location }) {
                   <td>
                     <Sparkline points={row.sparkline} label={`${row.displayName} score`} />
                   </td>
-                  <td class="num">{money(row.mrr, null)}</td>
+                  <td class="num">{money(row.mrr, filters.data?.currency ?? null)}</td>
                   <td>{row.segment}</td>
                   <td>{row.owner ?? "–"}</td>
                   <td>{renewalText(row.renewsAt)}</td>
