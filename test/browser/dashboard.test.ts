@@ -9,6 +9,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";
 import { type DashboardBackend, startDashboardBackend } from "./support/dashboard-backend.ts";
+import { demoDashboardData } from "./support/dashboard-data.ts";
+import { type DoubleServer, startDoubleServer } from "./support/double-server.ts";
+import { FAKE_ID_TOKEN } from "./support/fake-cognito.ts";
 
 const executable = chromiumPath();
 const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
@@ -223,6 +226,36 @@ describe.skipIf(!executable)("dashboard in the browser", () => {
   });
 
   it("logged no console errors", () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!executable)("dashboard sign-in (Cognito hosted UI, PKCE)", () => {
+  let browser: Browser;
+  let server: DoubleServer;
+
+  beforeAll(async () => {
+    server = await startDoubleServer(demoDashboardData(), { signIn: true });
+    browser = await launchChromium(executable as string);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("signs in through the hosted UI, returns to the page asked for, and sends the token", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(`${server.baseUrl}/customers/vandelay-imports`);
+    await page.getByRole("heading", { level: 1, name: "Vandelay Imports" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/customers/vandelay-imports");
+    expect(new URL(page.url()).search).toBe("");
+    expect(server.seen.authorization.length).toBeGreaterThan(0);
+    expect(new Set(server.seen.authorization)).toEqual(new Set([`Bearer ${FAKE_ID_TOKEN}`]));
+    await expect.poll(() => server.seen.liveTokens).toContain(FAKE_ID_TOKEN);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
     expect(problems).toEqual([]);
   });
 });

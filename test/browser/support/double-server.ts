@@ -5,7 +5,7 @@
  * contract's shapes from `DashboardData`. Replace with the local runtime once the routes
  * are merged (see dashboard-backend.ts).
  */
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { WebSocket, WebSocketServer } from "ws";
 import type { LiveMessage } from "../../../functions/dashboard/contract.ts";
@@ -13,6 +13,7 @@ import { dashboardSite } from "../../../lib/local/dashboard-site.ts";
 import { createHttpApi, listen } from "../../../lib/local/http.ts";
 import type { RouteDefinition } from "../../../lib/topology.ts";
 import type { DashboardData } from "./dashboard-data.ts";
+import { FAKE_CLIENT_ID, FAKE_ID_TOKEN, fakeCognito } from "./fake-cognito.ts";
 
 const ROUTES: RouteDefinition[] = [
   { method: "GET", path: "/dashboard/portfolio", function: "api", auth: "iam" },
@@ -28,6 +29,11 @@ export interface DoubleServer {
   readonly clients: () => number;
   /** Writes a score and sends its LiveMessage to every open page; resolves when sent. */
   writeScore(accountId: string, score: number): Promise<LiveMessage>;
+  /** The Authorization headers the data routes received, and the live feed's tokens. */
+  readonly seen: {
+    readonly authorization: (string | undefined)[];
+    readonly liveTokens: (string | null)[];
+  };
   /** Drops every live connection (the page should reconnect and catch up). */
   dropLive(): void;
   stop(): Promise<void>;
@@ -36,8 +42,21 @@ export interface DoubleServer {
 const json = (statusCode: number, body: unknown) => ({ statusCode, body: JSON.stringify(body) });
 
 /** Starts the double on a free port of 127.0.0.1. */
-export async function startDoubleServer(data: DashboardData): Promise<DoubleServer> {
+export async function startDoubleServer(
+  data: DashboardData,
+  options: { signIn?: boolean } = {},
+): Promise<DoubleServer> {
+  const seen: DoubleServer["seen"] & {
+    authorization: (string | undefined)[];
+    liveTokens: (string | null)[];
+  } = {
+    authorization: [],
+    liveTokens: [],
+  };
   const route = async (event: APIGatewayProxyEventV2) => {
+    seen.authorization.push(event.headers.authorization);
+    if (options.signIn && event.headers.authorization !== `Bearer ${FAKE_ID_TOKEN}`)
+      return json(401, { message: "Unauthorized" });
     const q = event.queryStringParameters ?? {};
     switch (event.routeKey) {
       case "GET /dashboard/portfolio":
@@ -59,12 +78,13 @@ export async function startDoubleServer(data: DashboardData): Promise<DoubleServ
     functions: { api: route },
     maxRequestBytes: 1024 * 1024,
     log: (line) => console.error(line),
-    site: dashboardSite(),
+    site: options.signIn ? signInSite() : dashboardSite(),
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== "/dashboard/live")
       return socket.destroy();
+    seen.liveTokens.push(new URL(req.url ?? "/", "http://localhost").searchParams.get("token"));
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.send(
         JSON.stringify({ type: "hello", at: new Date().toISOString() } satisfies LiveMessage),
@@ -86,6 +106,7 @@ export async function startDoubleServer(data: DashboardData): Promise<DoubleServ
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     data,
+    seen,
     clients: () => [...wss.clients].filter((c) => c.readyState === WebSocket.OPEN).length,
     async writeScore(accountId, score) {
       const at = new Date();
@@ -112,4 +133,23 @@ export async function startDoubleServer(data: DashboardData): Promise<DoubleServ
       server.closeAllConnections?.();
     },
   };
+}
+
+/** The page with sign-in on: its config points the hosted UI at this same server. */
+function signInSite() {
+  const cognito = fakeCognito();
+  const site = dashboardSite({
+    config: (req) => ({
+      apiBase: "",
+      liveUrl: `ws://${req.headers.host}/dashboard/live`,
+      auth: {
+        region: "local",
+        userPoolId: "local_pool",
+        clientId: FAKE_CLIENT_ID,
+        domain: `http://${req.headers.host}`,
+      },
+    }),
+  });
+  return async (req: IncomingMessage, res: ServerResponse) =>
+    (await cognito(req, res)) || site(req, res);
 }
