@@ -14,7 +14,7 @@
 import { performance } from "node:perf_hooks";
 import { buildDashboard } from "../lib/local/dashboard-site.ts";
 import { chromiumPath, launchChromium, NO_CHROMIUM } from "../test/browser/support/chromium.ts";
-import { generatedDashboardData } from "../test/browser/support/dashboard-data.ts";
+import { generatedDashboardData } from "../test/browser/support/dashboard-fixtures.ts";
 import { startDoubleServer } from "../test/browser/support/double-server.ts";
 import type { Report } from "./report.ts";
 

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";
 import { type DashboardBackend, startDashboardBackend } from "./support/dashboard-backend.ts";
-import { demoDashboardData } from "./support/dashboard-data.ts";
+import { demoDashboardData } from "./support/dashboard-fixtures.ts";
 import { type DoubleServer, startDoubleServer } from "./support/double-server.ts";
 import { FAKE_ID_TOKEN } from "./support/fake-cognito.ts";
 

@@ -6,7 +6,7 @@
  * the demo's customers fed through signed webhooks, and `writeScore` sending a webhook
  * that moves the customer's score (then `stack.settle()`).
  */
-import { demoDashboardData } from "./dashboard-data.ts";
+import { demoDashboardData } from "./dashboard-fixtures.ts";
 import { startDoubleServer } from "./double-server.ts";
 
 export interface DashboardBackend {
