@@ -23,6 +23,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The dashboard in Chromium (skipped, in one line, when none is installed).
+          name: "browser",
+          include: ["test/browser/**/*.test.ts", "dashboard/src/**/*.test.ts"],
+          globalSetup: ["test/browser/support/browser.global.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // A page on a busy CI machine; tests that promise a time bound set their own.
+          expect: { poll: { timeout: 10_000 } },
+        },
+      },
     ],
   },
 });

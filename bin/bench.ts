@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: prints every benchmark figure as `name: value unit`.
  * Sections: scoring (pure, bundled), ingestion, rescore (100k customers by default:
- * BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles.
+ * BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles,
+ * dashboard (the page in Chromium, 10k customers: BENCH_DASHBOARD_CUSTOMERS to change).
  * `npm run bench -- scoring` runs one section. Arguments starting with `--` go to the
  * `node` that runs the bundled scoring benchmark, e.g.
  * `npm run bench -- scoring --cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { benchBundles } from "../bench/bundles.ts";
+import { benchDashboard } from "../bench/dashboard.ts";
 import { benchIngestion } from "../bench/ingestion.ts";
 import { benchLocalStack } from "../bench/local-stack.ts";
 import { printReport } from "../bench/report.ts";
@@ -23,6 +25,7 @@ const sections: Record<string, () => Promise<void> | void> = {
   rescore: () => benchRescore(printReport),
   local: () => benchLocalStack(printReport),
   bundles: () => benchBundles(printReport),
+  dashboard: () => benchDashboard(printReport),
 };
 
 for (const [name, run] of Object.entries(sections)) {

@@ -22,10 +22,22 @@ try {
   const port = portFromEnv(process.env.PORT, 3000);
   await assertPortFree(port, "127.0.0.1");
   const { SECRET_ENV, startLocalStack } = await import("../lib/local/runtime.ts");
+  // The page builds (Vite, a few seconds; skipped when dashboard/dist is current) while
+  // DynamoDB Local starts. A failed build leaves the API running and says why.
+  const { buildDashboard } = await import("../lib/local/dashboard-site.ts");
+  const dashboard = buildDashboard().then(
+    (outcome) => `Dashboard: ${outcome === "built" ? "built" : "up to date"}`,
+    (error: Error) =>
+      `Dashboard: the build failed (${error.message.split("\n")[0]}); the API runs without it`,
+  );
   const stack = await startLocalStack({ port, dataDir: argValue("--data-dir") });
+  const dashboardLine = await dashboard;
   const lines = [
     "",
     `customer-health is running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    "",
+    `Dashboard (open in a browser): ${stack.baseUrl}/`,
+    `  ${dashboardLine}; live feed ws://${new URL(stack.baseUrl).host}/dashboard/live`,
     "",
     "Webhooks (POST, signed):",
     ...Object.keys(stack.secrets).map((p) => `  ${stack.baseUrl}/webhooks/${p}`),

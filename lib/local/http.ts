@@ -142,6 +142,8 @@ export interface HttpApiOptions {
   /** API Gateway's own payload limit; the handlers enforce theirs. */
   readonly maxRequestBytes: number;
   readonly log: (line: string) => void;
+  /** Static files in front of the routes (the dashboard); resolves true when it answered. */
+  readonly site?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** An HTTP server that plays API Gateway in front of the HTTP functions. */
@@ -149,6 +151,7 @@ export function createHttpApi(options: HttpApiOptions): Server {
   const routes = options.routes.map((route) => ({ ...route, match: routeMatcher(route.path) }));
   return createServer(async (req, res) => {
     try {
+      if (options.site && (await options.site(req, res))) return;
       const path = requestPath(req);
       let found: { route: (typeof routes)[number]; params: Record<string, string> } | undefined;
       for (const route of routes) {

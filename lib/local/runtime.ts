@@ -26,6 +26,7 @@ import {
   ROUTES,
   SCORE_STREAM,
 } from "../topology.ts";
+import { dashboardSite } from "./dashboard-site.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { createLocalEmailSender, isRetryableEmailError, type LocalEmailSender } from "./email.ts";
 import { type LocalEventBus, startLocalEventBus } from "./event-bus.ts";
@@ -187,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // API Gateway refuses payloads above 10 MB itself; the handler enforces our 1 MiB.
       maxRequestBytes: Math.max(MAX_BODY_BYTES * 10, 10 * 1024 * 1024),
       log,
+      site: dashboardSite(),
     });
     const port = await listen(server, wantedPort, host).catch((error: NodeJS.ErrnoException) => {
       // Taken between the check and now.
