@@ -14,7 +14,7 @@ import {
 } from "../../../functions/domain/model.ts";
 import type { ReplayEvent } from "../backtest/load.ts";
 import { applyInPlace, DAY_MS, liveAggregate } from "../backtest/replay.ts";
-import { type CompiledModel, score, signalToUpdate } from "../domain.ts";
+import { type CompiledModel, score, signalToUpdate, usageImpactOf } from "../domain.ts";
 
 /** `component.metric`, e.g. `engagement.volume`: one feature of the weight fit. */
 export type MetricKey = `${ComponentName}.${string}`;
@@ -73,6 +73,8 @@ export function observe(
 ): CalibrationRow[] {
   const model = compiled.model;
   const decay = model.decay;
+  // The base model's impacts, as the Lambdas would have stored these events.
+  const impactOf = usageImpactOf(model);
   const halfLifeMs = decay.usageShortDays * DAY_MS;
   // Decayed sum over a half-life h has mean lifetime h/ln 2: divided by it, a daily rate.
   const daysScale = decay.usageShortDays / Math.LN2;
@@ -90,7 +92,7 @@ export function observe(
         aggregates.set(event.accountId, aggregate);
       }
       for (const signal of event.signals) {
-        applyInPlace(aggregate, signalToUpdate(signal, decay));
+        applyInPlace(aggregate, signalToUpdate(signal, decay, impactOf));
         if (signal.values.kind !== "usage") continue;
         let byName = usage.get(event.accountId);
         if (byName === undefined) {
