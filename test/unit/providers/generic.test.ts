@@ -117,6 +117,24 @@ describe("generic (Standard Webhooks) adapter", () => {
   });
 
   describe("subscriptions", () => {
+    it("maps a cancellation scheduled for the period's end, and leaves it out when not said", () => {
+      const data = { status: "active", renews_at: "2024-07-01T00:00:00Z" };
+      expect(signalsOf("subscription", { ...data, cancel_at_period_end: true })).toEqual([
+        expect.objectContaining({
+          kind: "subscription",
+          status: "active",
+          cancelAtPeriodEnd: true,
+        }),
+      ]);
+      expect(signalsOf("subscription", { ...data, cancel_at_period_end: false })).toEqual([
+        expect.objectContaining({ cancelAtPeriodEnd: false }),
+      ]);
+      expect(signalsOf("subscription", data)[0]).not.toHaveProperty("cancelAtPeriodEnd");
+      expect(() => signalsOf("subscription", { ...data, cancel_at_period_end: "yes" })).toThrow(
+        /cancel_at_period_end/,
+      );
+    });
+
     it("maps the subscription state with renews_at in epoch milliseconds", () => {
       const data = {
         status: "past_due",

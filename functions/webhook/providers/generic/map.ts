@@ -98,6 +98,7 @@ function signalsOf(type: GenericType, body: unknown): SignalValues[] {
           seats: data.seats ?? undefined,
           plan: data.plan ?? undefined,
           renewsAt: data.renews_at ? isoMillis(data.renews_at, "data.renews_at") : undefined,
+          cancelAtPeriodEnd: data.cancel_at_period_end ?? undefined,
         }),
       ];
     }

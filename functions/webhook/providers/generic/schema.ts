@@ -49,6 +49,8 @@ export const BODIES = {
       seats: z.nullish(z.number().check(z.int(), z.gte(0))),
       plan: z.nullish(Name),
       renews_at: z.nullish(IsoDateTime),
+      /** The customer asked to end the subscription when the current period ends. */
+      cancel_at_period_end: z.nullish(z.boolean()),
     }),
   }),
   milestone: z.looseObject({ data: z.looseObject({ name: Name }) }),
