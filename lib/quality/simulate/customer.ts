@@ -51,6 +51,9 @@ export class SimulatedCustomer {
   private readonly features: readonly string[];
   private readonly annual: boolean;
   private renewsAtDay: number;
+  /** The day it sets its subscription to cancel at the period's end, or null. */
+  private readonly cancelScheduledDay: number | null;
+  private cancelScheduled = false;
   private readonly anchor: number;
   private readonly surveyOffset: number;
   private readonly season: { period: number; phase: number };
@@ -86,6 +89,9 @@ export class SimulatedCustomer {
     this.troubleStart = end === null ? null : end - lead;
     // A sudden churner (no lead) was drawn as troubled by its churn probability already.
     this.churnDay = end !== null && (lead === 0 || rng.chance(p.churnProbability)) ? end : null;
+    const cancelShare = mix.scheduledCancelShare * (this.churnDay !== null ? 1 : 0.2);
+    this.cancelScheduledDay =
+      end !== null && rng.chance(cancelShare) ? Math.max(startDay, end - rng.int(3, 30)) : null;
   }
 
   /** The events of `day` (0-based from the simulation's origin), in no particular order. */
@@ -98,6 +104,7 @@ export class SimulatedCustomer {
       return out;
     }
     if (day === this.startDay) this.onboard(out, day);
+    this.scheduleCancellation(out, day);
     const bend = this.bendOn(day);
     this.billing(out, day);
     this.usage(out, day, bend);
@@ -144,7 +151,26 @@ export class SimulatedCustomer {
       seats: this.seats,
       plan: plan?.name,
       renews_at: new Date(this.origin + this.renewsAtDay * DAY_MS).toISOString(),
+      ...(this.cancelScheduled ? { cancel_at_period_end: true } : {}),
     };
+  }
+
+  /**
+   * A customer on its way out sets the subscription to end at the period's end (the churn
+   * day, for a churner); one that is won back takes it back on the day it recovers.
+   */
+  private scheduleCancellation(out: SimEvent[], day: number): void {
+    if (day === this.cancelScheduledDay) {
+      this.cancelScheduled = true;
+      this.renewsAtDay = this.troubleEnd ?? this.renewsAtDay;
+      this.emit(out, day, "subscription", this.subscription("active"));
+    } else if (this.cancelScheduled && this.churnDay === null && day === this.troubleEnd) {
+      this.cancelScheduled = false;
+      this.emit(out, day, "subscription", {
+        ...this.subscription("active"),
+        cancel_at_period_end: false,
+      });
+    }
   }
 
   private onboard(out: SimEvent[], day: number): void {

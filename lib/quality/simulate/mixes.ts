@@ -38,6 +38,12 @@ export interface Mix {
   readonly annualShare: number;
   /** Share of customers that sign up during the window instead of before it. */
   readonly newCustomerShare: number;
+  /**
+   * Share of churners that first set their subscription to cancel at the period's end, 3-30
+   * days ahead (the others stop paying, or the vendor cancels them). A fifth of this share
+   * of the troubled customers who stay schedule one too, and take it back when they recover.
+   */
+  readonly scheduledCancelShare: number;
   readonly vocabulary: Vocabulary;
 }
 
@@ -59,6 +65,8 @@ const b2b: Mix = {
   seatPrice: 4_000,
   currency: "usd",
   annualShare: 0.6,
+  // Teams on invoices often just let the contract lapse; a third click "cancel" first.
+  scheduledCancelShare: 0.35,
   newCustomerShare: 0.15,
   vocabulary: {
     coreEvent: "login",
@@ -101,6 +109,8 @@ const plg: Mix = {
   seatPrice: 1_200,
   currency: "eur",
   annualShare: 0.2,
+  // Self-serve customers leave through the billing portal: most schedule the cancellation.
+  scheduledCancelShare: 0.6,
   newCustomerShare: 0.3,
   vocabulary: {
     coreEvent: "session_started",

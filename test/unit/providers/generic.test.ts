@@ -129,7 +129,9 @@ describe("generic (Standard Webhooks) adapter", () => {
       expect(signalsOf("subscription", { ...data, cancel_at_period_end: false })).toEqual([
         expect.objectContaining({ cancelAtPeriodEnd: false }),
       ]);
-      expect(signalsOf("subscription", data)[0]).not.toHaveProperty("cancelAtPeriodEnd");
+      expect((signalsOf("subscription", data) as object[])[0]).not.toHaveProperty(
+        "cancelAtPeriodEnd",
+      );
       expect(() => signalsOf("subscription", { ...data, cancel_at_period_end: "yes" })).toThrow(
         /cancel_at_period_end/,
       );
