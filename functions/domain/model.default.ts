@@ -72,6 +72,18 @@ export const defaultModel = {
           ],
         },
       },
+      // Impact of one usage event by name, applied when the event is stored (a changed
+      // impact applies to new events only): positive events count toward usage, negative
+      // ones (an error, a seat removed, an export of all data) are subtracted from it.
+      impacts: {
+        login: 1,
+        report_exported: 5,
+        error_shown: -2,
+        seat_removed: -5,
+        data_exported: -5,
+      },
+      // Every other usage event counts once.
+      defaultImpact: 1,
     },
     adoption: {
       // Breadth predicts stickiness: a customer using several key features is costly to
@@ -196,6 +208,8 @@ export const defaultModel = {
           ],
         },
       },
+      // An open ticket of these priorities is an escalation in progress.
+      urgentPriorities: ["urgent", "high"],
     },
     financial: {
       // Billing trouble is late but hard evidence: a failed card or a downgrade is
@@ -253,6 +267,10 @@ export const defaultModel = {
         incomplete_expired: 0,
         canceled: 0,
       },
+      // A status the model does not list (one the billing tool added later) scores neutral.
+      otherStatusScore: 50,
+      // A dispute weighs as much as three refunds: it is a fight about money, not a favour.
+      disputeWeight: 3,
       failedPaymentWindowDays: 30,
       contractionLookbackDays: 90,
       renewalWindowDays: 30,
@@ -273,6 +291,29 @@ export const defaultModel = {
       weights: { engagement: 0.45, adoption: 0.2, sentiment: 0.1, support: 0.05 },
     },
   ],
+
+  // Red flags: hard evidence that no good news elsewhere can buy off. While one is raised
+  // the tier is at best its `tier` (whatever the tier before: a canceled customer is
+  // critical at once) and the score at most `maxScore` (default: a tenth below the next
+  // tier up). Each flag is listed on the score, with its reason in words.
+  redFlags: {
+    // The subscription ended: the customer is lost unless someone wins it back.
+    canceled: {
+      tier: "critical",
+      when: { subscriptionStatus: ["canceled", "incomplete_expired"] },
+    },
+    // Set to cancel at period end: lost at renewal unless someone acts now.
+    cancelScheduled: { tier: "critical", when: { cancelScheduled: true } },
+    // Billing stopped working: an involuntary churn in progress.
+    pastDue: { tier: "at-risk", when: { subscriptionStatus: ["past_due", "unpaid"] } },
+    failedPayments: { tier: "at-risk", when: { minUnrecoveredFailedPayments: 2 } },
+    // A payment dispute (chargeback). Only a decayed count of disputes is stored, not
+    // whether one is still open: "open" is read as "one within the last 60 days".
+    dispute: { tier: "at-risk", when: { disputeWithinDays: 60 } },
+  },
+
+  // A component's move smaller than half a point is noise, not a driver.
+  drivers: { minImpact: 0.5 },
 
   alerts: {
     routing: {

@@ -66,6 +66,8 @@ function scoreOf(
     components: [],
     coverage: score === null ? 0.1 : 0.8,
     drivers: [{ component: "engagement", impact: -3.5, reason: "no product usage for 21 days" }],
+    flags: [],
+    holdingDown: [],
     modelVersion: "test#abc",
     segment: "default",
     computedAt: NOW,

@@ -183,6 +183,7 @@ const TEST_MODEL_INPUT = {
           ],
         },
       },
+      urgentPriorities: ["urgent", "high"],
     },
     financial: {
       weight: 0.2,
@@ -233,6 +234,8 @@ const TEST_MODEL_INPUT = {
         incomplete_expired: 0,
         canceled: 0,
       },
+      otherStatusScore: null,
+      disputeWeight: 3,
       failedPaymentWindowDays: 30,
       contractionLookbackDays: 90,
       renewalWindowDays: 30,
@@ -251,6 +254,19 @@ const TEST_MODEL_INPUT = {
       weights: { engagement: 0.45, adoption: 0.2, sentiment: 0.1, support: 0.05 },
     },
   ],
+
+  redFlags: {
+    canceled: {
+      tier: "critical",
+      when: { subscriptionStatus: ["canceled", "incomplete_expired"] },
+    },
+    cancelScheduled: { tier: "critical", when: { cancelScheduled: true } },
+    pastDue: { tier: "at-risk", when: { subscriptionStatus: ["past_due", "unpaid"] } },
+    failedPayments: { tier: "at-risk", when: { minUnrecoveredFailedPayments: 2 } },
+    dispute: { tier: "at-risk", when: { disputeWithinDays: 60 } },
+  },
+
+  drivers: { minImpact: 0.5 },
 
   alerts: {
     routing: {

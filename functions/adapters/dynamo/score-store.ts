@@ -164,6 +164,9 @@ export function toStoredScore(item: Record<string, unknown>): StoredScore {
     components: (item.components as StoredScore["components"]) ?? [],
     coverage: Number(item.coverage ?? 0),
     drivers: (item.drivers as StoredScore["drivers"]) ?? [],
+    // Scores stored before red flags and standing drivers have neither.
+    flags: (item.flags as StoredScore["flags"]) ?? [],
+    holdingDown: (item.holdingDown as StoredScore["holdingDown"]) ?? [],
     modelVersion: String(item.modelVersion ?? ""),
     segment: String(item.segment ?? ""),
     computedAt: Number(item.computedAt ?? 0),
