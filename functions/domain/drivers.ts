@@ -7,7 +7,7 @@
  */
 import type { Facts } from "./facts.ts";
 import type { RaisedFlagDetail } from "./flags.ts";
-import type { ComponentName, Model } from "./model.ts";
+import type { Model } from "./model.ts";
 import { round1 } from "./rounding.ts";
 import type { ComponentScore, Driver, Evaluated, MetricValue, PreviousScore } from "./score.ts";
 
@@ -128,38 +128,45 @@ function gapOf(s: Scored, part: Evaluated, m: MetricValue): number {
  * words. Without flags the gaps add up to 100 − score. At most `alerts.topDrivers`.
  */
 export function findHoldingDown(s: Scored): Driver[] {
+  const top = s.model.alerts.topDrivers;
   if (s.value === null) {
     // Too little data for a score: only the flags, which are news whatever the coverage.
     return s.flags
-      .slice(0, s.model.alerts.topDrivers)
+      .slice(0, top)
       .map((f) => ({ component: f.component, impact: -0.1, reason: f.reason }));
   }
-  const flagged = new Set(s.flags.map((f) => `${f.component}.${f.metric}`));
-  const gaps: { component: ComponentName; metric: string; gap: number; reason: string }[] = [];
-  for (const part of s.parts) {
-    for (const m of part.metrics) {
-      const gap = gapOf(s, part, m);
-      gaps.push({ component: part.name, metric: m.metric.key, gap, reason: explain(m, s) });
-    }
-  }
+  // A metric a raised flag is about is shown by the flag, with its gap, not again alone.
+  const isFlagged = (part: Evaluated, m: MetricValue) =>
+    s.flags.some((f) => f.component === part.name && f.metric === m.metric.key);
   const drivers: Driver[] = [];
   let cap = capPoints(s);
-  const shown = new Set<string>();
+  const counted = new Set<string>();
   for (const flag of s.flags) {
+    const part = s.parts.find((p) => p.name === flag.component);
+    const m = part?.metrics.find((x) => x.metric.key === flag.metric);
     const key = `${flag.component}.${flag.metric}`;
-    const own = shown.has(key)
-      ? 0
-      : (gaps.find((g) => `${g.component}.${g.metric}` === key)?.gap ?? 0);
-    shown.add(key);
-    const impact = Math.min(-0.1, round1(cap - own));
-    drivers.push({ component: flag.component, impact, reason: flag.reason });
+    const own = part && m && !counted.has(key) ? gapOf(s, part, m) : 0;
+    counted.add(key);
+    drivers.push({
+      component: flag.component,
+      impact: Math.min(-0.1, round1(cap - own)),
+      reason: flag.reason,
+    });
     cap = 0;
   }
   const min = s.model.drivers.minImpact;
-  const rest = gaps
-    .filter((g) => !flagged.has(`${g.component}.${g.metric}`) && round1(g.gap) >= min)
-    .sort((a, b) => b.gap - a.gap);
-  for (const g of rest)
-    drivers.push({ component: g.component, impact: -round1(g.gap), reason: g.reason });
-  return drivers.slice(0, s.model.alerts.topDrivers);
+  const gaps: { part: Evaluated; m: MetricValue; gap: number }[] = [];
+  for (const part of s.parts) {
+    for (const m of part.metrics) {
+      const gap = gapOf(s, part, m);
+      if (round1(gap) >= min && !isFlagged(part, m)) gaps.push({ part, m, gap });
+    }
+  }
+  gaps.sort((a, b) => b.gap - a.gap);
+  // Words only for the gaps reported.
+  for (let i = 0; i < gaps.length && drivers.length < top; i++) {
+    const { part, m, gap } = gaps[i] as (typeof gaps)[number];
+    drivers.push({ component: part.name, impact: -round1(gap), reason: explain(m, s) });
+  }
+  return drivers.slice(0, top);
 }

@@ -120,11 +120,30 @@ function defaultMaxScore(flag: RedFlagSettings, model: Model): number {
 
 const TIER_ORDER: Record<string, number> = { critical: 0, "at-risk": 1 };
 
+interface PlannedFlag {
+  readonly name: string;
+  readonly flag: RedFlagSettings;
+  readonly given: readonly (keyof FlagCondition)[];
+}
+/** Each model's flags with their given conditions, worked out once per model. */
+const plans = new WeakMap<Model, readonly PlannedFlag[]>();
+function planOf(model: Model): readonly PlannedFlag[] {
+  let plan = plans.get(model);
+  if (plan === undefined) {
+    plan = Object.entries(model.redFlags).map(([name, flag]) => ({
+      name,
+      flag,
+      given: CONDITIONS.filter((c) => flag.when[c] !== undefined),
+    }));
+    plans.set(model, plan);
+  }
+  return plan;
+}
+
 /** The flags of `model` raised by these facts, worst first (then in the model's order). */
 export function raisedFlags(f: Facts, model: Model): RaisedFlagDetail[] {
   const raised: RaisedFlagDetail[] = [];
-  for (const [name, flag] of Object.entries(model.redFlags)) {
-    const given = CONDITIONS.filter((c) => flag.when[c] !== undefined);
+  for (const { name, flag, given } of planOf(model)) {
     const check = <K extends keyof FlagCondition>(c: K) =>
       (RULES[c] as ConditionRule<K>).holds(flag.when[c] as NonNullable<FlagCondition[K]>, f, model);
     if (given.length === 0 || !given.every(check)) continue;
@@ -140,7 +159,9 @@ export function raisedFlags(f: Facts, model: Model): RaisedFlagDetail[] {
       metric: first.metric,
     });
   }
-  return raised.sort((a, b) => (TIER_ORDER[a.tier] ?? 2) - (TIER_ORDER[b.tier] ?? 2));
+  if (raised.length > 1)
+    raised.sort((a, b) => (TIER_ORDER[a.tier] ?? 2) - (TIER_ORDER[b.tier] ?? 2));
+  return raised;
 }
 
 /** The contract's view of a raised flag (without scoring's details). */

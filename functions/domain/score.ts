@@ -94,14 +94,18 @@ export interface Evaluated {
   readonly metricCoverage: number;
 }
 
+/** The table's metrics by component, in table order. */
+const METRICS_OF = Object.fromEntries(
+  COMPONENTS.map((name) => [name, METRICS.filter((m) => m.component === name)]),
+) as unknown as Record<ComponentName, readonly MetricDefinition[]>;
+
 /** Measures and normalizes the component's metrics that have data. */
 function evaluate(name: ComponentName, facts: Facts, model: Model): Evaluated {
   const metrics: MetricValue[] = [];
   let totalWeight = 0;
   let sumW = 0;
   let sumWN = 0;
-  for (const metric of METRICS) {
-    if (metric.component !== name) continue;
+  for (const metric of METRICS_OF[name]) {
     const weight = settingsOf(metric, model).weight ?? 0;
     totalWeight += weight;
     const raw = metric.measure(facts, model);
