@@ -120,6 +120,16 @@ function defaultMaxScore(flag: RedFlagSettings, model: Model): number {
 
 const TIER_ORDER: Record<string, number> = { critical: 0, "at-risk": 1 };
 
+/** Condition `c` of `flag` with its setting bound. */
+function rule<K extends keyof FlagCondition>(c: K, flag: RedFlagSettings) {
+  const r = RULES[c] as ConditionRule<K>;
+  const setting = flag.when[c] as NonNullable<FlagCondition[K]>;
+  return {
+    holds: (f: Facts, model: Model) => r.holds(setting, f, model),
+    words: (f: Facts, model: Model) => r.words(setting, f, model),
+  };
+}
+
 interface PlannedFlag {
   readonly name: string;
   readonly flag: RedFlagSettings;
@@ -144,17 +154,13 @@ function planOf(model: Model): readonly PlannedFlag[] {
 export function raisedFlags(f: Facts, model: Model): RaisedFlagDetail[] {
   const raised: RaisedFlagDetail[] = [];
   for (const { name, flag, given } of planOf(model)) {
-    const check = <K extends keyof FlagCondition>(c: K) =>
-      (RULES[c] as ConditionRule<K>).holds(flag.when[c] as NonNullable<FlagCondition[K]>, f, model);
-    if (given.length === 0 || !given.every(check)) continue;
-    const words = <K extends keyof FlagCondition>(c: K) =>
-      (RULES[c] as ConditionRule<K>).words(flag.when[c] as NonNullable<FlagCondition[K]>, f, model);
+    if (given.length === 0 || !given.every((c) => rule(c, flag).holds(f, model))) continue;
     const first = RULES[given[0] as keyof FlagCondition];
     raised.push({
       name,
       component: first.component,
       tier: flag.tier,
-      reason: given.map(words).join(" and "),
+      reason: given.map((c) => rule(c, flag).words(f, model)).join(" and "),
       maxScore: flag.maxScore ?? defaultMaxScore(flag, model),
       metric: first.metric,
     });

@@ -6,7 +6,7 @@
  * 2026.11.2 (issue 11): red flags; policy that was code (urgent priorities, dispute weight,
  * the score of an unknown status, the driver threshold) now here; usage impacts; weights
  * and tiers tuned on the committed simulator history (test/fixtures/quality, seed 11) with
- * `npm run backtest`: AUC 0.735 → 0.800 (test/fixtures/quality/baseline.json). Each changed
+ * `npm run backtest`: AUC 0.735 → 0.797 (test/fixtures/quality/baseline.json). Each changed
  * number says what it was.
  */
 import type { ModelInput } from "./model.ts";
@@ -34,11 +34,11 @@ export const defaultModel = {
   // below that it says "unknown" rather than guess.
   minCoverage: 0.3,
 
-  // Was 70 / 40 / 5. With red flags capping the scores of hard cases, a score in the 40s
-  // and low 50s already goes with most churn in the backtest; 72 / 50 put customers in
-  // three tiers whose churn rates fall strictly critical → at-risk → healthy, and a
-  // margin of 6 keeps tier flips under 0.2 per account-month.
-  tiers: { healthy: 72, atRisk: 50, margin: 6 },
+  // Was 70 / 40 / 5. With red flags capping the scores of hard cases, a score in the low
+  // 50s already goes with most churn in the backtest; 72 / 55 put customers in three
+  // tiers whose churn rates fall strictly critical → at-risk → healthy, and a margin of 6
+  // keeps tier flips well under 0.2 per account-month.
+  tiers: { healthy: 72, atRisk: 55, margin: 6 },
   drop: { points: 15, windowDays: 7 },
 
   components: {
@@ -53,7 +53,7 @@ export const defaultModel = {
         // of use differs by kind of customer (small accounts use less and stay), its fall
         // (trend) is what precedes churn.
         volume: {
-          weight: 0.35,
+          weight: 0.3,
           curve: [
             [0, 0],
             [0.25, 35],
@@ -61,10 +61,10 @@ export const defaultModel = {
             [3, 100],
           ],
         },
-        // Days since the last active day. Was 0.4: silence is a clear but late warning (a
-        // customer fades before it goes silent), and most customers were active this week.
+        // Days since the last active day. Was 0.4: silence is the clearest warning but a late
+        // one (a customer fades before it goes silent), so it now shares with the trend.
         recency: {
-          weight: 0.15,
+          weight: 0.35,
           curve: [
             [0, 100],
             [3, 100],
@@ -77,7 +77,7 @@ export const defaultModel = {
         // Last week's daily rate divided by last month's: 1 is steady, 0.5 is halving. Was
         // 0.2: a falling trend is the earliest sign of a fade-out or a downgrade.
         trend: {
-          weight: 0.5,
+          weight: 0.35,
           curve: [
             [0.25, 0],
             [0.5, 30],
