@@ -220,3 +220,9 @@ export function cachedYearMonth(ms: number): number {
   }
   return lastMonth;
 }
+
+/** `urgent.includes(priority)` for a stored field of any type, without a builtin call. */
+export function isUrgent(urgent: readonly string[], priority: unknown): boolean {
+  for (let i = 0; i < urgent.length; i++) if (urgent[i] === priority) return true;
+  return false;
+}

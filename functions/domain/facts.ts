@@ -12,6 +12,7 @@ import {
   featureWeekCache,
   featureWeekOf,
   inFamily,
+  isUrgent,
   MAX_TICKET_PAIRS,
   mrrMonthOf,
   readKey,
@@ -101,12 +102,6 @@ const registerValue = (reg: LatestValue | undefined) => reg?.value ?? null;
 /** `list.includes(name)` for the few recent features, without a call into a builtin. */
 function listed(list: readonly string[], name: string): boolean {
   for (let i = 0; i < list.length; i++) if (list[i] === name) return true;
-  return false;
-}
-
-/** `urgent.includes(priority)` for a stored field of any type. */
-function isUrgent(urgent: readonly string[], priority: unknown): boolean {
-  for (let i = 0; i < urgent.length; i++) if (urgent[i] === priority) return true;
   return false;
 }
 
@@ -329,18 +324,17 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
     const failedAt = failedInvoiceTimes[i] as number;
     if (failedAt > lastSuccessAt) {
       unrecoveredFailures++;
-      if (lastUnrecoveredFailureAt === null || failedAt > lastUnrecoveredFailureAt) {
-        lastUnrecoveredFailureAt = failedAt;
-      }
+      lastUnrecoveredFailureAt = Math.max(lastUnrecoveredFailureAt ?? failedAt, failedAt);
     }
   }
   // A failure reported without an invoice id stands alone: count the latest while unrecovered,
   // whatever invoices failed after it.
   if (looseFailure && looseFailure.ts >= failureWindowStart && looseFailure.ts > lastSuccessAt) {
     unrecoveredFailures++;
-    if (lastUnrecoveredFailureAt === null || looseFailure.ts > lastUnrecoveredFailureAt) {
-      lastUnrecoveredFailureAt = looseFailure.ts;
-    }
+    lastUnrecoveredFailureAt = Math.max(
+      lastUnrecoveredFailureAt ?? looseFailure.ts,
+      looseFailure.ts,
+    );
   }
 
   const subscription = sub ?? null;

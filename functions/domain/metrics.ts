@@ -6,7 +6,6 @@
  */
 import { daysSinceActive, type Facts } from "./facts.ts";
 import { type ComponentName, evalCurve, type MetricSettings, type Model } from "./model.ts";
-import { round1 } from "./rounding.ts";
 import { shortDate } from "./time.ts";
 
 export interface MetricDefinition {
@@ -244,7 +243,3 @@ export function normalizeMetric(metric: MetricDefinition, raw: number, model: Mo
   const curve = settingsOf(metric, model).curve;
   return curve ? evalCurve(curve, raw) : raw;
 }
-
-/** Words for a metric the table does not know (cannot happen with a valid model). */
-export const fallbackWords = (component: ComponentName, key: string, raw: number) =>
-  `${component} ${key} ${round1(raw)}`;
