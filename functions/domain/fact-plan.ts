@@ -8,6 +8,12 @@ import { parseDecayedKey } from "./decay.ts";
 import type { Model } from "./model.ts";
 import { yearMonth } from "./time.ts";
 
+/**
+ * The decayed sum of usage with a negative impact (`metric.usageNegative` of aggregate.ts,
+ * written by the ingest path since usage impacts). Absent on aggregates stored before: 0.
+ */
+export const USAGE_NEGATIVE = "usageNeg";
+
 /** A stored decayed-sum key the model reads, parsed once per model. */
 export interface ReadKey {
   /** Accumulator of the key's `metric/halfLife` pair in `FactPlan.decayed`. */
@@ -33,6 +39,9 @@ export interface FactPlan {
   readonly seen: Uint8Array;
   readonly usageShort: number;
   readonly usageLong: number;
+  /** Usage of negative impact (|impact| × count), subtracted from usage. */
+  readonly usageNegShort: number;
+  readonly usageNegLong: number;
   readonly npsPromoters: number;
   readonly npsPassives: number;
   readonly npsDetractors: number;
@@ -97,6 +106,8 @@ function newFactPlan(model: Model): FactPlan {
   const slots = {
     usageShort: slot(metric.usage, decay.usageShortDays),
     usageLong: slot(metric.usage, decay.usageLongDays),
+    usageNegShort: slot(USAGE_NEGATIVE, decay.usageShortDays),
+    usageNegLong: slot(USAGE_NEGATIVE, decay.usageLongDays),
     npsPromoters: slot(metric.npsPromoters, decay.surveyDays),
     npsPassives: slot(metric.npsPassives, decay.surveyDays),
     npsDetractors: slot(metric.npsDetractors, decay.surveyDays),
@@ -208,4 +219,10 @@ export function cachedYearMonth(ms: number): number {
     lastMonthInput = ms;
   }
   return lastMonth;
+}
+
+/** `urgent.includes(priority)` for a stored field of any type, without a builtin call. */
+export function isUrgent(urgent: readonly string[], priority: unknown): boolean {
+  for (let i = 0; i < urgent.length; i++) if (urgent[i] === priority) return true;
+  return false;
 }

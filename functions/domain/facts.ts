@@ -12,6 +12,7 @@ import {
   featureWeekCache,
   featureWeekOf,
   inFamily,
+  isUrgent,
   MAX_TICKET_PAIRS,
   mrrMonthOf,
   readKey,
@@ -22,7 +23,10 @@ import { DAY_MS, epochDay, weekStartDay } from "./time.ts";
 
 export interface Facts {
   readonly now: number;
-  /** Usage events per day, over the short and long half-life (null: never used). */
+  /**
+   * Usage per day, over the short and long half-life (null: never used): net of usage with
+   * a negative impact, never below 0.
+   */
   readonly usagePerDayShort: number | null;
   readonly usagePerDayLong: number | null;
   /** Epoch day of the last activity, or null. */
@@ -57,9 +61,14 @@ export interface Facts {
   readonly billingBaseline: boolean;
   readonly billingEver: boolean;
   readonly unrecoveredFailures: number;
+  /** When the latest of the unrecovered failures happened; null without one. */
+  readonly lastUnrecoveredFailureAt: number | null;
   readonly mrrAtLookback: number | null;
   readonly refunds: number;
+  /** Disputes, decayed over `decay.disputeDays`. */
   readonly disputes: number;
+  /** Disputes ever recorded (not decayed). */
+  readonly disputesEver: number;
 }
 
 const LN2 = Math.LN2;
@@ -231,6 +240,7 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   let profileName: LatestValue | undefined;
   let openTickets = 0;
   let urgentPriorities = 0;
+  const urgent = model.components.support.urgentPriorities;
   let ticketsEver = false;
   let invoicesEver = false;
   let failedInvoices = 0;
@@ -246,7 +256,7 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
           ticketsEver = true;
           if (reg.status === "open") openTicketKeys[openTickets++] = key;
         } else if (inFamily(key, 116, 107, 112) /* l_tkp_ */) {
-          if (reg.priority === "urgent" || reg.priority === "high") {
+          if (isUrgent(urgent, reg.priority)) {
             urgentPriorityKeys[urgentPriorities++] = key;
           }
         }
@@ -303,19 +313,28 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   } else {
     for (let i = 0; i < openTickets; i++) {
       const priority = latest[`l_tkp_${(openTicketKeys[i] as string).slice(6)}`]?.priority;
-      if (priority === "urgent" || priority === "high") urgentOpenTickets++;
+      if (isUrgent(urgent, priority)) urgentOpenTickets++;
     }
   }
   // Its own register, not `lastPayment`: a later failure must not un-recover earlier ones.
   const lastSuccessAt = lastPaid?.ts ?? -1;
   let unrecoveredFailures = 0;
+  let lastUnrecoveredFailureAt: number | null = null;
   for (let i = 0; i < failedInvoices; i++) {
-    if ((failedInvoiceTimes[i] as number) > lastSuccessAt) unrecoveredFailures++;
+    const failedAt = failedInvoiceTimes[i] as number;
+    if (failedAt > lastSuccessAt) {
+      unrecoveredFailures++;
+      lastUnrecoveredFailureAt = Math.max(lastUnrecoveredFailureAt ?? failedAt, failedAt);
+    }
   }
   // A failure reported without an invoice id stands alone: count the latest while unrecovered,
   // whatever invoices failed after it.
   if (looseFailure && looseFailure.ts >= failureWindowStart && looseFailure.ts > lastSuccessAt) {
     unrecoveredFailures++;
+    lastUnrecoveredFailureAt = Math.max(
+      lastUnrecoveredFailureAt ?? looseFailure.ts,
+      looseFailure.ts,
+    );
   }
 
   const subscription = sub ?? null;
@@ -337,13 +356,13 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   return {
     now,
     usagePerDayShort: perDay(
-      seen[factPlan.usageShort] === 1,
-      at(decayed, factPlan.usageShort),
+      seen[factPlan.usageShort] === 1 || seen[factPlan.usageNegShort] === 1,
+      Math.max(0, at(decayed, factPlan.usageShort) - at(decayed, factPlan.usageNegShort)),
       shortDivisor,
     ),
     usagePerDayLong: perDay(
-      seen[factPlan.usageLong] === 1,
-      at(decayed, factPlan.usageLong),
+      seen[factPlan.usageLong] === 1 || seen[factPlan.usageNegLong] === 1,
+      Math.max(0, at(decayed, factPlan.usageLong) - at(decayed, factPlan.usageNegLong)),
       longDivisor,
     ),
     lastActiveDay,
@@ -374,9 +393,11 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
       refundCount > 0 ||
       disputeCount > 0,
     unrecoveredFailures,
+    lastUnrecoveredFailureAt,
     mrrAtLookback: hasLookback ? mrrAtLookback : null,
     refunds: at(decayed, factPlan.refunds),
     disputes: at(decayed, factPlan.disputes),
+    disputesEver: disputeCount,
   };
 }
 

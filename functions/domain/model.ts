@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
-import { SubscriptionStatus } from "./signals.ts";
+import { SubscriptionStatus, TicketPriority } from "./signals.ts";
 
 const finite = z.number().check(z.refine(Number.isFinite, "must be a finite number"));
 const weight = finite.check(z.gte(0));
@@ -56,6 +56,35 @@ const Segment = z.strictObject({
   tiers: z.optional(z.partial(Tiers)),
   keyFeatures: z.optional(z.array(z.string())),
 });
+
+/**
+ * When a red flag is raised: every given condition holds (at least one is given). The
+ * conditions read facts already stored (flags.ts says how each is read).
+ */
+const FlagCondition = z.strictObject({
+  /** The subscription's status is one of these. */
+  subscriptionStatus: z.optional(z.array(SubscriptionStatus).check(z.minLength(1))),
+  /** The subscription is set to cancel at the end of its period (and has not ended yet). */
+  cancelScheduled: z.optional(z.literal(true)),
+  /** At least this many failed payments in the failure window, not recovered since. */
+  minUnrecoveredFailedPayments: z.optional(z.number().check(z.int(), z.gte(1))),
+  /** A payment dispute within about this many days (read from the decayed dispute sum). */
+  disputeWithinDays: z.optional(positive),
+});
+export type FlagCondition = z.infer<typeof FlagCondition>;
+
+export const FLAG_TIERS = ["critical", "at-risk"] as const;
+const RedFlag = z.strictObject({
+  /** The best tier a customer with this flag can have. */
+  tier: z.enum(FLAG_TIERS),
+  when: FlagCondition,
+  /**
+   * The highest score allowed while it is raised. Default: a tenth below the lowest score
+   * of the tier above `tier`, so that score and tier agree.
+   */
+  maxScore: z.optional(percent),
+});
+export type RedFlagSettings = z.infer<typeof RedFlag>;
 
 export const ALERT_KINDS = [
   "intoCritical",
@@ -113,6 +142,8 @@ export const Model = z.strictObject({
         reopenRate: Metric,
         textSentiment: Metric,
       }),
+      /** Ticket priorities that make an open ticket count as urgent. */
+      urgentPriorities: z.array(TicketPriority),
     }),
     financial: z.strictObject({
       weight,
@@ -128,12 +159,25 @@ export const Model = z.strictObject({
        * status is an error at load, never a silent default.
        */
       statusScores: z.record(SubscriptionStatus, percent),
+      /**
+       * The score of a stored status the model does not know (a status added by the billing
+       * tool later); null leaves the status metric out.
+       */
+      otherStatusScore: z.nullable(percent),
+      /** A dispute counts this many refunds in the refunds-and-disputes metric. */
+      disputeWeight: weight,
       failedPaymentWindowDays: positive,
       contractionLookbackDays: positive,
       renewalWindowDays: positive,
     }),
   }),
   segments: z.array(Segment),
+  /** Named, non-compensatory rules: while one is raised, the tier is at best its `tier`. */
+  redFlags: z.record(z.string().check(z.regex(/^[A-Za-z][\w-]*$/)), RedFlag),
+  drivers: z.strictObject({
+    /** A component's move (or a gap to full marks) smaller than this, in points, is no driver. */
+    minImpact: positive,
+  }),
   alerts: z.strictObject({
     routing: z.record(z.enum(ALERT_KINDS), AlertLevel),
     topDrivers: z.number().check(z.int(), z.gte(1), z.lte(10)),
@@ -154,6 +198,20 @@ export interface CompiledModel {
   readonly hash: string;
   /** The model as it applies to each segment, by segment name; "" is the default. */
   readonly bySegment: ReadonlyMap<string, Model>;
+  /** What a reader of this model must know beyond its numbers (valid, but surprising). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Usage impacts weigh an event when it is stored (the aggregate keeps the weighed sums),
+ * so a changed impact only applies to events stored from then on.
+ */
+export const IMPACTS_NOTE =
+  "engagement.impacts and engagement.defaultImpact apply when an event is stored: a changed impact applies to new events only (events already stored keep the impact they were stored with until the history is replayed)";
+
+function notesOn(model: Model): string[] {
+  const e = model.components.engagement;
+  return Object.keys(e.impacts).length > 0 || e.defaultImpact !== 1 ? [IMPACTS_NOTE] : [];
 }
 
 /** Canonical JSON (sorted keys) so that the hash depends on content, not key order. */
@@ -209,6 +267,13 @@ export function compileModel(input: unknown): CompiledModel {
   if (model.tiers.atRisk >= model.tiers.healthy) {
     throw new InvalidModelError("invalid scoring model: tiers.atRisk must be below tiers.healthy");
   }
+  for (const [name, flag] of Object.entries(model.redFlags)) {
+    if (Object.values(flag.when).every((condition) => condition === undefined)) {
+      throw new InvalidModelError(
+        `invalid scoring model: redFlags.${name}.when: give at least one condition`,
+      );
+    }
+  }
   const hash = createHash("sha256").update(canonical(model)).digest("hex").slice(0, 12);
   const bySegment = new Map<string, Model>([["", model]]);
   model.segments.forEach((segment, i) => {
@@ -227,7 +292,13 @@ export function compileModel(input: unknown): CompiledModel {
     }
     bySegment.set(segment.name, resolved);
   });
-  return { model, hash, modelVersion: `${model.version}#${hash}`, bySegment };
+  return {
+    model,
+    hash,
+    modelVersion: `${model.version}#${hash}`,
+    bySegment,
+    notes: notesOn(model),
+  };
 }
 
 /** The first segment whose conditions all hold for this customer, or "" (default). */
@@ -258,38 +329,4 @@ export function evalCurve(curve: Curve, x: number): number {
     prev = point;
   }
   return prev[1];
-}
-
-/**
- * A curve laid out for scoring's hot path: its x and y values in two flat arrays of
- * doubles. Parsed curves are arrays of small arrays whose element kinds differ from point
- * to point ([0, 100] holds integers, [0.25, 35] doubles), which makes every read in
- * `evalCurve` polymorphic; scoring evaluates about ten curves per customer.
- */
-export interface CompiledCurve {
-  readonly xs: Float64Array;
-  readonly ys: Float64Array;
-}
-
-export function compileCurve(curve: Curve): CompiledCurve {
-  return {
-    xs: Float64Array.from(curve, (point) => point[0]),
-    ys: Float64Array.from(curve, (point) => point[1]),
-  };
-}
-
-/** `evalCurve` of the curve `compileCurve` was given: the same steps, the same result. */
-export function evalCompiledCurve(curve: CompiledCurve, x: number): number {
-  const { xs, ys } = curve;
-  let prevX = xs[0] as number;
-  let prevY = ys[0] as number;
-  if (x <= prevX) return prevY;
-  for (let i = 1; i < xs.length; i++) {
-    const pointX = xs[i] as number;
-    const pointY = ys[i] as number;
-    if (x <= pointX) return prevY + ((pointY - prevY) * (x - prevX)) / (pointX - prevX);
-    prevX = pointX;
-    prevY = pointY;
-  }
-  return prevY;
 }

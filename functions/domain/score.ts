@@ -1,34 +1,29 @@
 /**
  * The health score: a pure function of (aggregate, model, previous score, now), design
  * decisions 4, 6 and 7. Every score explains itself: components with raw, normalized,
- * weight and contribution; the share of the model backed by data; and the drivers that
- * moved it, in plain words.
+ * weight and contribution; the share of the model backed by data; the red flags raised;
+ * the drivers that moved it and what holds it down now, in plain words.
+ *
+ * Scoring reads the one table of metrics (metrics.ts): each metric with data is measured,
+ * normalized by its curve and weighed within its component; components are weighed among
+ * those with data. Red flags (flags.ts) then cap the score and the best tier allowed.
  */
 import type { Aggregate } from "./aggregate.ts";
+import { findDrivers, findHoldingDown } from "./drivers.ts";
+import { type Facts, readFacts } from "./facts.ts";
+import { publicFlag, type RaisedFlag, raisedFlags } from "./flags.ts";
+import { METRICS, type MetricDefinition, normalizeMetric, settingsOf } from "./metrics.ts";
 import {
-  adoptionMetrics,
-  engagementMetrics,
-  financialMetrics,
-  sentimentMetrics,
-  supportMetrics,
-} from "./component-metrics.ts";
-import { findDrivers } from "./drivers.ts";
-import { readFacts } from "./facts.ts";
-import { COMPONENTS, type CompiledModel, type ComponentName, segmentFor } from "./model.ts";
-import { round1 } from "./rounding.ts";
-import {
-  ADOPTION,
-  COMPONENT_COUNT,
-  ENGAGEMENT,
-  evaluate,
-  FINANCIAL,
-  SENTIMENT,
-  SUPPORT,
-  scorePlanOf,
-  weightedScore,
-  work,
-} from "./score-plan.ts";
-import { type Tier, tierWithHysteresis } from "./tiers.ts";
+  COMPONENTS,
+  type CompiledModel,
+  type ComponentName,
+  type Model,
+  segmentFor,
+} from "./model.ts";
+import { hundredths, round1 } from "./rounding.ts";
+import { type Tier, tierWithHysteresis, worseTier } from "./tiers.ts";
+
+export type { RaisedFlag } from "./flags.ts";
 
 export interface ComponentScore {
   readonly name: ComponentName;
@@ -51,18 +46,6 @@ export interface Driver {
   readonly reason: string;
 }
 
-/** A red flag raised now: a non-compensatory rule of the model that caps the tier. */
-export interface RaisedFlag {
-  /** The model's key, e.g. "cancelScheduled". */
-  readonly name: string;
-  /** Where it shows, e.g. "financial". */
-  readonly component: ComponentName;
-  /** The best tier it allows: "critical" or "at-risk". */
-  readonly tier: Tier;
-  /** Words, e.g. "set to cancel at period end on Nov 12". */
-  readonly reason: string;
-}
-
 export interface HealthScore {
   readonly accountId: string;
   readonly score: number | null;
@@ -70,22 +53,88 @@ export interface HealthScore {
   readonly components: readonly ComponentScore[];
   /** Share of the model's weight backed by data, 0-1. */
   readonly coverage: number;
-  /** What moved it since the previous score. */
-  readonly drivers: readonly Driver[];
   /** Red flags raised now, worst first. */
   readonly flags: readonly RaisedFlag[];
-  /** What holds it down now: the largest gaps to full marks in points, flags first. */
+  /** What moved the score since the previous score (newly raised flags first). */
+  readonly drivers: readonly Driver[];
+  /**
+   * What holds it down now: the largest gaps to full marks in points (impact < 0),
+   * largest first, raised flags first.
+   */
   readonly holdingDown: readonly Driver[];
   readonly modelVersion: string;
   readonly segment: string;
   readonly computedAt: number;
 }
 
-/** The parts of a previous score this one is compared with. */
+/**
+ * The parts of a previous score this one is compared with. `flags` is missing on scores
+ * stored before red flags: read as none.
+ */
 export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score"> & {
-  /** Missing on a score stored before flags: read as none. */
-  readonly flags?: readonly RaisedFlag[];
+  readonly flags?: readonly Pick<RaisedFlag, "name">[];
 };
+
+/** One metric with data, as scored. */
+export interface MetricValue {
+  readonly metric: MetricDefinition;
+  readonly raw: number;
+  readonly normalized: number;
+  readonly weight: number;
+}
+
+/** One component as scored, before rounding. */
+export interface Evaluated {
+  readonly name: ComponentName;
+  readonly metrics: readonly MetricValue[];
+  /** Weighted mean of its metrics with data (0-100), or null without any. */
+  normalized: number | null;
+  readonly configuredWeight: number;
+  /** Share of the component's metric weight that has data. */
+  readonly metricCoverage: number;
+}
+
+/** The table's metrics by component, in table order. */
+const METRICS_OF = Object.fromEntries(
+  COMPONENTS.map((name) => [name, METRICS.filter((m) => m.component === name)]),
+) as unknown as Record<ComponentName, readonly MetricDefinition[]>;
+
+/** Measures and normalizes the component's metrics that have data. */
+function evaluate(name: ComponentName, facts: Facts, model: Model): Evaluated {
+  const metrics: MetricValue[] = [];
+  let totalWeight = 0;
+  let sumW = 0;
+  let sumWN = 0;
+  for (const metric of METRICS_OF[name]) {
+    const weight = settingsOf(metric, model).weight ?? 0;
+    totalWeight += weight;
+    const raw = metric.measure(facts, model);
+    if (raw === null || !Number.isFinite(raw)) continue;
+    const normalized = normalizeMetric(metric, raw, model);
+    metrics.push({ metric, raw, normalized, weight });
+    sumW += weight;
+    sumWN += weight * normalized;
+  }
+  return {
+    name,
+    metrics,
+    normalized: sumW > 0 ? sumWN / sumW : null,
+    configuredWeight: model.components[name].weight,
+    metricCoverage: totalWeight > 0 ? sumW / totalWeight : 0,
+  };
+}
+
+/** Weighted mean over available components, skipping `except`; null if none. */
+function weightedScore(parts: readonly Evaluated[], except?: ComponentName): number | null {
+  let w = 0;
+  let wn = 0;
+  for (const p of parts) {
+    if (p.normalized === null || p.name === except || p.configuredWeight === 0) continue;
+    w += p.configuredWeight;
+    wn += p.configuredWeight * p.normalized;
+  }
+  return w > 0 ? wn / w : null;
+}
 
 /** Scores one customer. Pure: the same inputs always give the same score. */
 export function score(
@@ -95,84 +144,69 @@ export function score(
   now: number,
 ): HealthScore {
   // Facts are read with the base model: a segment overrides weights, tiers and key
-  // features, which the component functions take from the segment's model, never how
-  // facts are read (the segment itself is chosen from the facts).
+  // features, which metrics take from the segment's model, never how facts are read
+  // (the segment itself is chosen from the facts).
   const facts = readFacts(aggregate, compiled.model, now);
   const segment = segmentFor(compiled.model, facts);
   const model = compiled.bySegment.get(segment) ?? compiled.model;
-  const plan = scorePlanOf(model);
 
-  // Each component's `raw` record, returned as is in its ComponentScore. A local array:
-  // storing these new objects into a long-lived one would cost a write barrier each.
-  const raws: Record<string, number>[] = new Array(COMPONENT_COUNT);
-  for (let c = 0; c < COMPONENT_COUNT; c++) work.metricCount[c] = 0;
-  raws[ENGAGEMENT] = engagementMetrics(facts, plan);
-  raws[ADOPTION] = adoptionMetrics(facts, model, plan);
-  raws[SENTIMENT] = sentimentMetrics(facts, model, plan);
-  raws[SUPPORT] = supportMetrics(facts, plan);
-  raws[FINANCIAL] = financialMetrics(facts, model, plan);
-  for (let c = 0; c < COMPONENT_COUNT; c++) evaluate(c, plan);
+  const parts = COMPONENTS.map((name) => evaluate(name, facts, model));
 
   // Billing data that is only bad news (a failed payment before any subscription or
   // successful payment is known) must not lift the score by bringing a new component
   // into the average: it counts as no better than the rest of the account.
-  if (work.available[FINANCIAL] === 1 && !facts.billingBaseline) {
-    const others = weightedScore(plan, FINANCIAL);
-    if (others !== null) {
-      work.normalized[FINANCIAL] = Math.min(work.normalized[FINANCIAL] as number, others);
-    }
+  const financial = parts.find((p) => p.name === "financial") as Evaluated;
+  if (financial.normalized !== null && !facts.billingBaseline) {
+    const others = weightedScore(parts, "financial");
+    if (others !== null) financial.normalized = Math.min(financial.normalized, others);
   }
 
   let totalWeight = 0;
   let availableWeight = 0;
   let coveredWeight = 0;
-  for (let c = 0; c < COMPONENT_COUNT; c++) {
-    const weight = plan.configuredWeights[c] as number;
-    totalWeight += weight;
-    coveredWeight += weight * (work.metricCoverage[c] as number);
-    if (work.available[c] === 1) availableWeight += weight;
+  for (const p of parts) {
+    totalWeight += p.configuredWeight;
+    coveredWeight += p.configuredWeight * p.metricCoverage;
+    if (p.normalized !== null) availableWeight += p.configuredWeight;
   }
   const coverage = totalWeight > 0 ? coveredWeight / totalWeight : 0;
-  const raw = weightedScore(plan, -1);
-  const value =
+  const raw = weightedScore(parts);
+  const uncapped =
     raw === null || coverage < model.minCoverage ? null : Math.min(100, Math.max(0, round1(raw)));
 
-  // Arrays of the exact size: `[]` then `push` would allocate room for 17.
-  const components: ComponentScore[] = new Array(COMPONENT_COUNT);
-  for (let c = 0; c < COMPONENT_COUNT; c++) {
-    const available = work.available[c] === 1;
-    const normalized = work.normalized[c] as number;
-    const weight =
-      !available || availableWeight === 0
-        ? 0
-        : (plan.configuredWeights[c] as number) / availableWeight;
-    const shownNormalized = round1(normalized);
-    const shownWeight = Math.round(weight * 1000) / 1000;
-    const contribution = available ? round1(normalized * weight) : 0;
-    // Kept for `findDrivers`, which would otherwise read them back out of the objects.
-    work.shownNormalized[c] = shownNormalized;
-    work.shownWeight[c] = shownWeight;
-    work.contribution[c] = contribution;
-    components[c] = {
-      name: COMPONENTS[c] as ComponentName,
-      available,
-      raw: raws[c] as Record<string, number>,
-      normalized: available ? shownNormalized : null,
-      weight: shownWeight,
-      contribution,
-    };
-  }
+  // Red flags cap the score and the tier; a score too thin to give stays null (unknown),
+  // but its flags are still reported.
+  const flags = raisedFlags(facts, model);
+  let value = uncapped;
+  for (const flag of flags) if (value !== null) value = Math.min(value, round1(flag.maxScore));
+  let tier = tierWithHysteresis(value, previous?.tier, model.tiers);
+  for (const flag of flags) if (value !== null) tier = worseTier(tier, flag.tier);
 
-  const drivers = findDrivers(previous, facts, model, plan);
+  const components: ComponentScore[] = parts.map((p) => {
+    const weight =
+      p.normalized === null || availableWeight === 0 ? 0 : p.configuredWeight / availableWeight;
+    const rawValues: Record<string, number> = {};
+    for (const m of p.metrics) rawValues[m.metric.key] = hundredths(m.raw);
+    return {
+      name: p.name,
+      available: p.normalized !== null,
+      raw: rawValues,
+      normalized: p.normalized === null ? null : round1(p.normalized),
+      weight: Math.round(weight * 1000) / 1000,
+      contribution: p.normalized === null ? 0 : round1(p.normalized * weight),
+    };
+  });
+
+  const scored = { parts, components, facts, model, flags, uncapped, value, availableWeight };
   return {
     accountId: aggregate.accountId,
     score: value,
-    tier: tierWithHysteresis(value, previous?.tier, model.tiers),
+    tier,
     components,
     coverage: Math.round(coverage * 1000) / 1000,
-    drivers,
-    flags: [],
-    holdingDown: [],
+    flags: flags.map(publicFlag),
+    drivers: findDrivers(scored, previous),
+    holdingDown: findHoldingDown(scored),
     modelVersion: compiled.modelVersion,
     segment,
     computedAt: now,

@@ -46,6 +46,12 @@ export function tierWithHysteresis(
 
 const RANK: Record<Exclude<Tier, "unknown">, number> = { healthy: 2, "at-risk": 1, critical: 0 };
 
+/** The worse of two known tiers; `unknown` stays unknown (there is no score to judge). */
+export function worseTier(a: Tier, b: Tier): Tier {
+  if (a === "unknown" || b === "unknown") return a;
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
 /**
  * What kind of tier change a move is: a routing rule of the model, or `unknown` for a move
  * into or out of "not enough data", which is news about the data, not about health (a

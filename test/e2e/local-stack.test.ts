@@ -121,10 +121,11 @@ describe("local stack end to end", () => {
     const slackBefore = slackMessages.length;
     const emailsBefore = emails.length;
 
+    // Past due: the pastDue red flag makes a customer at most at-risk, however busy.
     const cancel = await sendGeneric(
       "subscription",
       "acme",
-      { status: "canceled", mrr: 0, seats: 10 },
+      { status: "past_due", mrr: 50_000, seats: 10 },
       now,
     );
     expect(cancel.status).toBe(200);

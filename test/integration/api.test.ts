@@ -9,6 +9,7 @@ import { type ApiDeps, routeApi } from "../../functions/api/routes.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { baseTier } from "../../functions/domain/tiers.ts";
+import { shortDate } from "../../functions/domain/time.ts";
 import { scoreAccounts } from "../../functions/scoring/score-accounts.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -124,7 +125,8 @@ describe("read API against DynamoDB Local", () => {
     );
     expect(res.body.drivers[0]).toMatchObject({
       component: "engagement",
-      reason: expect.stringMatching(/^[\d.]+ usage events per seat per day over the last week$/),
+      // Which usage measure leads depends on the default model's weights; it is about usage.
+      reason: expect.stringMatching(/usage/),
     });
     expect(res.body.drivers[0].impact).toBeLessThan(0);
     expect(res.body.history).toEqual([
@@ -148,12 +150,15 @@ describe("read API against DynamoDB Local", () => {
     // More usage, higher score.
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     expect(new Set(scores).size).toBe(4);
+    // Canceled: the red flag leads, dated, and makes it critical whatever its usage.
     expect(canceled.drivers[0]).toMatchObject({
       component: "financial",
-      reason: "subscription canceled",
+      reason: `subscription canceled on ${shortDate(now - 40 * DAY)}`,
     });
     expect(canceled.drivers[0].impact).toBeLessThan(0);
-    expect(troubled.score).toBeLessThan(Math.min(...scores, canceled.score));
+    expect(canceled.tier).toBe("critical");
+    expect(canceled.flags.map((f: { name: string }) => f.name)).toEqual(["canceled"]);
+    expect(troubled.score).toBeLessThan(Math.min(...scores));
     expect(["at-risk", "critical"]).toContain(troubled.tier);
     expect(troubled.tier).toBe(baseTier(troubled.score, compiled.model.tiers));
   });
@@ -161,7 +166,8 @@ describe("read API against DynamoDB Local", () => {
   it("lists a tier by score ascending across pages, with each customer's real top driver", async () => {
     const { all, pages } = await listAll({ tier: "healthy", limit: "1" });
 
-    const ours = ["cust-1", "cust-2", "cust-3", "cust-4", "cust-5"];
+    // cust-5 canceled: critical, not listed here.
+    const ours = ["cust-1", "cust-2", "cust-3", "cust-4"];
     expect(
       all
         .map((c) => c.accountId)

@@ -187,12 +187,13 @@ describe("stream-driven scoring against DynamoDB Local", () => {
 
     const changes = env.publisher.ofAccount("acct-cross").slice(before);
     expect(changes).toHaveLength(1);
+    // The canceled red flag makes it critical at once, whatever its usage.
     expect(changes[0]?.detail).toMatchObject({
       previousTier: "healthy",
-      tier: "at-risk",
+      tier: "critical",
       alert: "page",
     });
-    expect((await env.scoreOf("acct-cross"))?.tier).toBe("at-risk");
+    expect((await env.scoreOf("acct-cross"))?.tier).toBe("critical");
   });
 
   it("scores each customer once per batch, and a retried batch publishes no extra event", async () => {

@@ -5,7 +5,9 @@
  * gate run on the default model itself.
  *
  * Its values were copied from the default model of version 2026.11.1; change them only
- * together with the tests that pin them.
+ * together with the tests that pin them. Issue 11 added the sections that were code before
+ * (red flags, urgent priorities, dispute weight, driver threshold) with the values the code
+ * had, and no usage impacts; the 2026.11.2 tuning of the default is not copied here.
  */
 import {
   type CompiledModel,
@@ -183,6 +185,7 @@ const TEST_MODEL_INPUT = {
           ],
         },
       },
+      urgentPriorities: ["urgent", "high"],
     },
     financial: {
       weight: 0.2,
@@ -233,6 +236,8 @@ const TEST_MODEL_INPUT = {
         incomplete_expired: 0,
         canceled: 0,
       },
+      otherStatusScore: null,
+      disputeWeight: 3,
       failedPaymentWindowDays: 30,
       contractionLookbackDays: 90,
       renewalWindowDays: 30,
@@ -251,6 +256,19 @@ const TEST_MODEL_INPUT = {
       weights: { engagement: 0.45, adoption: 0.2, sentiment: 0.1, support: 0.05 },
     },
   ],
+
+  redFlags: {
+    canceled: {
+      tier: "critical",
+      when: { subscriptionStatus: ["canceled", "incomplete_expired"] },
+    },
+    cancelScheduled: { tier: "critical", when: { cancelScheduled: true } },
+    pastDue: { tier: "at-risk", when: { subscriptionStatus: ["past_due", "unpaid"] } },
+    failedPayments: { tier: "at-risk", when: { minUnrecoveredFailedPayments: 2 } },
+    dispute: { tier: "at-risk", when: { disputeWithinDays: 60 } },
+  },
+
+  drivers: { minImpact: 0.5 },
 
   alerts: {
     routing: {

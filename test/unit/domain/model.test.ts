@@ -3,11 +3,12 @@ import { defaultModel } from "../../../functions/domain/model.default.ts";
 import {
   compileModel,
   evalCurve,
+  IMPACTS_NOTE,
   InvalidModelError,
   type Model,
   segmentFor,
 } from "../../../functions/domain/model.ts";
-import { testCompiled, testModel } from "../../support/test-model.ts";
+import { testCompiled, testModel, testModelInput } from "../../support/test-model.ts";
 
 /** A deep copy of the default model that a test may change. */
 const editable = () => structuredClone(defaultModel) as unknown as Model;
@@ -265,5 +266,60 @@ describe("compileModel strictness", () => {
     input.segments[0] = { ...input.segments[0], when: { minMRR: 500_000 } } as never;
 
     expect(() => compileModel(input)).toThrow(/segments\.0\.when/);
+  });
+});
+
+describe("compileModel: red flags, impacts and policy", () => {
+  it("rejects a red flag without any condition, naming it", () => {
+    const model = editable();
+    (model.redFlags as Record<string, unknown>).empty = { tier: "critical", when: {} };
+
+    expect(compileError(model).message).toContain(
+      "redFlags.empty.when: give at least one condition",
+    );
+  });
+
+  it("rejects a misspelt red flag condition and a tier that is not a flag tier", () => {
+    const model = editable();
+    (model.redFlags as Record<string, unknown>).bad = {
+      tier: "healthy",
+      when: { cancelSheduled: true },
+    };
+
+    const message = compileError(model).message;
+    expect(message).toContain('redFlags.bad.when: unknown key "cancelSheduled"');
+    expect(message).toContain("redFlags.bad.tier");
+  });
+
+  it("says that usage impacts apply to new events only", () => {
+    const withImpacts = compileModel(defaultModel);
+    const without = compileModel({
+      ...testModelInput(),
+      components: {
+        ...testModelInput().components,
+        engagement: { ...testModelInput().components.engagement, impacts: {}, defaultImpact: 1 },
+      },
+    });
+
+    expect(withImpacts.model.components.engagement.impacts).toMatchObject({ error_shown: -2 });
+    expect(withImpacts.notes).toEqual([IMPACTS_NOTE]);
+    expect(IMPACTS_NOTE).toContain("a changed impact applies to new events only");
+    expect(without.notes).toEqual([]);
+  });
+
+  it("holds the policy that was code: urgent priorities, dispute weight, driver threshold", () => {
+    const { model } = compileModel(defaultModel);
+
+    expect(model.components.support.urgentPriorities).toEqual(["urgent", "high"]);
+    expect(model.components.financial.disputeWeight).toBe(3);
+    expect(model.components.financial.otherStatusScore).toBe(50);
+    expect(model.drivers.minImpact).toBe(0.5);
+    expect(Object.keys(model.redFlags)).toEqual([
+      "canceled",
+      "cancelScheduled",
+      "pastDue",
+      "failedPayments",
+      "dispute",
+    ]);
   });
 });

@@ -146,11 +146,15 @@ describe("score drivers", () => {
 
     const result = scoreOf(signals);
 
+    // Two unrecovered failures raise the failedPayments red flag (at most at-risk): it leads
+    // the drivers, with the points its cap took off and its component's own shortfall
+    // (12.4 before red flags).
     expect(result.drivers[0]).toEqual({
       component: "financial",
-      impact: -12.4,
-      reason: "2 failed payments in the last 30 days not yet recovered",
+      impact: -27.9,
+      reason: "2 failed payments in the last 30 days not yet recovered, the last on Nov 19",
     });
+    expect(result.tier).toBe("at-risk");
   });
 
   it("quote a detractor NPS answer with its date", () => {
@@ -220,7 +224,7 @@ describe("score drivers", () => {
     expect(result.drivers[0]?.reason).toMatch(/usage/);
   });
 
-  it("are at most alerts.topDrivers, sorted by absolute impact", () => {
+  it("are at most alerts.topDrivers: newly raised flags first, then by absolute impact", () => {
     const oneDriver = compileModel({
       ...testModelInput(),
       alerts: { ...testModelInput().alerts, topDrivers: 1 },
@@ -240,7 +244,13 @@ describe("score drivers", () => {
           const single = score(agg, oneDriver, previous, later);
           // Assert
           expect(result.drivers.length).toBeLessThanOrEqual(3);
-          const impacts = result.drivers.map((d) => Math.abs(d.impact));
+          const raised = new Set((previous?.flags ?? []).map((f) => f.name));
+          const fresh = result.flags.filter((f) => !raised.has(f.name));
+          const leading = Math.min(fresh.length, 3);
+          expect(result.drivers.slice(0, leading).map((d) => d.reason)).toEqual(
+            fresh.slice(0, leading).map((f) => f.reason),
+          );
+          const impacts = result.drivers.slice(leading).map((d) => Math.abs(d.impact));
           expect(impacts).toEqual([...impacts].sort((a, b) => b - a));
           expect(single.drivers).toEqual(result.drivers.slice(0, 1));
           for (const d of result.drivers) expect(d.reason).not.toBe("");
@@ -301,7 +311,12 @@ describe("score properties", () => {
         const weights = available.reduce((sum, c) => sum + c.weight, 0);
         const contributions = available.reduce((sum, c) => sum + c.contribution, 0);
         expect(weights).toBeCloseTo(1, 2);
-        expect(Math.abs(contributions - (result.score as number))).toBeLessThanOrEqual(0.5);
+        // A red flag caps the weighted score; without one it is the weighted score.
+        if (result.flags.length === 0) {
+          expect(Math.abs(contributions - (result.score as number))).toBeLessThanOrEqual(0.5);
+        } else {
+          expect(result.score as number).toBeLessThanOrEqual(contributions + 0.5);
+        }
         for (const c of result.components) {
           expect(c.normalized === null).toBe(!c.available);
           if (c.normalized !== null) {
@@ -475,6 +490,12 @@ describe("score with missing components", () => {
           return;
         }
         const value = added.normalized as number;
+        // A red flag raised by the added data caps the score (it may go below both).
+        if (after.flags.length > 0) {
+          expect(after.score).toBeLessThanOrEqual(Math.max(engagement, value));
+          expect(after.tier).not.toBe("healthy");
+          return;
+        }
         expect(after.score).toBeGreaterThanOrEqual(Math.min(engagement, value));
         expect(after.score).toBeLessThanOrEqual(Math.max(engagement, value));
         expect(after.coverage).toBeGreaterThan(before.coverage);

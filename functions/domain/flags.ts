@@ -1,0 +1,179 @@
+/**
+ * Red flags (issue 11): named rules of the model that no good news elsewhere can buy off.
+ * While a flag is raised the customer's tier is at best the flag's tier, whatever its
+ * previous tier (hysteresis never keeps a flagged customer up), and the score is capped
+ * at the flag's `maxScore`. Each condition reads facts that are already stored; how
+ * exactly, and where that is an approximation, is said next to each one below.
+ */
+import type { Facts } from "./facts.ts";
+import type { ComponentName, FlagCondition, Model, RedFlagSettings } from "./model.ts";
+import type { Tier } from "./tiers.ts";
+import { DAY_MS, shortDate } from "./time.ts";
+
+export interface RaisedFlag {
+  /** The model's key, e.g. "cancelScheduled". */
+  readonly name: string;
+  /** Where it shows, e.g. "financial". */
+  readonly component: ComponentName;
+  /** The best tier it allows: "critical" or "at-risk". */
+  readonly tier: Tier;
+  /** Words, e.g. "subscription set to cancel at period end on Nov 12". */
+  readonly reason: string;
+}
+
+/** A raised flag with what scoring needs beyond the contract's fields. */
+export interface RaisedFlagDetail extends RaisedFlag {
+  /** The highest score it allows. */
+  readonly maxScore: number;
+  /** The metric its first condition is about: shown by the flag, not again on its own. */
+  readonly metric: string;
+}
+
+const ENDED = new Set(["canceled", "incomplete_expired"]);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Each kind of condition: whether it holds, its words, and the metric it is about. All
+ * are financial for now; a condition on another component names that component.
+ */
+interface ConditionRule<K extends keyof FlagCondition> {
+  readonly component: ComponentName;
+  readonly metric: string;
+  readonly holds: (setting: NonNullable<FlagCondition[K]>, f: Facts, model: Model) => boolean;
+  readonly words: (setting: NonNullable<FlagCondition[K]>, f: Facts, model: Model) => string;
+}
+type Rules = { readonly [K in keyof FlagCondition]-?: ConditionRule<K> };
+
+const RULES: Rules = {
+  // The latest subscription state's status. Its date is the latest change of the
+  // subscription, which is when the status was set unless something else changed since.
+  subscriptionStatus: {
+    component: "financial",
+    metric: "status",
+    holds: (statuses, f) => {
+      const status = f.subscription?.status;
+      return typeof status === "string" && (statuses as readonly string[]).includes(status);
+    },
+    words: (_statuses, f) => {
+      const status = String(f.subscription?.status);
+      const when = f.subscription ? shortDate(f.subscription.ts) : "";
+      return ENDED.has(status)
+        ? `subscription ${status.replace("_", " ")} on ${when}`
+        : `subscription ${status.replace("_", " ")} since ${when}`;
+    },
+  },
+  // Stripe's cancel_at_period_end on a subscription that has not ended yet.
+  cancelScheduled: {
+    component: "financial",
+    metric: "status",
+    holds: (_on, f) =>
+      f.subscription?.cancelAtPeriodEnd === true && !ENDED.has(String(f.subscription.status)),
+    words: (_on, f) => {
+      const sub = f.subscription;
+      const ends = typeof sub?.renewsAt === "number" ? ` (ends ${shortDate(sub.renewsAt)})` : "";
+      return `subscription set to cancel at period end on ${sub ? shortDate(sub.ts) : ""}${ends}`;
+    },
+  },
+  // Failed payments inside the model's failure window with no successful payment since.
+  minUnrecoveredFailedPayments: {
+    component: "financial",
+    metric: "failedPayments",
+    holds: (min, f) => f.unrecoveredFailures >= min,
+    words: (_min, f, model) => {
+      const days = model.components.financial.failedPaymentWindowDays;
+      const last =
+        f.lastUnrecoveredFailureAt === null
+          ? ""
+          : `, the last on ${shortDate(f.lastUnrecoveredFailureAt)}`;
+      return `${plural(f.unrecoveredFailures, "failed payment")} in the last ${days} days not yet recovered${last}`;
+    },
+  },
+  // Approximation: no dispute's date or outcome is stored, only a decayed count (half-life
+  // `decay.disputeDays`) and the total. One dispute N days old decays to 2^(−N/h), so
+  // "within N days" reads as "decayed count ≥ 2^(−N/h)": exact for one dispute, and a few
+  // older disputes can add up to it. Whether the dispute is still open is not known.
+  disputeWithinDays: {
+    component: "financial",
+    metric: "refundsDisputes",
+    holds: (days, f, model) => f.disputes >= 2 ** (-days / model.decay.disputeDays) - 1e-9,
+    words: (days, f, model) => {
+      const at = onlyDisputeAt(f, model);
+      if (at !== null) return `a payment dispute on ${shortDate(at)}`;
+      return `${plural(f.disputesEver, "payment dispute")}, one within about ${days} days`;
+    },
+  },
+};
+
+/** With exactly one dispute ever, its decayed count tells its date exactly. */
+function onlyDisputeAt(f: Facts, model: Model): number | null {
+  if (f.disputesEver !== 1 || !(f.disputes > 0)) return null;
+  return f.now + Math.log2(f.disputes) * model.decay.disputeDays * DAY_MS;
+}
+
+const CONDITIONS = Object.keys(RULES) as (keyof FlagCondition)[];
+
+/** The highest score a flag allows by default: a tenth below the next tier up. */
+function defaultMaxScore(flag: RedFlagSettings, model: Model): number {
+  const next = flag.tier === "critical" ? model.tiers.atRisk : model.tiers.healthy;
+  return Math.round(next * 10) / 10 - 0.1;
+}
+
+const TIER_ORDER: Record<string, number> = { critical: 0, "at-risk": 1 };
+
+/** Condition `c` of `flag` with its setting bound. */
+function rule<K extends keyof FlagCondition>(c: K, flag: RedFlagSettings) {
+  const r = RULES[c] as ConditionRule<K>;
+  const setting = flag.when[c] as NonNullable<FlagCondition[K]>;
+  return {
+    holds: (f: Facts, model: Model) => r.holds(setting, f, model),
+    words: (f: Facts, model: Model) => r.words(setting, f, model),
+  };
+}
+
+interface PlannedFlag {
+  readonly name: string;
+  readonly flag: RedFlagSettings;
+  readonly given: readonly (keyof FlagCondition)[];
+}
+/** Each model's flags with their given conditions, worked out once per model. */
+const plans = new WeakMap<Model, readonly PlannedFlag[]>();
+function planOf(model: Model): readonly PlannedFlag[] {
+  let plan = plans.get(model);
+  if (plan === undefined) {
+    plan = Object.entries(model.redFlags).map(([name, flag]) => ({
+      name,
+      flag,
+      given: CONDITIONS.filter((c) => flag.when[c] !== undefined),
+    }));
+    plans.set(model, plan);
+  }
+  return plan;
+}
+
+/** The flags of `model` raised by these facts, worst first (then in the model's order). */
+export function raisedFlags(f: Facts, model: Model): RaisedFlagDetail[] {
+  const raised: RaisedFlagDetail[] = [];
+  for (const { name, flag, given } of planOf(model)) {
+    if (given.length === 0 || !given.every((c) => rule(c, flag).holds(f, model))) continue;
+    const first = RULES[given[0] as keyof FlagCondition];
+    raised.push({
+      name,
+      component: first.component,
+      tier: flag.tier,
+      reason: given.map((c) => rule(c, flag).words(f, model)).join(" and "),
+      maxScore: flag.maxScore ?? defaultMaxScore(flag, model),
+      metric: first.metric,
+    });
+  }
+  if (raised.length > 1)
+    raised.sort((a, b) => (TIER_ORDER[a.tier] ?? 2) - (TIER_ORDER[b.tier] ?? 2));
+  return raised;
+}
+
+/** The contract's view of a raised flag (without scoring's details). */
+export const publicFlag = ({ name, component, tier, reason }: RaisedFlagDetail): RaisedFlag => ({
+  name,
+  component,
+  tier,
+  reason,
+});

@@ -1,0 +1,292 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { aggregateOf } from "../../../functions/domain/aggregate.ts";
+import { compileModel } from "../../../functions/domain/model.ts";
+import { type HealthScore, type PreviousScore, score } from "../../../functions/domain/score.ts";
+import type { Signal } from "../../../functions/domain/signals.ts";
+import { signalsArb } from "../../support/arbitraries.ts";
+import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
+import { testCompiled, testModelInput } from "../../support/test-model.ts";
+
+const compiled = testCompiled;
+const { model } = compiled;
+
+const scoreOf = (
+  signals: readonly Signal[],
+  previous: PreviousScore | null = null,
+  now = NOW,
+  with_ = compiled,
+) => score(aggregateOf("acct-1", signals, model.decay), with_, previous, now);
+
+/** A busy customer: daily use, an active subscription, a promoter answer. */
+const busy = () => [
+  ...dailyUsage(60, 40),
+  signal({ kind: "subscription", status: "active", mrr: 20_000, seats: 10 }, 50),
+  signal({ kind: "nps", score: 10 }, 20),
+];
+
+describe("red flags", () => {
+  it("make a busy customer whose subscription was canceled yesterday critical", () => {
+    // Arrange
+    const healthy = scoreOf(busy());
+    const canceled = [
+      ...busy(),
+      signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1),
+    ];
+    // Act
+    const result = scoreOf(canceled, healthy);
+    // Assert
+    expect(healthy.tier).toBe("healthy");
+    expect(result.tier).toBe("critical");
+    expect(result.score).toBe(39.9);
+    expect(result.flags).toEqual([
+      {
+        name: "canceled",
+        component: "financial",
+        tier: "critical",
+        reason: "subscription canceled on Nov 21",
+      },
+    ]);
+    expect(result.drivers[0]).toMatchObject({
+      component: "financial",
+      reason: "subscription canceled on Nov 21",
+    });
+    expect(result.drivers[0]?.impact).toBeLessThan(-40);
+  });
+
+  it("make a customer set to cancel at period end critical, with both dates in words", () => {
+    const scheduled = signal(
+      {
+        kind: "subscription",
+        status: "active",
+        mrr: 20_000,
+        seats: 10,
+        cancelAtPeriodEnd: true,
+        renewsAt: Date.UTC(2026, 11, 12),
+      },
+      10,
+    );
+
+    const result = scoreOf([...busy(), scheduled]);
+
+    expect(result.tier).toBe("critical");
+    expect(result.flags.map((f) => f.name)).toEqual(["cancelScheduled"]);
+    expect(result.flags[0]?.reason).toBe(
+      "subscription set to cancel at period end on Nov 12 (ends Dec 12)",
+    );
+    expect(result.holdingDown[0]?.reason).toBe(result.flags[0]?.reason);
+  });
+
+  it("win over tier hysteresis: a healthy customer past due is at-risk at once", () => {
+    // Arrange: healthy, and the weighted score stays above 65 (where hysteresis holds).
+    const previous = scoreOf(busy());
+    const pastDue = [
+      ...busy(),
+      signal({ kind: "subscription", status: "past_due", mrr: 20_000, seats: 10 }, 2),
+    ];
+    // Act
+    const result = scoreOf(pastDue, previous);
+    const noFlags = scoreOf(
+      pastDue,
+      previous,
+      NOW,
+      compileModel({ ...testModelInput(), redFlags: {} }),
+    );
+    // Assert
+    expect(previous.tier).toBe("healthy");
+    expect(noFlags.score).toBeGreaterThanOrEqual(65);
+    expect(noFlags.tier).toBe("healthy");
+    expect(result.tier).toBe("at-risk");
+    expect(result.score).toBe(69.9);
+    expect(result.flags[0]).toMatchObject({
+      name: "pastDue",
+      reason: "subscription past due since Nov 20",
+    });
+  });
+
+  it("set the tier even when the model lets the score stand (maxScore 100)", () => {
+    const input = testModelInput();
+    const lenient = compileModel({
+      ...input,
+      redFlags: {
+        pastDue: { tier: "critical", maxScore: 100, when: { subscriptionStatus: ["past_due"] } },
+      },
+    });
+    const pastDue = [...busy(), signal({ kind: "subscription", status: "past_due", seats: 10 }, 2)];
+
+    const result = scoreOf(pastDue, null, NOW, lenient);
+
+    expect(result.score).toBeGreaterThan(70);
+    expect(result.tier).toBe("critical");
+  });
+
+  it("raise at two unrecovered failed payments, not one, nor after a recovery", () => {
+    const base = [...busy()];
+    const one = [...base, signal({ kind: "payment_failed", invoiceId: "in_1" }, 5)];
+    const two = [...one, signal({ kind: "payment_failed", invoiceId: "in_2" }, 2)];
+    const recovered = [...two, signal({ kind: "payment_succeeded", invoiceId: "in_2" }, 1)];
+
+    expect(scoreOf(one).flags).toEqual([]);
+    expect(scoreOf(two).flags).toEqual([
+      {
+        name: "failedPayments",
+        component: "financial",
+        tier: "at-risk",
+        reason: "2 failed payments in the last 30 days not yet recovered, the last on Nov 20",
+      },
+    ]);
+    expect(scoreOf(two).tier).toBe("at-risk");
+    expect(scoreOf(recovered).flags).toEqual([]);
+  });
+
+  it("raise on a dispute within about 60 days, dated when it is the only one", () => {
+    const recent = scoreOf([...busy(), signal({ kind: "dispute" }, 10)]);
+    const old = scoreOf([...busy(), signal({ kind: "dispute" }, 80)]);
+    const two = scoreOf([
+      ...busy(),
+      signal({ kind: "dispute" }, 100),
+      signal({ kind: "dispute" }, 30),
+    ]);
+
+    expect(recent.flags).toEqual([
+      {
+        name: "dispute",
+        component: "financial",
+        tier: "at-risk",
+        reason: "a payment dispute on Nov 12",
+      },
+    ]);
+    expect(recent.tier).toBe("at-risk");
+    expect(old.flags).toEqual([]);
+    expect(two.flags[0]?.reason).toBe("2 payment disputes, one within about 60 days");
+  });
+
+  it("list every raised flag, worst first", () => {
+    const signals = [
+      ...busy(),
+      signal({ kind: "payment_failed", invoiceId: "in_1" }, 5),
+      signal({ kind: "payment_failed", invoiceId: "in_2" }, 2),
+      signal({ kind: "subscription", status: "active", seats: 10, cancelAtPeriodEnd: true }, 1),
+    ];
+
+    const result = scoreOf(signals);
+
+    expect(result.flags.map((f) => [f.name, f.tier])).toEqual([
+      ["cancelScheduled", "critical"],
+      ["failedPayments", "at-risk"],
+    ]);
+    expect(result.holdingDown.slice(0, 2).map((d) => d.reason)).toEqual(
+      result.flags.map((f) => f.reason),
+    );
+  });
+
+  it("lead the drivers only when newly raised, comparing the previous score's flags by name", () => {
+    const canceled = [
+      ...busy(),
+      signal({ kind: "subscription", status: "canceled", seats: 10 }, 1),
+    ];
+    const first = scoreOf(canceled);
+    // A score stored before red flags has no `flags`: read as none, so the flag is new.
+    const { flags: _, ...storedBefore } = first;
+
+    const again = scoreOf(canceled, first, NOW + DAY);
+    const afterOld = scoreOf(canceled, storedBefore, NOW + DAY);
+
+    expect(first.drivers[0]?.reason).toBe("subscription canceled on Nov 21");
+    expect(again.drivers.map((d) => d.reason)).not.toContain("subscription canceled on Nov 21");
+    expect(afterOld.drivers[0]?.reason).toBe("subscription canceled on Nov 21");
+  });
+
+  it("are listed on a score too thin to give (tier unknown), and hold nothing else down", () => {
+    const result = scoreOf([signal({ kind: "subscription", status: "canceled" }, 1)]);
+
+    expect(result.score).toBeNull();
+    expect(result.tier).toBe("unknown");
+    expect(result.flags.map((f) => f.name)).toEqual(["canceled"]);
+    expect(result.holdingDown.map((d) => d.reason)).toEqual(["subscription canceled on Nov 21"]);
+  });
+
+  it("never leave a flagged customer above the flag's tier", () => {
+    fc.assert(
+      fc.property(
+        signalsArb({ maxLength: 40 }),
+        fc.integer({ min: 0, max: 30 }),
+        (signals, days) => {
+          const previous = { ...scoreOf(signals), tier: "healthy" as const };
+          const result = scoreOf(signals, previous, NOW + days * DAY);
+          fc.pre(result.score !== null);
+          for (const flag of result.flags) {
+            expect(result.tier === "critical" || flag.tier === result.tier).toBe(true);
+            expect(result.score as number).toBeLessThan(flag.tier === "critical" ? 40 : 70);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("holding down", () => {
+  const allGaps = compileModel({
+    ...testModelInput(),
+    alerts: { ...testModelInput().alerts, topDrivers: 10 },
+    redFlags: {},
+    drivers: { minImpact: 0.01 },
+  });
+
+  it("names the largest gaps to full marks in points, largest first, in words", () => {
+    const signals = [...dailyUsage(60, 10, 12), signal({ kind: "nps", score: 2 }, 3)];
+
+    const result = scoreOf(signals);
+
+    expect(result.holdingDown.map((d) => d.reason)).toEqual([
+      "NPS detractor (2) on Nov 19",
+      "no product usage for 12 days",
+      "usage down 55% against the monthly average",
+    ]);
+    const impacts = result.holdingDown.map((d) => d.impact);
+    expect(impacts).toEqual([...impacts].sort((a, b) => a - b));
+  });
+
+  it("adds up to 100 − score over every metric when no flag is raised", () => {
+    fc.assert(
+      fc.property(signalsArb({ minLength: 1, maxLength: 40 }), (signals) => {
+        const result = scoreOf(signals, null, NOW, allGaps);
+        fc.pre(result.score !== null);
+        // Billing data that is only bad news is held down to the rest of the account: its
+        // metrics' gaps then do not add up to the component's.
+        const financial = result.components.find((c) => c.name === "financial");
+        const baseline = signals.some(
+          (s) => s.values.kind === "subscription" || s.values.kind === "payment_succeeded",
+        );
+        fc.pre(!financial?.available || baseline);
+
+        const total = result.holdingDown.reduce((sum, d) => sum + d.impact, 0);
+        const metrics = result.components.reduce((n, c) => n + Object.keys(c.raw).length, 0);
+        fc.pre(metrics <= 10);
+        expect(Math.abs(-total - (100 - (result.score as number)))).toBeLessThanOrEqual(
+          0.05 * metrics + 0.05 + 0.01 * metrics,
+        );
+        for (const d of result.holdingDown) expect(d.impact).toBeLessThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("holds at most alerts.topDrivers, every one below 0", () => {
+    fc.assert(
+      fc.property(signalsArb({ maxLength: 40 }), (signals) => {
+        const result: HealthScore = scoreOf(signals);
+
+        expect(result.holdingDown.length).toBeLessThanOrEqual(model.alerts.topDrivers);
+        for (const d of result.holdingDown) {
+          expect(d.impact).toBeLessThan(0);
+          expect(d.reason).not.toBe("");
+        }
+        const leading = result.holdingDown.slice(0, result.flags.length).map((d) => d.reason);
+        expect(leading).toEqual(result.flags.slice(0, leading.length).map((f) => f.reason));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
