@@ -8,12 +8,6 @@ import { parseDecayedKey } from "./decay.ts";
 import type { Model } from "./model.ts";
 import { yearMonth } from "./time.ts";
 
-/**
- * The decayed sum of usage with a negative impact (`metric.usageNegative` of aggregate.ts,
- * written by the ingest path since usage impacts). Absent on aggregates stored before: 0.
- */
-export const USAGE_NEGATIVE = "usageNeg";
-
 /** A stored decayed-sum key the model reads, parsed once per model. */
 export interface ReadKey {
   /** Accumulator of the key's `metric/halfLife` pair in `FactPlan.decayed`. */
@@ -106,8 +100,8 @@ function newFactPlan(model: Model): FactPlan {
   const slots = {
     usageShort: slot(metric.usage, decay.usageShortDays),
     usageLong: slot(metric.usage, decay.usageLongDays),
-    usageNegShort: slot(USAGE_NEGATIVE, decay.usageShortDays),
-    usageNegLong: slot(USAGE_NEGATIVE, decay.usageLongDays),
+    usageNegShort: slot(metric.usageNegative, decay.usageShortDays),
+    usageNegLong: slot(metric.usageNegative, decay.usageLongDays),
     npsPromoters: slot(metric.npsPromoters, decay.surveyDays),
     npsPassives: slot(metric.npsPassives, decay.surveyDays),
     npsDetractors: slot(metric.npsDetractors, decay.surveyDays),
