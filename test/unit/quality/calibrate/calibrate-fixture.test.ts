@@ -4,7 +4,7 @@
  * loadable by the backtest, and ranks churn on the held-out date no worse than the
  * unfitted model (less a small tolerance).
  */
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import {
   type CalibrateResult,
   runCalibrate,
 } from "../../../../lib/quality/calibrate/run.ts";
+import { testModelInput } from "../../../support/test-model.ts";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const fixture = (name: string) => `${root}test/fixtures/quality/${name}`;
@@ -25,8 +26,13 @@ describe("calibrate on the committed fixture", () => {
   let out: string;
   let result: CalibrateResult;
   beforeAll(async () => {
-    out = join(await mkdtemp(join(tmpdir(), "calibrate-")), "calibrated.json");
+    const dir = await mkdtemp(join(tmpdir(), "calibrate-"));
+    out = join(dir, "calibrated.json");
+    // Calibrated from the test model, not the default: the model file belongs to its owner.
+    const modelFile = join(dir, "base.json");
+    await writeFile(modelFile, JSON.stringify(testModelInput()));
     result = await runCalibrate({
+      modelFile,
       eventsPath: fixture("events.jsonl.gz"),
       labelsPath: fixture("labels.csv"),
       at: [day("2026-03-06"), day("2026-04-05")],
@@ -54,7 +60,7 @@ describe("calibrate on the committed fixture", () => {
   it("writes a valid, versioned model the backtest can load, explaining each change", async () => {
     const text = await readFile(out, "utf8");
     const loaded = await loadModel(out, root);
-    expect(loaded.model.version).toBe("2026.11.1-calibrated.20260405");
+    expect(loaded.model.version).toBe("test-model.1-calibrated.20260405");
     expect(loaded.model).toEqual(result.model);
     expect(text).toMatch(
       /\/\/ calibrated: 0\.35 → [\d.]+ \(the sum of its metrics' fitted shares\)\n\s+"weight"/,

@@ -7,8 +7,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultModel } from "../../../../functions/domain/model.default.ts";
 import { COMPONENTS, compileModel, type Model } from "../../../../functions/domain/model.ts";
+import { testModelInput } from "../../../support/test-model.ts";
 import { loadModel, stripLineComments } from "../../../../lib/model-source.ts";
 import {
   type CalibrationRow,
@@ -26,7 +26,8 @@ import {
 import { modelText } from "../../../../lib/quality/calibrate/write.ts";
 import { Random } from "../../../../lib/quality/random.ts";
 
-const model = compileModel(defaultModel).model as Model;
+// Its own test model: a weight changed in the default model must not break this test.
+const model = compileModel(testModelInput()).model as Model;
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Rows whose churn follows σ(a − Σ β_m · score_m/100) with the given health coefficients. */
