@@ -10,7 +10,6 @@ import { DynamoCurrentCustomers } from "../../functions/adapters/dynamo/current-
 import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { aggregateOf, signalToUpdate } from "../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { score } from "../../functions/domain/score.ts";
 import type { Signal } from "../../functions/domain/signals.ts";
@@ -18,8 +17,9 @@ import { previewModel } from "../../lib/preview/preview.ts";
 import { summarize } from "../../lib/preview/summary.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { dailyUsage, NOW, signal } from "../support/signals.ts";
+import { testModelInput } from "../support/test-model.ts";
 
-const deployed = compileModel(defaultModel);
+const deployed = compileModel(testModelInput());
 const { doc } = testClients();
 
 /** Five customers, healthy to failing, each as a list of signals. */
@@ -96,10 +96,10 @@ describe("preview against DynamoDB Local", () => {
   it("counts and lists the customers a candidate model moves, reading page by page and only reading", async () => {
     // Same weights, stricter tiers: every customer below 98 becomes critical.
     const candidate = compileModel({
-      ...defaultModel,
+      ...testModelInput(),
       version: "candidate-1",
       tiers: { healthy: 99, atRisk: 98, margin: 0 },
-      segments: defaultModel.segments.map((s) => ({ ...s, tiers: undefined })),
+      segments: testModelInput().segments.map((s) => ({ ...s, tiers: undefined })),
     });
     const { client, sent } = recording(doc);
     const changes = await previewModel(
@@ -132,11 +132,11 @@ describe("preview against DynamoDB Local", () => {
 
   it("shows how scores move when the weights change", async () => {
     const candidate = compileModel({
-      ...defaultModel,
+      ...testModelInput(),
       version: "candidate-2",
       components: {
-        ...defaultModel.components,
-        financial: { ...defaultModel.components.financial, weight: 2 },
+        ...testModelInput().components,
+        financial: { ...testModelInput().components.financial, weight: 2 },
       },
       segments: [],
     });

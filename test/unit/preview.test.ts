@@ -2,13 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { MemoryCurrentCustomers } from "../../functions/adapters/memory/current-customers.ts";
 import { aggregateOf } from "../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { score } from "../../functions/domain/score.ts";
 import { previewModel } from "../../lib/preview/preview.ts";
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
+import { testModelInput } from "../support/test-model.ts";
 
-const deployed = compileModel(defaultModel);
+const deployed = compileModel(testModelInput());
 
 function store() {
   const customers = new MemoryCurrentCustomers(2);
@@ -54,7 +54,7 @@ describe("previewModel", () => {
 
   it("reports the candidate's score and tier next to the stored ones", async () => {
     const candidate = compileModel({
-      ...defaultModel,
+      ...testModelInput(),
       version: "strict",
       tiers: { healthy: 99, atRisk: 98, margin: 0 },
       segments: [],
