@@ -104,6 +104,10 @@ export class StatelessStack extends ConcernStack {
         .useTable(stateful.table)
         .useSecret(stateful.slackWebhookSecret, "SLACK_WEBHOOK_SECRET_ARN"),
       api: fn("api").useTable(stateful.table),
+      dashboard: fn("dashboard").useTable(stateful.table),
+      dashboardStream: fn("dashboardStream").useTable(stateful.table),
+      dashboardLive: fn("dashboardLive").useTable(stateful.table),
+      dashboardAuth: fn("dashboardAuth"),
     };
     this.functions = functions;
     const lambda = (fnId: FunctionId) => functions[fnId].function;

@@ -18,12 +18,20 @@ import {
   perProvider,
 } from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
-import { MAX_BODY_BYTES, RESCORE_SCHEDULE, ROUTES, SCORE_STREAM } from "../topology.ts";
+import {
+  DASHBOARD_STREAM,
+  LIVE_PATH,
+  MAX_BODY_BYTES,
+  RESCORE_SCHEDULE,
+  ROUTES,
+  SCORE_STREAM,
+} from "../topology.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { createLocalEmailSender, isRetryableEmailError, type LocalEmailSender } from "./email.ts";
 import { type LocalEventBus, startLocalEventBus } from "./event-bus.ts";
 import { createHttpApi, type HttpFunction, listen } from "./http.ts";
 import { invokeFunction } from "./lambda.ts";
+import { type LiveRouteHandler, startLocalLiveGateway } from "./live-gateway.ts";
 import { assertPortFree, PortInUseError, portFromEnv } from "./port.ts";
 import { type StreamPoller, startStreamPoller } from "./stream-poller.ts";
 import { createTables } from "./tables.ts";
@@ -134,6 +142,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     cleanups.push(() => bus.close());
+    // The live feed's WebSocket API (its management endpoint must be known before the
+    // handlers load).
+    const liveGateway = await startLocalLiveGateway({ host, log });
+    cleanups.push(() => liveGateway.close());
 
     // The handlers read their configuration at load, exactly as in Lambda.
     Object.assign(process.env, {
@@ -141,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       EVENT_BUS_NAME: "customer-health-local",
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
+      LIVE_MANAGEMENT_ENDPOINT: liveGateway.managementEndpoint,
       RESCORE_INTERVAL_MINUTES: String(rescoreMinutes),
       AWS_REGION: process.env.AWS_REGION ?? "local",
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
@@ -157,6 +170,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .handler as unknown as Handler<DynamoDBStreamEvent>;
     const rescore = (await import("../../functions/scoring/rescore-handler.ts"))
       .handler as unknown as Handler<unknown>;
+    const dashboard = (await import("../../functions/dashboard/handler.ts"))
+      .handler as unknown as Handler<Parameters<HttpFunction>[0]>;
+    const dashboardStream = (await import("../../functions/dashboard/stream-handler.ts"))
+      .handler as unknown as Handler<DynamoDBStreamEvent>;
+    const dashboardLive = (await import("../../functions/dashboard/live-handler.ts"))
+      .handler as unknown as Handler<Parameters<LiveRouteHandler>[0]>;
     slackFunction = (await import("../../functions/slack/handler.ts"))
       .handler as unknown as Handler<EventBridgeEvent<string, unknown>>;
 
@@ -165,6 +184,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functions: {
         webhook: (event) => invokeFunction("webhook", webhook, event) as ReturnType<HttpFunction>,
         api: (event) => invokeFunction("api", api, event) as ReturnType<HttpFunction>,
+        dashboard: (event) =>
+          invokeFunction("dashboard", dashboard, event) as ReturnType<HttpFunction>,
       },
       // API Gateway refuses payloads above 10 MB itself; the handler enforces our 1 MiB.
       maxRequestBytes: Math.max(MAX_BODY_BYTES * 10, 10 * 1024 * 1024),
@@ -178,6 +199,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
     });
+    // Open locally, like the data routes (in AWS a Lambda authorizer checks $connect).
+    liveGateway.attach(
+      server,
+      LIVE_PATH,
+      (event) =>
+        invokeFunction("dashboardLive", dashboardLive, event) as ReturnType<LiveRouteHandler>,
+    );
 
     const streamDeadLetters: DynamoDBRecord[] = [];
     const streamsClient = new DynamoDBStreamsClient({
@@ -201,6 +229,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onError: (error) => log(`stream poller: ${(error as Error).message}`),
     });
 
+    const dashboardPoller: StreamPoller = startStreamPoller({
+      ...DASHBOARD_STREAM,
+      streamsClient,
+      streamArn,
+      startingPosition: "TRIM_HORIZON",
+      pollIntervalMs: 100,
+      handler: async (event) =>
+        (await invokeFunction("dashboardStream", dashboardStream, event)) as never,
+      onFailure: (records, error) => {
+        streamDeadLetters.push(...records);
+        log(
+          `dashboard: ${records.length} stream record(s) sent to the dead-letter queue: ${(error as Error)?.message ?? error}`,
+        );
+      },
+      onError: (error) => log(`dashboard stream poller: ${(error as Error).message}`),
+    });
+
     const rescores = new Set<Promise<unknown>>();
     const rescoreNow = () => {
       const run = invokeFunction("rescore", rescore, {});
@@ -218,10 +263,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // Stopped first: no new scores, so no new alerts, while the rest shuts down.
     cleanups.push(() => poller.stop());
+    cleanups.push(() => dashboardPoller.stop());
 
     const settle = async () => {
       for (let i = 0; i < 5; i++) {
         await poller.drain(30_000);
+        await dashboardPoller.drain(30_000);
         if (rescores.size === 0 && bus.inFlight === 0) break;
         await Promise.allSettled([...rescores]);
         await bus.idle();
