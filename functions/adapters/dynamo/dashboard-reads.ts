@@ -121,7 +121,12 @@ export class DynamoDashboardReads implements DashboardReads {
       new GetCommand({
         TableName: this.#table,
         Key: { pk: summaryPk(ALL_SCOPE), sk: SUMMARY_NOW_SK },
-        ProjectionExpression: "segments, owners, currency",
+        ProjectionExpression: "#segments, #owners, #currency",
+        ExpressionAttributeNames: {
+          "#segments": "segments",
+          "#owners": "owners",
+          "#currency": "currency",
+        },
       }),
     );
     const item = out.Item ?? {};
