@@ -13,7 +13,7 @@ import { counter, type DashboardRow, scopeOf } from "./summary.ts";
 const DAY_MS = 86_400_000;
 export const AVERAGE_DAYS = 90;
 /** Candidates read per tier for "needs attention", and how many it shows. */
-export const ATTENTION_CANDIDATES_PER_TIER = 50;
+export const ATTENTION_CANDIDATES_PER_TIER = 25;
 export const ATTENTION_SHOWN = 20;
 
 export interface PortfolioFilter {
