@@ -224,7 +224,9 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Live feed WebSocket routes: keeps the open connections",
     memoryMb: 256,
     timeoutSeconds: 10,
-    tableActions: ["PutItem", "DeleteItem"],
+    // Connections (Put, Delete); Query is in the bundle (the connections adapter lists them for
+    // the stream function) and granted so the grant covers the bundle's calls.
+    tableActions: ["PutItem", "DeleteItem", "Query"],
   },
   dashboardAuth: {
     id: "dashboardAuth",
