@@ -197,7 +197,10 @@ describe("dashboard summary on DynamoDB Local", () => {
     const days = new Map<string, { sum: number; count: number; worse: number; better: number }>();
     const dayOf = (d: string) => {
       let entry = days.get(d);
-      if (!entry) days.set(d, (entry = { sum: 0, count: 0, worse: 0, better: 0 }));
+      if (!entry) {
+        entry = { sum: 0, count: 0, worse: 0, better: 0 };
+        days.set(d, entry);
+      }
       return entry;
     };
     for (const account of ACCOUNTS) {
