@@ -5,8 +5,9 @@
  * one construct per concern. The stateful resources are found through SSM parameters
  * (importStatefulResources), so this stack never holds the stateful one's exports.
  */
-import { CfnOutput, type StackProps } from "aws-cdk-lib";
-import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
+import { CfnOutput, Duration, type StackProps } from "aws-cdk-lib";
+import { CorsHttpMethod, type HttpApi, type HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import {
@@ -19,9 +20,12 @@ import type { DeploymentConfig } from "./config.ts";
 import { AlertDigestSchedule } from "./constructs/alert-digest-schedule.ts";
 import { AlertRouting } from "./constructs/alert-routing.ts";
 import { ConcernStack, logicalIdAt } from "./constructs/concern.ts";
+import { DashboardAuth } from "./constructs/dashboard-auth.ts";
+import { DashboardSite } from "./constructs/dashboard-site.ts";
 import { DeadLetterQueue, type DeadLetterQueueRef } from "./constructs/dead-letter-queue.ts";
 import { HealthFunction, type HealthFunctionProps } from "./constructs/health-function.ts";
 import { HealthHttpApi } from "./constructs/health-http-api.ts";
+import { LiveApi } from "./constructs/live-api.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
 import { RescoreSchedule } from "./constructs/rescore-schedule.ts";
 import { ScoreStreamConsumer } from "./constructs/score-stream-consumer.ts";
@@ -79,6 +83,9 @@ export class StatelessStack extends ConcernStack {
   public readonly digestSchedule: AlertDigestSchedule;
   public readonly deadLetterQueues: Readonly<Record<string, DeadLetterQueueRef>>;
   public readonly alarms: OpsAlarms;
+  public readonly dashboardSite: DashboardSite;
+  public readonly dashboardAuth: DashboardAuth;
+  public readonly liveApi: LiveApi;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -136,12 +143,37 @@ export class StatelessStack extends ConcernStack {
           .useSecret(stateful.slackWebhookSecret, "SLACK_WEBHOOK_SECRET_ARN"),
       ),
       api: fn("api").useTable(stateful.table),
+      dashboard: fn("dashboard").useTable(stateful.table),
+      dashboardStream: fn("dashboardStream").useTable(stateful.table),
+      dashboardLive: fn("dashboardLive").useTable(stateful.table),
+      dashboardAuth: fn("dashboardAuth"),
     };
     this.functions = functions;
     const lambda = (fnId: FunctionId) => functions[fnId].function;
 
+    // ---- The dashboard (issue 12): site, sign-in; its routes take the pool's tokens.
+    this.dashboardSite = new DashboardSite(this, "Dashboard", { projectRoot: props.projectRoot });
+    this.dashboardAuth = new DashboardAuth(this, "DashboardAuth", {
+      stage: config.stage,
+      siteUrl: this.dashboardSite.url,
+    });
+    functions.dashboardAuth
+      .addEnvironment("USER_POOL_ID", this.dashboardAuth.userPool.userPoolId)
+      .addEnvironment("USER_POOL_CLIENT_ID", this.dashboardAuth.client.userPoolClientId);
+
     // ---- One construct per concern.
     this.httpApi = new HealthHttpApi(this, "Api", {
+      // Cognito access tokens carry the app client in `client_id` (API Gateway checks it
+      // when there is no `aud`).
+      jwtAuthorizer: new HttpJwtAuthorizer("DashboardJwt", this.dashboardAuth.issuer, {
+        jwtAudience: [this.dashboardAuth.client.userPoolClientId],
+      }),
+      cors: {
+        allowOrigins: [this.dashboardSite.url],
+        allowMethods: [CorsHttpMethod.GET],
+        allowHeaders: ["authorization", "content-type"],
+        maxAge: Duration.hours(1),
+      },
       apiName: `${SERVICE_NAME}-${config.stage}`,
       functions: Object.fromEntries(
         (Object.keys(functions) as FunctionId[]).map((fnId) => [fnId, lambda(fnId)]),
@@ -160,6 +192,25 @@ export class StatelessStack extends ConcernStack {
         `DynamoDBEventSource:${logicalIdAt([props.statefulStackName, HEALTH_TABLE.id])}`,
         "Resource",
       ]),
+    });
+
+    this.liveApi = new LiveApi(this, "Live", {
+      apiName: `${SERVICE_NAME}-${config.stage}-live`,
+      table: stateful.table,
+      liveFunction: lambda("dashboardLive"),
+      authorizerFunction: lambda("dashboardAuth"),
+      streamFunction: lambda("dashboardStream"),
+      logRetention,
+    });
+    this.dashboardSite.deploy({
+      apiBase: this.api.apiEndpoint,
+      liveUrl: this.liveApi.url,
+      auth: {
+        region: this.region,
+        userPoolId: this.dashboardAuth.userPool.userPoolId,
+        clientId: this.dashboardAuth.client.userPoolClientId,
+        domain: this.dashboardAuth.domainUrl,
+      },
     });
 
     this.alertRouting = new AlertRouting(this, "AlertRouting", {
@@ -183,6 +234,7 @@ export class StatelessStack extends ConcernStack {
     // and unmatched webhook events piling up.
     const dlqs: Record<string, DeadLetterQueueRef> = {
       ScoreStream: this.scoreStream.deadLetterQueue,
+      DashboardStream: this.liveApi.stream.deadLetterQueue,
       SlackFunction: slackFunctionDlq,
       RescoreFunction: rescoreFunctionDlq,
       SlackDelivery: this.alertRouting.slackDeliveryDlq,
@@ -216,6 +268,14 @@ export class StatelessStack extends ConcernStack {
         description: `Paste into ${provider}'s webhook settings`,
       });
     }
+    new CfnOutput(this, "DashboardUrl", {
+      value: `${this.dashboardSite.url}/`,
+      description: "The dashboard (sign in with a user created in DashboardUserPoolId)",
+    });
+    new CfnOutput(this, "DashboardUserPoolId", {
+      value: this.dashboardAuth.userPool.userPoolId,
+      description: "Create dashboard users here: aws cognito-idp admin-create-user",
+    });
     new CfnOutput(this, "ModelVersion", {
       value: props.model.modelVersion,
       description: "Scoring model version#hash inlined into the functions",

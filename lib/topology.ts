@@ -5,6 +5,8 @@
  */
 import {
   AGGREGATE_SK,
+  EVENT_SK,
+  SCORE_SK,
   TIER_INDEX,
   TTL_ATTRIBUTE,
   UNMATCHED_INDEX,
@@ -56,7 +58,17 @@ export const HEALTH_TABLE: TableDefinition = {
   ],
 };
 
-export type FunctionId = "webhook" | "score" | "rescore" | "slack" | "api" | "digest";
+export type FunctionId =
+  | "webhook"
+  | "score"
+  | "rescore"
+  | "slack"
+  | "api"
+  | "dashboard"
+  | "dashboardStream"
+  | "dashboardLive"
+  | "dashboardAuth"
+  | "digest";
 
 /**
  * DynamoDB actions a function may take (IAM action names without `dynamodb:`). A transaction
@@ -195,14 +207,59 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     // Customers of a tier; unmatched events, oldest first.
     indexActions: { [TIER_INDEX]: ["Query"], [UNMATCHED_INDEX]: ["Query"] },
   },
+  // ---- The dashboard (issue 12): data routes, the stream projection and live feed, the
+  // WebSocket routes and their authorizer.
+  dashboard: {
+    id: "dashboard",
+    entry: "functions/dashboard/handler.ts",
+    description: "Dashboard data routes: portfolio, customers, customer page, alerts",
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    // Summary, rows, history, event log and alerts (Query, GetItem); rows and week-old
+    // snapshots of the customers needing attention (BatchGetItem).
+    tableActions: ["GetItem", "BatchGetItem", "Query"],
+    // The lowest-scored critical and at-risk customers.
+    indexActions: { [TIER_INDEX]: ["Query"] },
+  },
+  dashboardStream: {
+    id: "dashboardStream",
+    entry: "functions/dashboard/stream-handler.ts",
+    description: "Keeps the dashboard summary, rows, event log and alerts; pushes scores live",
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    // Rows and billing (BatchGetItem); rows (Put) and counters (Update) in one transaction;
+    // alerts and event log lines (Put); open connections (Query) and gone ones (Delete).
+    tableActions: ["BatchGetItem", "PutItem", "UpdateItem", "Query", "DeleteItem"],
+  },
+  dashboardLive: {
+    id: "dashboardLive",
+    entry: "functions/dashboard/live-handler.ts",
+    description: "Live feed WebSocket routes: keeps the open connections",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    // Connections (Put, Delete); Query is in the bundle (the connections adapter lists them for
+    // the stream function) and granted so the grant covers the bundle's calls.
+    tableActions: ["PutItem", "DeleteItem", "Query"],
+  },
+  dashboardAuth: {
+    id: "dashboardAuth",
+    entry: "functions/dashboard/authorizer.ts",
+    description: "Live feed WebSocket authorizer: verifies the Cognito access token",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tableActions: [],
+  },
 };
 
 export interface RouteDefinition {
   readonly method: "GET" | "POST" | "PUT";
   readonly path: string;
   readonly function: FunctionId;
-  /** Webhooks are public but signed; read and admin routes need IAM (SigV4) in AWS. */
-  readonly auth: "signature" | "iam";
+  /**
+   * Webhooks are public but signed; read and admin routes need IAM (SigV4) in AWS; the
+   * dashboard's routes a Cognito JWT. Locally only signatures are checked.
+   */
+  readonly auth: "signature" | "iam" | "jwt";
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -211,6 +268,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "GET", path: "/customers/{accountId}", function: "api", auth: "iam" },
   { method: "PUT", path: "/accounts/{accountId}/aliases", function: "api", auth: "iam" },
   { method: "GET", path: "/unmatched", function: "api", auth: "iam" },
+  { method: "GET", path: "/dashboard/portfolio", function: "dashboard", auth: "jwt" },
+  { method: "GET", path: "/dashboard/customers", function: "dashboard", auth: "jwt" },
+  { method: "GET", path: "/dashboard/customers/{accountId}", function: "dashboard", auth: "jwt" },
+  { method: "GET", path: "/dashboard/alerts", function: "dashboard", auth: "jwt" },
 ];
 
 export interface Throttle {
@@ -228,6 +289,8 @@ export interface Throttle {
 export const ROUTE_THROTTLES: Readonly<Record<RouteDefinition["auth"], Throttle>> = {
   signature: { rateLimit: 100, burstLimit: 200 },
   iam: { rateLimit: 20, burstLimit: 40 },
+  // A few people with the dashboard open, each page a handful of calls.
+  jwt: { rateLimit: 20, burstLimit: 40 },
 };
 
 /** The score function's stream trigger. */
@@ -247,6 +310,31 @@ export const SCORE_STREAM = {
     { eventName: ["INSERT", "MODIFY"], dynamodb: { Keys: { sk: { S: [AGGREGATE_SK] } } } },
   ],
 } as const;
+
+/**
+ * The dashboard function's stream trigger (the table's second and last consumer: DynamoDB
+ * streams serve two readers per shard). Score items and applied event records only; no
+ * batching window, so a score reaches open pages within a second of being written.
+ */
+export const DASHBOARD_STREAM = {
+  function: "dashboardStream" as FunctionId,
+  batchSize: 100,
+  maxBatchingWindowSeconds: 0,
+  retryAttempts: 3,
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnError: true,
+  reportBatchItemFailures: true,
+  filterPatterns: [
+    { eventName: ["INSERT", "MODIFY"], dynamodb: { Keys: { sk: { S: [SCORE_SK] } } } },
+    {
+      eventName: ["INSERT", "MODIFY"],
+      dynamodb: { Keys: { sk: { S: [EVENT_SK] } }, NewImage: { status: { S: ["applied"] } } },
+    },
+  ],
+} as const;
+
+/** The live feed's WebSocket path locally (in AWS, the WebSocket API's own URL). */
+export const LIVE_PATH = "/dashboard/live";
 
 export { DETAIL_TYPES, EVENT_SOURCE };
 

@@ -7,10 +7,12 @@ import { RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   type CfnStage,
+  type CorsPreflightOptions,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
   type HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -68,6 +70,16 @@ export interface HealthHttpApiProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The authorizer of the `jwt` routes (the dashboard's, Cognito).
+   * @default - none: a `jwt` route fails the synth
+   */
+  readonly jwtAuthorizer?: IHttpRouteAuthorizer;
+  /**
+   * CORS for browsers calling the API from another origin (the dashboard's CloudFront URL).
+   * @default - none
+   */
+  readonly cors?: CorsPreflightOptions;
 }
 
 /** An HTTP API with the topology's routes on an auto-deployed `$default` stage. */
@@ -91,6 +103,7 @@ export class HealthHttpApi extends Concern {
       apiName: props.apiName,
       description: "Customer health: provider webhooks (signed) and the read/admin API (IAM)",
       createDefaultStage: false,
+      ...(props.cors ? { corsPreflight: props.cors } : {}),
     });
     const strictest = Object.values(throttles).reduce((a, b) =>
       b.rateLimit < a.rateLimit ? b : a,
@@ -118,6 +131,12 @@ export class HealthHttpApi extends Concern {
       return integration;
     };
     const iamAuthorizer = new HttpIamAuthorizer();
+    const authorizerOf = (auth: RouteDefinition["auth"]) => {
+      if (auth === "iam") return iamAuthorizer;
+      if (auth === "signature") return new HttpNoneAuthorizer();
+      if (!props.jwtAuthorizer) throw new Error("jwt routes need a jwtAuthorizer");
+      return props.jwtAuthorizer;
+    };
     // CfnStage.routeSettings is untyped JSON: CloudFormation's own (PascalCase) keys.
     const routeSettings: Record<
       string,
@@ -128,7 +147,7 @@ export class HealthHttpApi extends Concern {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrationFor(route.function),
-        authorizer: route.auth === "iam" ? iamAuthorizer : new HttpNoneAuthorizer(),
+        authorizer: authorizerOf(route.auth),
       });
       const throttle = throttles[route.auth];
       routeSettings[`${route.method} ${route.path}`] = {

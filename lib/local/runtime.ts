@@ -20,7 +20,9 @@ import {
 } from "../../functions/webhook/providers/registry.ts";
 import { SECRET_ENV_VARS } from "../../functions/webhook/secrets.ts";
 import {
+  DASHBOARD_STREAM,
   DIGEST_SCHEDULE,
+  LIVE_PATH,
   MAX_BODY_BYTES,
   RESCORE_SCHEDULE,
   ROUTES,
@@ -32,6 +34,7 @@ import { createLocalEmailSender, isRetryableEmailError, type LocalEmailSender } 
 import { type LocalEventBus, startLocalEventBus } from "./event-bus.ts";
 import { createHttpApi, type HttpFunction, listen } from "./http.ts";
 import { invokeFunction } from "./lambda.ts";
+import { type LiveRouteHandler, startLocalLiveGateway } from "./live-gateway.ts";
 import { assertPortFree, PortInUseError, portFromEnv } from "./port.ts";
 import { type StreamPoller, startStreamPoller } from "./stream-poller.ts";
 import { createTables } from "./tables.ts";
@@ -151,6 +154,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     cleanups.push(() => bus.close());
+    // The live feed's WebSocket API (its management endpoint must be known before the
+    // handlers load).
+    const liveGateway = await startLocalLiveGateway({ host, log });
+    cleanups.push(() => liveGateway.close());
 
     // The handlers read their configuration at load, exactly as in Lambda.
     Object.assign(process.env, {
@@ -158,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       EVENT_BUS_NAME: "customer-health-local",
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
+      LIVE_MANAGEMENT_ENDPOINT: liveGateway.managementEndpoint,
       RESCORE_INTERVAL_MINUTES: String(rescoreMinutes),
       AWS_REGION: process.env.AWS_REGION ?? "local",
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
@@ -174,6 +182,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .handler as unknown as Handler<DynamoDBStreamEvent>;
     const rescore = (await import("../../functions/scoring/rescore-handler.ts"))
       .handler as unknown as Handler<unknown>;
+    const dashboard = (await import("../../functions/dashboard/handler.ts"))
+      .handler as unknown as Handler<Parameters<HttpFunction>[0]>;
+    const dashboardStream = (await import("../../functions/dashboard/stream-handler.ts"))
+      .handler as unknown as Handler<DynamoDBStreamEvent>;
+    const dashboardLive = (await import("../../functions/dashboard/live-handler.ts"))
+      .handler as unknown as Handler<Parameters<LiveRouteHandler>[0]>;
     slackFunction = (await import("../../functions/slack/handler.ts"))
       .handler as unknown as Handler<EventBridgeEvent<string, unknown>>;
     const digest = (await import("../../functions/alerts/digest-handler.ts"))
@@ -184,6 +198,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functions: {
         webhook: (event) => invokeFunction("webhook", webhook, event) as ReturnType<HttpFunction>,
         api: (event) => invokeFunction("api", api, event) as ReturnType<HttpFunction>,
+        dashboard: (event) =>
+          invokeFunction("dashboard", dashboard, event) as ReturnType<HttpFunction>,
       },
       // API Gateway refuses payloads above 10 MB itself; the handler enforces our 1 MiB.
       maxRequestBytes: Math.max(MAX_BODY_BYTES * 10, 10 * 1024 * 1024),
@@ -201,6 +217,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dashboardUrl = configuredDashboardUrl || `http://${host}:${port}`;
     // The Slack and digest functions read it at their first invocation, after this.
     process.env[DASHBOARD_URL_ENV] = dashboardUrl;
+    // Open locally, like the data routes (in AWS a Lambda authorizer checks $connect).
+    liveGateway.attach(
+      server,
+      LIVE_PATH,
+      (event) =>
+        invokeFunction("dashboardLive", dashboardLive, event) as ReturnType<LiveRouteHandler>,
+    );
 
     const streamDeadLetters: DynamoDBRecord[] = [];
     const streamsClient = new DynamoDBStreamsClient({
@@ -222,6 +245,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       },
       onError: (error) => log(`stream poller: ${(error as Error).message}`),
+    });
+
+    const dashboardPoller: StreamPoller = startStreamPoller({
+      ...DASHBOARD_STREAM,
+      streamsClient,
+      streamArn,
+      startingPosition: "TRIM_HORIZON",
+      pollIntervalMs: 100,
+      handler: async (event) =>
+        (await invokeFunction("dashboardStream", dashboardStream, event)) as never,
+      onFailure: (records, error) => {
+        streamDeadLetters.push(...records);
+        log(
+          `dashboard: ${records.length} stream record(s) sent to the dead-letter queue: ${(error as Error)?.message ?? error}`,
+        );
+      },
+      onError: (error) => log(`dashboard stream poller: ${(error as Error).message}`),
     });
 
     const rescores = new Set<Promise<unknown>>();
@@ -262,10 +302,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // Stopped first: no new scores, so no new alerts, while the rest shuts down.
     cleanups.push(() => poller.stop());
+    cleanups.push(() => dashboardPoller.stop());
 
     const settle = async () => {
       for (let i = 0; i < 5; i++) {
         await poller.drain(30_000);
+        await dashboardPoller.drain(30_000);
         if (rescores.size === 0 && bus.inFlight === 0) break;
         await Promise.allSettled([...rescores]);
         await bus.idle();

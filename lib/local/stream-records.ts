@@ -85,5 +85,8 @@ function toLambdaValue(value: SdkAttributeValue): AttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString("base64")) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
+  // DynamoDB Local's stream gives an empty list or map as `{}` (see toLambdaRecordForFilter):
+  // which one it was is lost, so it reads as absent (NULL); consumers treat both alike.
+  if (Object.keys(value).length === 0) return { NULL: true };
   throw new TypeError(`unknown attribute value type: ${Object.keys(value).join(",") || "(empty)"}`);
 }

@@ -1,0 +1,289 @@
+/**
+ * DynamoDB implementation of the dashboard reads. The portfolio is one Query of its scope's
+ * summary partition (totals and 90 days) and a GetItem of the filter values; "needs
+ * attention" reads the tier index for the lowest-scored critical and at-risk customers and
+ * their rows; the customers table reads the rows (8 partitions, ~0.3 KB a customer).
+ * Reads are eventually consistent (half the cost; a page a second behind is fine).
+ */
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { DailyScore } from "../../api/customers.ts";
+import type { AlertItem, CustomerPage } from "../../dashboard/contract.ts";
+import type {
+  AlertPosition,
+  Counters,
+  DashboardReads,
+  FilterValues,
+  ScopeSummary,
+  ScoreDetail,
+} from "../../dashboard/reads.ts";
+import { ALL_SCOPE, type DashboardRow } from "../../dashboard/summary.ts";
+import type { Tier } from "../../domain/tiers.ts";
+import {
+  ALERT_PREFIX,
+  ALERTS_PK,
+  FEED_PREFIX,
+  ROW_SHARDS,
+  rowKey,
+  rowPk,
+  SUMMARY_NOW_SK,
+  summaryDaySk,
+  summaryPk,
+} from "./dashboard-keys.ts";
+import { dayFromItem, rowFromItem } from "./dashboard-rows.ts";
+import {
+  accountIdFromPk,
+  accountPk,
+  daySk,
+  SCORE_SK,
+  TIER_INDEX,
+  TTL_ATTRIBUTE,
+  tierPk,
+} from "./keys.ts";
+import { toStoredScore } from "./score-store.ts";
+import { StorageError } from "./storage-error.ts";
+import { backoff, sleep } from "./transactions.ts";
+
+const NOT_COUNTERS = new Set(["pk", "sk", TTL_ATTRIBUTE, "segments", "owners", "currency"]);
+
+function countersOf(item: Record<string, unknown>): Counters {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (!NOT_COUNTERS.has(key) && typeof value === "number") out[key] = value;
+  }
+  return out;
+}
+
+const reasons = (list: unknown): CustomerPage["holdingDown"] =>
+  Array.isArray(list)
+    ? list.map((d: Record<string, unknown>) => ({
+        component: String(d.component),
+        impact: Number(d.impact ?? 0),
+        reason: String(d.reason ?? ""),
+      }))
+    : [];
+
+const flagsOf = (list: unknown): CustomerPage["flags"] =>
+  Array.isArray(list)
+    ? list.map((f: Record<string, unknown>) => ({
+        name: String(f.name),
+        tier: f.tier as Tier,
+        reason: String(f.reason ?? ""),
+      }))
+    : [];
+
+function alertOf(item: Record<string, unknown>): AlertItem {
+  return {
+    at: String(item.at),
+    accountId: String(item.accountId),
+    displayName: String(item.displayName ?? item.accountId),
+    kind: item.kind as AlertItem["kind"],
+    previousTier: (item.previousTier as Tier | null) ?? null,
+    tier: item.tier as Tier,
+    score: typeof item.score === "number" ? item.score : null,
+    text: String(item.text ?? ""),
+  };
+}
+
+export class DynamoDashboardReads implements DashboardReads {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(db: DynamoDBDocumentClient, options: { readonly tableName: string }) {
+    this.#db = db;
+    this.#table = options.tableName;
+  }
+
+  async summary(scope: string, fromDay: string): Promise<ScopeSummary> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :now",
+      ExpressionAttributeValues: {
+        ":pk": summaryPk(scope),
+        ":from": summaryDaySk(fromDay),
+        ":now": SUMMARY_NOW_SK,
+      },
+    });
+    let totals: Counters = {};
+    const days = new Map<string, Counters>();
+    for (const item of items) {
+      if (item.sk === SUMMARY_NOW_SK) totals = countersOf(item);
+      else days.set(String(item.sk).slice("DAY#".length), countersOf(item));
+    }
+    return { totals, days };
+  }
+
+  async filterValues(): Promise<FilterValues> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: summaryPk(ALL_SCOPE), sk: SUMMARY_NOW_SK },
+        ProjectionExpression: "#segments, #owners, #currency",
+        ExpressionAttributeNames: {
+          "#segments": "segments",
+          "#owners": "owners",
+          "#currency": "currency",
+        },
+      }),
+    );
+    const item = out.Item ?? {};
+    const list = (value: unknown) => (value instanceof Set ? [...value].map(String) : []);
+    return {
+      segments: list(item.segments),
+      owners: list(item.owners),
+      currency: typeof item.currency === "string" ? item.currency : null,
+    };
+  }
+
+  async lowestOf(tiers: readonly ("critical" | "at-risk")[], perTier: number) {
+    const pages = await Promise.all(
+      tiers.map((tier) =>
+        this.#db.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: TIER_INDEX,
+            KeyConditionExpression: "tierPk = :tier",
+            ExpressionAttributeValues: { ":tier": tierPk(tier) },
+            ProjectionExpression: "pk",
+            ScanIndexForward: true,
+            Limit: perTier,
+          }),
+        ),
+      ),
+    );
+    const ids = pages.flatMap((p) => (p.Items ?? []).map((i) => accountIdFromPk(String(i.pk))));
+    const items = await this.#batchGet(ids.map(rowKey));
+    return items.map(rowFromItem);
+  }
+
+  async rows(): Promise<DashboardRow[]> {
+    const shards = await Promise.all(
+      Array.from({ length: ROW_SHARDS }, (_, shard) =>
+        this.#queryAll({
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": rowPk(shard) },
+        }),
+      ),
+    );
+    return shards.flat().map(rowFromItem);
+  }
+
+  async row(accountId: string): Promise<DashboardRow | null> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: rowKey(accountId) }),
+    );
+    return out.Item ? rowFromItem(out.Item) : null;
+  }
+
+  async scoresOn(accountIds: readonly string[], day: string) {
+    const items = await this.#batchGet(
+      accountIds.map((id) => ({ pk: accountPk(id), sk: daySk(day) })),
+    );
+    const out = new Map<string, number | null>();
+    for (const item of items) {
+      out.set(accountIdFromPk(String(item.pk)), typeof item.score === "number" ? item.score : null);
+    }
+    return out;
+  }
+
+  async history(accountId: string, fromDay: string, toDay: string): Promise<DailyScore[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": accountPk(accountId),
+        ":from": daySk(fromDay),
+        ":to": daySk(toDay),
+      },
+    });
+    return items.map(dayFromItem);
+  }
+
+  async scoreDetail(accountId: string): Promise<ScoreDetail | null> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: accountPk(accountId), sk: SCORE_SK } }),
+    );
+    if (!out.Item) return null;
+    // Scores stored before flags and standing drivers existed have neither: [].
+    return {
+      score: toStoredScore(out.Item),
+      holdingDown: reasons(out.Item.holdingDown),
+      flags: flagsOf(out.Item.flags),
+    };
+  }
+
+  async events(accountId: string, limit: number): Promise<CustomerPage["events"]> {
+    const items = await this.#newest(accountPk(accountId), FEED_PREFIX, limit);
+    return items.map((i) => ({ at: String(i.at), source: String(i.source), text: String(i.text) }));
+  }
+
+  async accountAlerts(accountId: string, limit: number): Promise<AlertItem[]> {
+    return (await this.#newest(accountPk(accountId), ALERT_PREFIX, limit)).map(alertOf);
+  }
+
+  async alerts(limit: number, after: AlertPosition | null) {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: after ? "pk = :pk AND sk < :after" : "pk = :pk",
+        ExpressionAttributeValues: { ":pk": ALERTS_PK, ...(after ? { ":after": after } : {}) },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+      }),
+    );
+    const items = out.Items ?? [];
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    const more =
+      items.length > limit || (out.LastEvaluatedKey !== undefined && page.length === limit);
+    return { items: page.map(alertOf), next: more && last ? String(last.sk) : null };
+  }
+
+  async #newest(pk: string, prefix: string, limit: number) {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": pk, ":prefix": prefix },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
+  async #queryAll(input: Omit<QueryCommandInput, "TableName">) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#db.send(
+        new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: start }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Eventually consistent BatchGetItem of up to any number of keys; unprocessed keys again. */
+  async #batchGet(keys: readonly Record<string, string>[]) {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let request = keys.slice(i, i + 100);
+      for (let attempt = 1; request.length > 0; attempt++) {
+        if (attempt > 1) await sleep(backoff(attempt));
+        const out = await this.#db.send(
+          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: request } } }),
+        );
+        items.push(...(out.Responses?.[this.#table] ?? []));
+        request = (out.UnprocessedKeys?.[this.#table]?.Keys as typeof request | undefined) ?? [];
+        if (attempt >= 9 && request.length > 0)
+          throw new StorageError("reads kept being throttled");
+      }
+    }
+    return items;
+  }
+}
