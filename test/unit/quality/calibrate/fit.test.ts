@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, compileModel, type Model } from "../../../../functions/domain/model.ts";
-import { testModelInput } from "../../../support/test-model.ts";
 import { loadModel, stripLineComments } from "../../../../lib/model-source.ts";
 import {
   type CalibrationRow,
@@ -25,6 +24,7 @@ import {
 } from "../../../../lib/quality/calibrate/fit.ts";
 import { modelText } from "../../../../lib/quality/calibrate/write.ts";
 import { Random } from "../../../../lib/quality/random.ts";
+import { testModelInput } from "../../../support/test-model.ts";
 
 // Its own test model: a weight changed in the default model must not break this test.
 const model = compileModel(testModelInput()).model as Model;
