@@ -45,6 +45,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<HealthA
       // The stacks share no references (SSM parameters instead, lib/stateful-stack.ts); one
       // added by mistake would be a plain export, which test/unit/infra/stacks.test.ts catches.
       "@aws-cdk/core:defaultCrossStackReferences": "strong",
+      // Access logs reach their bucket through a bucket policy, not the legacy ACL (which
+      // needs ObjectWriter ownership and leaves a CloudFormation lint acknowledgement).
+      "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": true,
       ...appProps.context,
     },
   });

@@ -8,7 +8,7 @@ import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb"
 import type { CurrentCustomer, CurrentCustomers } from "../../../lib/preview/preview.ts";
 import { aggregateFromItem } from "./aggregate-item.ts";
 import { AGGREGATE_SK, accountIdFromPk, accountPk, TIER_INDEX } from "./keys.ts";
-import { toStoredScore } from "./score-store.ts";
+import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
 /** Attempts of a BatchGet's unprocessed keys before a StorageError (as the score store). */

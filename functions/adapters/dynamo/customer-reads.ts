@@ -15,7 +15,7 @@ import type {
 import type { Tier } from "../../domain/tiers.ts";
 import type { StoredScore } from "../../scoring/score-accounts.ts";
 import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TIER_INDEX, tierPk, tierSk } from "./keys.ts";
-import { toStoredScore } from "./score-store.ts";
+import { toStoredScore } from "./score-item.ts";
 
 /** DynamoDB orders strings by their UTF-8 bytes. */
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));

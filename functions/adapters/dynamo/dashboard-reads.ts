@@ -45,7 +45,7 @@ import {
   TTL_ATTRIBUTE,
   tierPk,
 } from "./keys.ts";
-import { toStoredScore } from "./score-store.ts";
+import { toStoredScore } from "./score-item.ts";
 import { StorageError } from "./storage-error.ts";
 import { backoff, sleep } from "./transactions.ts";
 

@@ -16,7 +16,6 @@ import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-
 import { aggregateFromItem } from "./aggregate-item.ts";
 import {
   AGGREGATE_SK,
-  accountIdFromPk,
   accountPk,
   daySk,
   SCORE_SK,
@@ -24,6 +23,7 @@ import {
   tierPk,
   tierSk,
 } from "./keys.ts";
+import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
 const DAY_MS = 86_400_000;
@@ -153,27 +153,4 @@ export class DynamoScoreStore implements ScoreStore {
     const items = await batchGetAll(this.db, this.table, keys, BATCH_GET_ATTEMPTS);
     return new Map(items.map((item) => [`${item.pk}|${item.sk}`, item]));
   }
-}
-
-/** The stored score item as the use case sees it. */
-export function toStoredScore(item: Record<string, unknown>): StoredScore {
-  return {
-    accountId: accountIdFromPk(String(item.pk)),
-    score: (item.score as number | null) ?? null,
-    tier: item.tier as StoredScore["tier"],
-    components: (item.components as StoredScore["components"]) ?? [],
-    coverage: Number(item.coverage ?? 0),
-    drivers: (item.drivers as StoredScore["drivers"]) ?? [],
-    // A score stored before red flags and standing drivers has neither: none.
-    flags: (item.flags as StoredScore["flags"]) ?? [],
-    holdingDown: (item.holdingDown as StoredScore["holdingDown"]) ?? [],
-    modelVersion: String(item.modelVersion ?? ""),
-    segment: String(item.segment ?? ""),
-    computedAt: Number(item.computedAt ?? 0),
-    version: Number(item.version ?? 0),
-    inDrop: item.inDrop === true,
-    accountName: (item.accountName as string | null) ?? null,
-    owner: (item.owner as string | null) ?? null,
-    outbox: (item.outbox as StoredScore["outbox"]) ?? [],
-  };
 }
