@@ -5,7 +5,7 @@
  * at the flag's `maxScore`. Each condition reads facts that are already stored; how
  * exactly, and where that is an approximation, is said next to each one below.
  */
-import type { Facts } from "./facts.ts";
+import { daysSinceActive, type Facts } from "./facts.ts";
 import type { ComponentName, FlagCondition, Model, RedFlagSettings } from "./model.ts";
 import type { Tier } from "./tiers.ts";
 import { DAY_MS, shortDate } from "./time.ts";
@@ -33,8 +33,8 @@ const ENDED = new Set(["canceled", "incomplete_expired"]);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * Each kind of condition: whether it holds, its words, and the metric it is about. All
- * are financial for now; a condition on another component names that component.
+ * Each kind of condition: whether it holds, its words, and the metric it is about, and
+ * the component it shows under.
  */
 interface ConditionRule<K extends keyof FlagCondition> {
   readonly component: ComponentName;
@@ -102,7 +102,46 @@ const RULES: Rules = {
       return `${plural(f.disputesEver, "payment dispute")}, one within about ${days} days`;
     },
   },
+  // MRR now against MRR at the contraction lookback (`financial.contractionLookbackDays`),
+  // read as the contraction metric reads it: only with billing seen and a positive MRR then.
+  minMrrDrop: {
+    component: "financial",
+    metric: "contraction",
+    holds: (drop, f) => {
+      const ratio = mrrRatio(f);
+      return ratio !== null && ratio <= 1 - drop + 1e-9;
+    },
+    words: (_drop, f, model) => {
+      const ratio = mrrRatio(f) ?? 1;
+      const days = model.components.financial.contractionLookbackDays;
+      return `MRR down ${Math.round((1 - ratio) * 100)}% over ${days} days`;
+    },
+  },
+  // Days from the last active day (a day with usage of positive impact) to today. A
+  // customer that never used the product has no last active day and raises nothing here:
+  // a new account is not silent, it has not started.
+  minDaysSilent: {
+    component: "engagement",
+    metric: "recency",
+    holds: (days, f) => {
+      const silent = daysSinceActive(f);
+      return silent !== null && silent >= days;
+    },
+    words: (_days, f) => {
+      const silent = daysSinceActive(f) ?? 0;
+      const last =
+        f.lastActiveDay === null ? "" : ` (last on ${shortDate(f.lastActiveDay * DAY_MS)})`;
+      return `no product usage for ${plural(silent, "day")}${last}`;
+    },
+  },
 };
+
+/** MRR now over MRR at the lookback, or null when either is not known. */
+function mrrRatio(f: Facts): number | null {
+  return f.billingEver && f.mrr !== null && f.mrrAtLookback !== null && f.mrrAtLookback > 0
+    ? f.mrr / f.mrrAtLookback
+    : null;
+}
 
 /** With exactly one dispute ever, its decayed count tells its date exactly. */
 function onlyDisputeAt(f: Facts, model: Model): number | null {

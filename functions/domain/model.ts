@@ -70,6 +70,13 @@ const FlagCondition = z.strictObject({
   minUnrecoveredFailedPayments: z.optional(z.number().check(z.int(), z.gte(1))),
   /** A payment dispute within about this many days (read from the decayed dispute sum). */
   disputeWithinDays: z.optional(positive),
+  /**
+   * MRR fell by at least this share (0.3 = 30%) against MRR at the contraction lookback
+   * (`financial.contractionLookbackDays`): seats cut or a downgrade.
+   */
+  minMrrDrop: z.optional(finite.check(z.gt(0), z.lte(1))),
+  /** No active day (usage with a positive impact) for at least this many days. */
+  minDaysSilent: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 export type FlagCondition = z.infer<typeof FlagCondition>;
 

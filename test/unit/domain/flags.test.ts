@@ -161,6 +161,79 @@ describe("red flags", () => {
     expect(two.flags[0]?.reason).toBe("2 payment disputes, one within about 60 days");
   });
 
+  it("raise on a long silence, with the last active day in words, and not on a short one", () => {
+    const input = testModelInput();
+    const withSilence = compileModel({
+      ...input,
+      redFlags: { silent: { tier: "at-risk", when: { minDaysSilent: 14 } } },
+    });
+    const subscription = signal(
+      { kind: "subscription", status: "active", mrr: 20_000, seats: 10 },
+      50,
+    );
+    const quietFor = (days: number) => [...dailyUsage(60, 40, days), subscription];
+
+    const silent = scoreOf(quietFor(20), null, NOW, withSilence);
+    const onTheDay = scoreOf(quietFor(14), null, NOW, withSilence);
+    const short = scoreOf(quietFor(13), null, NOW, withSilence);
+    const neverUsed = scoreOf([subscription], null, NOW, withSilence);
+
+    expect(silent.flags).toEqual([
+      {
+        name: "silent",
+        component: "engagement",
+        tier: "at-risk",
+        reason: "no product usage for 20 days (last on Nov 2)",
+      },
+    ]);
+    expect(silent.tier).not.toBe("healthy");
+    expect(onTheDay.flags.map((f) => f.name)).toEqual(["silent"]);
+    expect(short.flags).toEqual([]);
+    // A customer that never used the product has not gone silent: nothing to date it by.
+    expect(neverUsed.flags).toEqual([]);
+  });
+
+  it("raise on an MRR drop of at least the given share over the contraction lookback", () => {
+    const input = testModelInput();
+    const withDrop = compileModel({
+      ...input,
+      redFlags: { mrrDrop: { tier: "at-risk", when: { minMrrDrop: 0.3 } } },
+    });
+    const before = signal({ kind: "subscription", status: "active", mrr: 30_000, seats: 30 }, 100);
+    const cutTo = (mrr: number) => [
+      ...busy().filter((s) => s.values.kind !== "subscription"),
+      before,
+      signal({ kind: "subscription", status: "active", mrr, seats: mrr / 1000 }, 5),
+    ];
+
+    const third = scoreOf(cutTo(20_000), null, NOW, withDrop);
+    const tenth = scoreOf(cutTo(27_000), null, NOW, withDrop);
+
+    expect(third.flags).toEqual([
+      {
+        name: "mrrDrop",
+        component: "financial",
+        tier: "at-risk",
+        reason: "MRR down 33% over 90 days",
+      },
+    ]);
+    expect(third.tier).not.toBe("healthy");
+    expect(tenth.flags).toEqual([]);
+  });
+
+  it("refuse a silence or MRR-drop condition out of range", () => {
+    const input = testModelInput();
+    const flag = (when: object) => ({ ...input, redFlags: { f: { tier: "at-risk", when } } });
+
+    expect(() => compileModel(flag({ minDaysSilent: 0 }))).toThrow(
+      /redFlags\.f\.when\.minDaysSilent/,
+    );
+    expect(() => compileModel(flag({ minDaysSilent: 2.5 }))).toThrow(/minDaysSilent/);
+    expect(() => compileModel(flag({ minMrrDrop: 0 }))).toThrow(/minMrrDrop/);
+    expect(() => compileModel(flag({ minMrrDrop: 1.5 }))).toThrow(/minMrrDrop/);
+    expect(() => compileModel(flag({ minDaysSilent: 10 }))).not.toThrow();
+  });
+
   it("list every raised flag, worst first", () => {
     const signals = [
       ...busy(),

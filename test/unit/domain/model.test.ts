@@ -301,7 +301,7 @@ describe("compileModel: red flags, impacts and policy", () => {
       },
     });
 
-    expect(withImpacts.model.components.engagement.impacts).toMatchObject({ error_shown: -2 });
+    expect(withImpacts.model.components.engagement.impacts).toMatchObject({ error_shown: -5 });
     expect(withImpacts.notes).toEqual([IMPACTS_NOTE]);
     expect(IMPACTS_NOTE).toContain("a changed impact applies to new events only");
     expect(without.notes).toEqual([]);
@@ -318,8 +318,11 @@ describe("compileModel: red flags, impacts and policy", () => {
       "canceled",
       "cancelScheduled",
       "pastDue",
+      "unpaid",
       "failedPayments",
       "dispute",
+      "silent",
+      "mrrDrop",
     ]);
   });
 });
