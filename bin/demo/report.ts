@@ -2,9 +2,13 @@
  * What the demo prints at the end, in words a customer-success manager reads: the
  * customers worst first with the reason, the alerts, and what was sent.
  */
+import { defaultModel } from "../../functions/domain/model.default.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import type { CustomerDetail, ListedCustomer, SendStats } from "./client.ts";
 import { type Customer, STORY_ENDS, STORY_TEXT } from "./customers.ts";
+
+/** The default model's tier lines: the ones a stack started by `npm start` scores with. */
+const TIERS = defaultModel.tiers;
 
 export const fmt = (n: number) => n.toLocaleString("en-US");
 const score = (s: number | null | undefined) => (s == null ? "–" : s.toFixed(0));
@@ -159,8 +163,8 @@ export function storyCheck(
     const first = afterHistory.get(id);
     let told: string;
     if (alerts.length > 0) told = alerts.join(", ");
-    else if (tier === "healthy" && (detail?.score ?? 100) < 70)
-      told = `no alert: down from ${score(first?.score)}, but a healthy customer turns at-risk only below 65`;
+    else if (tier === "healthy" && (detail?.score ?? 100) < TIERS.healthy)
+      told = `no alert: down from ${score(first?.score)}, but a healthy customer turns at-risk only below ${TIERS.healthy - TIERS.margin}`;
     else if (first?.tier === tier)
       told = `no alert: already ${tier} (${score(first.score)}) when its history arrived, and a first score alerts only when critical`;
     else told = "no alert";
