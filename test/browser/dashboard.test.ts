@@ -10,7 +10,7 @@
  * UPDATE_SCREENSHOTS=1.
  */
 import { existsSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scoreText, signed } from "../../dashboard/src/format.ts";
 import { chromiumPath, launchChromium } from "./support/chromium.ts";
@@ -51,6 +51,31 @@ const CONTRAST = (selector: string) => `(() => {
   }
   return worst;
 })()`;
+
+/** The bits of a canvas element read here (the tests compile without the DOM's types). */
+interface CanvasLike {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: "2d"): {
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  } | null;
+}
+
+/** How many pixels of `canvas` are the score series' colour (#1f4e9c). */
+const seriesPixels = (canvas: Locator) =>
+  canvas.evaluate((element) => {
+    const c = element as unknown as CanvasLike;
+    const data = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4)
+      if (
+        Math.abs((data[i] ?? 0) - 0x1f) < 8 &&
+        Math.abs((data[i + 1] ?? 0) - 0x4e) < 8 &&
+        Math.abs((data[i + 2] ?? 0) - 0x9c) < 8
+      )
+        n++;
+    return n;
+  });
 
 /** Marks the document; the mark is gone after a reload. */
 const markDocument = (page: Page) => page.evaluate("window.__sameDocument = true");
@@ -127,6 +152,8 @@ describe.skipIf(!executable)("dashboard in the browser, on the local stack", () 
     const box = await canvas.boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.height).toBeGreaterThan(100);
+    // Its one day is drawn (a dot: a single day has no line), in the series' colour.
+    expect(await seriesPixels(canvas)).toBeGreaterThan(10);
     // Scored today only (the stack scores "now"): one day, today's score.
     expect(await chart.locator("figcaption").textContent()).toMatch(
       new RegExp(`daily score: ${scoreText(expected.score)} on \\w{3} \\d+`),
