@@ -1,5 +1,6 @@
 /**
  * The live feed: one WebSocket to `liveUrl` that delivers a LiveMessage per score written.
+ * The feed is "live" once it has answered (its hello comes after our first message).
  * A dropped connection is retried with exponential backoff and jitter; after every
  * reconnect the views refetch what they show (the feed keeps no backlog), so nothing
  * written while we were away is missed.
@@ -68,13 +69,17 @@ export function connectLive(url: string, backoff: Backoff = DEFAULT_BACKOFF): Li
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
-      setStatus("live");
+      // A WebSocket gateway sends nothing during $connect: any message from us asks for
+      // the feed's hello (API Gateway and the local runtime alike), and "live" waits for it.
+      ws.send(JSON.stringify({ type: "hello" }));
       if (connectedBefore) for (const listener of reconnects) listener();
       connectedBefore = true;
     };
     ws.onmessage = (event) => {
       const message = parseLiveMessage(event.data);
-      if (message) for (const listener of messages) listener(message);
+      if (!message) return;
+      setStatus("live");
+      for (const listener of messages) listener(message);
     };
     ws.onclose = () => {
       if (socket !== ws || closed) return;
@@ -87,7 +92,8 @@ export function connectLive(url: string, backoff: Backoff = DEFAULT_BACKOFF): Li
 
   // Back online: try at once rather than wait out the backoff.
   const online = () => {
-    if (status === "live" || closed) return;
+    const pending = socket && socket.readyState <= WebSocket.OPEN;
+    if (status === "live" || closed || pending) return;
     clearTimeout(timer);
     attempt = 0;
     open();

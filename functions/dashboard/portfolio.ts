@@ -122,6 +122,10 @@ export async function getPortfolio(
       return { day, score: count > 0 ? Math.round((sum / count) * 100) / 100 : null };
     }),
     needsAttention: attention,
-    filters: { segments: [...filters.segments].sort(), owners: [...filters.owners].sort() },
+    // The base model's segment is "", which no filter can name (empty means all).
+    filters: {
+      segments: [...filters.segments].filter((s) => s !== "").sort(),
+      owners: [...filters.owners].sort(),
+    },
   };
 }

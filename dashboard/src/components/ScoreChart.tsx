@@ -39,6 +39,10 @@ export function modelChanges(points: readonly ChartPoint[]): number[] {
   return changes;
 }
 
+const DAY_S = 86_400;
+const MIN_SPAN_S = 7 * DAY_S;
+const SERIES_COLOUR = "#1f4e9c";
+
 const shortVersion = (version: string) => version.split("#")[0] ?? version;
 
 export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
@@ -50,6 +54,18 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
     if (!element) return;
     const xs = points.map((p) => Date.parse(`${p.day.slice(0, 10)}T00:00:00Z`) / 1000);
     const ys = points.map((p) => (p.score === null ? null : p.score));
+    // A day with no scored neighbour draws no line: show it as a dot (a new customer's
+    // first day, or the only day the portfolio has).
+    // At least a week wide (uPlot stretches a single day over years): empty days before.
+    let pad = 0;
+    while (xs.length > 0 && (xs[xs.length - 1] as number) - (xs[0] as number) < MIN_SPAN_S) {
+      xs.unshift((xs[0] as number) - DAY_S);
+      ys.unshift(null);
+      pad++;
+    }
+    const isolated = ys.some(
+      (y, i) => y !== null && (ys[i - 1] ?? null) === null && (ys[i + 1] ?? null) === null,
+    );
     const drawBands = (u: uPlot) => {
       if (!thresholds) return;
       const { ctx } = u;
@@ -78,7 +94,7 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
       ctx.lineWidth = devicePixelRatio;
       ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
       for (const i of changes) {
-        const x = u.valToPos(xs[i] as number, "x", true);
+        const x = u.valToPos(xs[i + pad] as number, "x", true);
         ctx.beginPath();
         ctx.moveTo(x, u.bbox.top);
         ctx.lineTo(x, u.bbox.top + u.bbox.height);
@@ -97,14 +113,23 @@ export function ScoreChart({ points, thresholds, label, height = 240 }: Props) {
         height,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: [0, 100] } },
+        scales: {
+          x: { time: true },
+          y: { range: [0, 100] },
+        },
         axes: [
           { stroke: "#3d3d3d", grid: { stroke: "#e4e4e4" } },
           { stroke: "#3d3d3d", grid: { stroke: "#e4e4e4" }, size: 36 },
         ],
         series: [
           {},
-          { label: "score", stroke: "#1f4e9c", width: 2, spanGaps: false, points: { show: false } },
+          {
+            label: "score",
+            stroke: SERIES_COLOUR,
+            width: 2,
+            spanGaps: false,
+            points: { show: isolated, size: 7, fill: SERIES_COLOUR },
+          },
         ],
         hooks: { drawClear: [drawBands], draw: [drawModelMarkers] },
       },

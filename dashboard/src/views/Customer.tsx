@@ -78,7 +78,8 @@ export function Customer({ accountId }: { accountId: string }) {
           </p>
           <h1 tabIndex={-1}>{page.displayName}</h1>
           <p class="muted">
-            {page.segment} · {money(page.mrr, null)} MRR · {renewalText(page.renewsAt)}
+            {page.segment && `${page.segment} · `}
+            {money(page.mrr, null)} MRR · {renewalText(page.renewsAt)}
             {page.owner && ` · owner ${page.owner}`}
           </p>
         </div>

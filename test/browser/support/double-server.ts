@@ -86,8 +86,12 @@ export async function startDoubleServer(
       return socket.destroy();
     seen.liveTokens.push(new URL(req.url ?? "/", "http://localhost").searchParams.get("token"));
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.send(
-        JSON.stringify({ type: "hello", at: new Date().toISOString() } satisfies LiveMessage),
+      // Like API Gateway (and the local runtime): nothing during $connect, a hello for any
+      // message the page sends.
+      ws.on("message", () =>
+        ws.send(
+          JSON.stringify({ type: "hello", at: new Date().toISOString() } satisfies LiveMessage),
+        ),
       );
     });
   });
