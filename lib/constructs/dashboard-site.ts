@@ -10,7 +10,14 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import {
+  type CfnResource,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from "aws-cdk-lib";
 import {
   Distribution,
   HttpVersion,
@@ -18,6 +25,8 @@ import {
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import type { Construct } from "constructs";
@@ -116,35 +125,59 @@ export class DashboardSite extends Concern {
 
   /** Deploys the page and its config.json (after the APIs exist: the config names them). */
   deploy(config: DashboardConfig): BucketDeployment {
+    // The handler's own role and log group instead of CDK's default role, which carries the
+    // AWSLambdaBasicExecutionRole managed policy (logs to any log group) and whose logs would
+    // be kept forever: this role writes to this one log group only.
+    const logs = new LogGroup(this, "DashboardDeploymentLogs", {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new Role(this, "DashboardDeploymentRole", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: "customer-health dashboard page deployment (CDK BucketDeployment handler)",
+    });
+    logs.grantWrite(role);
     const deployment = new BucketDeployment(this, "DashboardDeployment", {
       destinationBucket: this.bucket,
       sources: [
         this.built ? Source.asset(this.#distPath) : Source.data("index.html", PLACEHOLDER),
         Source.jsonData("config.json", config),
       ],
-      distribution: this.distribution,
-      distributionPaths: ["/index.html", "/config.json"],
+      // No `distribution` here: BucketDeployment would grant the invalidation on `*`. The
+      // handler invalidates whatever DistributionId its resource names (set below), and the
+      // grant is this distribution's ARN (CloudFront invalidations take resource-level
+      // permissions on the distribution).
+      role,
+      logGroup: logs,
       memoryLimit: 256,
     });
+    const resource = deployment.node.children.find((c) => c instanceof CustomResource);
+    if (!resource) throw new Error("BucketDeployment has no custom resource");
+    const cfn = resource.node.defaultChild as CfnResource;
+    cfn.addPropertyOverride("DistributionId", this.distribution.distributionId);
+    cfn.addPropertyOverride("DistributionPaths", ["/index.html", "/config.json"]);
+    this.distribution.grant(role, "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation");
+    // CDK's own S3 grants to the handler (Bucket.grantReadWrite on the site bucket, grantRead
+    // on the assets bucket): object prefixes of these two buckets only.
+    Validations.of(role).acknowledge(
+      ...[
+        "Action::s3:Abort*",
+        "Action::s3:DeleteObject*",
+        "Action::s3:GetBucket*",
+        "Action::s3:GetObject*",
+        "Action::s3:List*",
+        `Resource::${nagReference(this, this.bucket.bucketArn)}/*`,
+        "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+      ].map((what) => ({
+        id: `AwsSolutions-IAM5[${what}]`,
+        reason:
+          "CDK's BucketDeployment handler copies the built page from the CDK assets bucket into the site bucket and removes files no longer in it; these are CDK's own grants (Bucket.grantReadWrite/grantRead), limited to the objects of these two buckets.",
+      })),
+    );
     // The deployment's handler is one function per stack (a singleton at the stack's root).
     for (const child of Stack.of(this).node.children) {
       if (!child.node.id.startsWith("Custom::CDKBucketDeployment")) continue;
-      const wildcard = (what: string) => ({
-        id: `AwsSolutions-IAM5[${what}]`,
-        reason:
-          "CDK's BucketDeployment handler copies the built page from the CDK assets bucket into the site bucket and removes files no longer in it (its grants are CDK's own: object prefixes of these two buckets, and the CloudFront invalidation, which has no resource-level permission).",
-      });
       Validations.of(child).acknowledge(
-        ...[
-          "Action::s3:Abort*",
-          "Action::s3:DeleteObject*",
-          "Action::s3:GetBucket*",
-          "Action::s3:GetObject*",
-          "Action::s3:List*",
-          "Resource::*",
-          `Resource::${nagReference(this, this.bucket.bucketArn)}/*`,
-          "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
-        ].map(wildcard),
         {
           id: "Serverless-LambdaDLQ",
           reason:
@@ -158,10 +191,6 @@ export class DashboardSite extends Concern {
           id: "Serverless-LambdaTracing",
           reason:
             "Runs at deploy time only, inside CloudFormation; nothing to trace in production.",
-        },
-        {
-          id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-          reason: "CDK's BucketDeployment handler (runs at deploy time only) writes its own logs.",
         },
         {
           id: "AwsSolutions-L1",

@@ -14,15 +14,7 @@ import {
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { aggregateFromItem } from "./aggregate-item.ts";
-import {
-  AGGREGATE_SK,
-  accountPk,
-  daySk,
-  SCORE_SK,
-  TTL_ATTRIBUTE,
-  tierPk,
-  tierSk,
-} from "./keys.ts";
+import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TTL_ATTRIBUTE, tierPk, tierSk } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 

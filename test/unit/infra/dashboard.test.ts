@@ -4,6 +4,7 @@
  * reached only through CloudFront, the WebSocket API has its three routes with an
  * authorizer on $connect, and the functions get exactly the grants they need.
  */
+import type { CfnElement } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../../lib/topology.ts";
@@ -134,6 +135,65 @@ describe("dashboard infrastructure", () => {
         ]),
       },
       MaximumBatchingWindowInSeconds: 0,
+    });
+  });
+
+  it("deploys the page with its own role: logs to its own log group, invalidates this distribution only", () => {
+    const site = app.stateless.dashboardSite;
+    const id = (c: { node: { defaultChild?: unknown } }) =>
+      app.stateless.getLogicalId(c.node.defaultChild as CfnElement);
+    const role = site.node.findChild("DashboardDeploymentRole");
+    const roleId = id(role);
+    const logsId = id(site.node.findChild("DashboardDeploymentLogs"));
+    const distributionId = id(site.distribution);
+
+    const handlers = resources("AWS::Lambda::Function").filter(([fnId]) =>
+      fnId.startsWith("CustomCDKBucketDeployment"),
+    );
+    expect(handlers).toHaveLength(1);
+    expect(handlers[0]?.[1].Properties).toMatchObject({
+      Role: { "Fn::GetAtt": [roleId, "Arn"] },
+      LoggingConfig: { LogGroup: { Ref: logsId } },
+    });
+    const [[, roleResource]] = resources("AWS::IAM::Role").filter(([r]) => r === roleId) as [
+      [string, { Properties: Record<string, unknown> }],
+    ];
+    expect(roleResource.Properties.ManagedPolicyArns).toBeUndefined();
+
+    const statements = resources("AWS::IAM::Policy")
+      .filter(([, p]) =>
+        (p.Properties.Roles as unknown[]).some(
+          (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }),
+        ),
+      )
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+    const withAction = (prefix: string) =>
+      statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith(prefix)));
+    expect(withAction("logs:")).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: { "Fn::GetAtt": [logsId, "Arn"] },
+      },
+    ]);
+    const invalidation = withAction("cloudfront:");
+    expect(invalidation).toHaveLength(1);
+    expect([invalidation[0]?.Action].flat().sort()).toEqual([
+      "cloudfront:CreateInvalidation",
+      "cloudfront:GetInvalidation",
+    ]);
+    expect(JSON.stringify(invalidation[0]?.Resource)).toContain(
+      `:distribution/",{"Ref":"${distributionId}"}`,
+    );
+    for (const s of statements) expect(s.Resource, JSON.stringify(s.Action)).not.toBe("*");
+
+    // The handler invalidates the distribution its resource names, after every deploy.
+    app.statelessTemplate.hasResourceProperties("Custom::CDKBucketDeployment", {
+      DistributionId: { Ref: distributionId },
+      DistributionPaths: ["/index.html", "/config.json"],
     });
   });
 });
