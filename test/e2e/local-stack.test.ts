@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../lib/local/runtime.ts";
+import { testModelInput } from "../support/test-model.ts";
 import { genericPayload, signedHeaders } from "../support/webhooks.ts";
 
 const DAY = 86_400_000;
@@ -56,6 +57,9 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     ALERT_EMAIL_TO: "cs-team@example.com",
     GENERIC_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    // The stack scores with the test model, as a deployment would with its own model file:
+    // the default model belongs to its owner (its common sense is npm run demo's test).
+    HEALTH_MODEL_JSON: JSON.stringify(testModelInput()),
   });
   const { startLocalStack } = await import("../../lib/local/runtime.ts");
   stack = await startLocalStack({ port: 0, log: () => {} });

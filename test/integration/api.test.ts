@@ -6,13 +6,13 @@ import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { type ApiDeps, routeApi } from "../../functions/api/routes.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { baseTier } from "../../functions/domain/tiers.ts";
 import { shortDate } from "../../functions/domain/time.ts";
 import { scoreAccounts } from "../../functions/scoring/score-accounts.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { testModelInput } from "../support/test-model.ts";
 import {
   genericPayload,
   signedWebhook,
@@ -21,7 +21,8 @@ import {
   webhookEvent,
 } from "../support/webhooks.ts";
 
-const compiled = compileModel(defaultModel);
+// Its own test model: the default model belongs to its owner and may change any weight.
+const compiled = compileModel(testModelInput());
 const { doc } = testClients();
 const DAY = 86_400_000;
 let deps: ApiDeps;

@@ -10,7 +10,6 @@ import { handleScoreStream } from "../../functions/adapters/dynamo/stream-record
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { logger } from "../../functions/adapters/powertools.ts";
 import { signalToUpdate } from "../../functions/domain/aggregate.ts";
-import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
 import { type RescoreDeps, rescoreStale } from "../../functions/scoring/rescore.ts";
@@ -19,9 +18,11 @@ import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { testModelInput } from "../support/test-model.ts";
 import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
 
-const compiled = compileModel(defaultModel);
+// Its own test model: the default model belongs to its owner and may change any weight.
+const compiled = compileModel(testModelInput());
 const { doc, streams } = testClients();
 const DAY = 86_400_000;
 

@@ -10,6 +10,7 @@ import { CUSTOMERS, type Customer, SEAT_PRICE } from "../../../bin/demo/customer
 import type { CustomerPage } from "../../../functions/dashboard/contract.ts";
 import type { Provider } from "../../../functions/webhook/providers/registry.ts";
 import type { LocalStack } from "../../../lib/local/runtime.ts";
+import { testModelInput } from "../../support/test-model.ts";
 import { genericPayload, signedHeaders } from "../../support/webhooks.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
@@ -52,6 +53,8 @@ const customer = (id: string) => {
 };
 
 export async function startRealDashboard(): Promise<RealDashboard> {
+  // Scored with the test model: the default model belongs to its owner and may change.
+  process.env.HEALTH_MODEL_JSON = JSON.stringify(testModelInput());
   const { startLocalStack } = await import("../../../lib/local/runtime.ts");
   const lines: string[] = [];
   const stack = await startLocalStack({
