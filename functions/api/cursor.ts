@@ -27,11 +27,13 @@ const isPositionId = (value: unknown): value is string =>
   value.length > 0 &&
   Buffer.byteLength(value, "utf8") <= MAX_POSITION_ID_BYTES;
 
-function encode(fields: readonly unknown[]): string {
+/** Fields as an opaque cursor: base64url of their JSON. */
+export function encodeCursorFields(fields: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(fields)).toString("base64url");
 }
 
-function decodeFields(raw: string, length: number): unknown[] {
+/** The `length` fields of a cursor we issued; anything else is InvalidCursorError. */
+export function decodeCursorFields(raw: string, length: number): unknown[] {
   if (raw.length > 2_000 || !BASE64URL.test(raw)) throw new InvalidCursorError();
   const bytes = Buffer.from(raw, "base64url");
   // Node skips characters it cannot decode; a cursor we issued re-encodes to itself.
@@ -48,11 +50,11 @@ function decodeFields(raw: string, length: number): unknown[] {
 
 /** The cursor of a customer listing page. */
 export const encodeCustomerCursor = (position: CustomerPosition): string =>
-  encode([position.score, position.accountId]);
+  encodeCursorFields([position.score, position.accountId]);
 
 /** The position a customer listing cursor stands for; InvalidCursorError if it is not one. */
 export function decodeCustomerCursor(raw: string): CustomerPosition {
-  const [score, accountId] = decodeFields(raw, 2);
+  const [score, accountId] = decodeCursorFields(raw, 2);
   const validScore =
     score === null ||
     (typeof score === "number" && Number.isFinite(score) && score >= 0 && score <= 100);
@@ -62,11 +64,11 @@ export function decodeCustomerCursor(raw: string): CustomerPosition {
 
 /** The cursor of an unmatched events page. */
 export const encodeUnmatchedCursor = (position: UnmatchedPosition): string =>
-  encode([position.receivedAt, position.source, position.eventId]);
+  encodeCursorFields([position.receivedAt, position.source, position.eventId]);
 
 /** The position an unmatched events cursor stands for; InvalidCursorError if it is not one. */
 export function decodeUnmatchedCursor(raw: string): UnmatchedPosition {
-  const [receivedAt, source, eventId] = decodeFields(raw, 3);
+  const [receivedAt, source, eventId] = decodeCursorFields(raw, 3);
   const validTime =
     typeof receivedAt === "number" &&
     Number.isSafeInteger(receivedAt) &&
