@@ -11,18 +11,10 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { baselineOf } from "../lib/quality/backtest/baseline.ts";
 import { runBacktest } from "../lib/quality/backtest/run.ts";
+import { dateOption, failer } from "../lib/quality/cli.ts";
 import { reportHtml } from "../lib/quality/report-html.ts";
 
-function fail(message: string): never {
-  process.stderr.write(`backtest: ${message}\n`);
-  process.exit(2);
-}
-
-function dateOf(value: string): number {
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(t)) fail(`--at "${value}" is not a date (YYYY-MM-DD or ISO 8601)`);
-  return t;
-}
+const fail: (message: string) => never = failer("backtest");
 
 async function main() {
   const { values } = parseArgs({
@@ -55,7 +47,7 @@ async function main() {
     workers,
     eventsPath: values.events,
     labelsPath: values.labels,
-    at: values.at.map(dateOf).sort((a, b) => a - b),
+    at: values.at.map((v) => dateOption(fail, "--at", v)).sort((a, b) => a - b),
     horizonDays,
     modelFiles: values.model ?? [],
     archetypesPath: values.archetypes,

@@ -8,17 +8,9 @@
  */
 import { parseArgs } from "node:util";
 import { runCalibrate } from "../lib/quality/calibrate/run.ts";
+import { dateOption, failer } from "../lib/quality/cli.ts";
 
-function fail(message: string): never {
-  process.stderr.write(`calibrate: ${message}\n`);
-  process.exit(2);
-}
-
-function dateOf(option: string, value: string): number {
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(t)) fail(`${option} "${value}" is not a date (YYYY-MM-DD or ISO 8601)`);
-  return t;
-}
+const fail: (message: string) => never = failer("calibrate");
 
 async function main() {
   const { values } = parseArgs({
@@ -49,8 +41,9 @@ async function main() {
   const result = await runCalibrate({
     eventsPath: values.events,
     labelsPath: values.labels,
-    at: values.at.map((v) => dateOf("--at", v)),
-    holdout: values.holdout === undefined ? undefined : dateOf("--holdout", values.holdout),
+    at: values.at.map((v) => dateOption(fail, "--at", v)),
+    holdout:
+      values.holdout === undefined ? undefined : dateOption(fail, "--holdout", values.holdout),
     horizonDays,
     modelFile: values.model,
     tiers: values.tiers ?? false,
