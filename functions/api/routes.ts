@@ -4,7 +4,6 @@
  * IAM (SigV4) auth; the handler trusts API Gateway for that.
  */
 import * as z from "zod/mini";
-import { isStorageFailure } from "../adapters/dynamo/storage-error.ts";
 import { HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
 import {
   AliasConflictError,
@@ -22,9 +21,9 @@ import {
   decodeUnmatchedCursor,
   encodeCustomerCursor,
   encodeUnmatchedCursor,
-  InvalidCursorError,
 } from "./cursor.ts";
 import { type CustomerReads, getCustomer, listCustomers } from "./customers.ts";
+import { answeringReadErrors } from "./read-errors.ts";
 
 export interface ApiDeps {
   readonly customers: CustomerReads;
@@ -244,12 +243,5 @@ export async function routeApi(
   body: Buffer,
   now = Date.now(),
 ): Promise<HttpResult> {
-  try {
-    return await dispatch(deps, event, body, now);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
-    if (!isStorageFailure(error)) throw error;
-    // errorResponse shapes every 503 (body, Retry-After) and logs the cause.
-    throw new HttpError(503, `storage failed on ${event.routeKey}`, { cause: error });
-  }
+  return answeringReadErrors(event.routeKey, () => dispatch(deps, event, body, now));
 }

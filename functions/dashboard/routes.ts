@@ -5,9 +5,8 @@
  * they are open, like the read API.
  */
 
-import { isStorageFailure } from "../adapters/dynamo/storage-error.ts";
 import { HttpError, type HttpEvent, type HttpResult, json } from "../adapters/http.ts";
-import { InvalidCursorError } from "../api/cursor.ts";
+import { answeringReadErrors } from "../api/read-errors.ts";
 import { ID_RULE_TEXT, identifierProblem } from "../domain/ids.ts";
 import type { CompiledModel } from "../domain/model.ts";
 import { TIERS, type Tier } from "../domain/tiers.ts";
@@ -169,11 +168,5 @@ export async function routeDashboard(
   event: HttpEvent,
   now = Date.now(),
 ): Promise<HttpResult> {
-  try {
-    return await dispatch(deps, event, now);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
-    if (!isStorageFailure(error)) throw error;
-    throw new HttpError(503, `storage failed on ${event.routeKey}`, { cause: error });
-  }
+  return answeringReadErrors(event.routeKey, () => dispatch(deps, event, now));
 }

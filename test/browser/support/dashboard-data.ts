@@ -13,6 +13,7 @@ import type {
   Portfolio,
 } from "../../../functions/dashboard/contract.ts";
 import type { Tier } from "../../../functions/domain/tiers.ts";
+import { isoDay } from "../../../functions/domain/time.ts";
 
 export const DAY_MS = 86_400_000;
 export const THRESHOLDS = { healthy: 70, atRisk: 40 };
@@ -28,19 +29,9 @@ export const COMPONENTS = [
   { name: "financial", weight: 0.2 },
 ] as const;
 
-export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export { seededRandom as seeded } from "../../../bench/report.ts";
 
-/** A small seeded generator (mulberry32): the same seed, the same data. */
-export function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { isoDay };
 
 export const tierOf = (score: number | null): Tier =>
   score === null
