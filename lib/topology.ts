@@ -5,6 +5,7 @@
  */
 import {
   AGGREGATE_SK,
+  EVENT_LOG_INDEX,
   EVENT_SK,
   SCORE_SK,
   TIER_INDEX,
@@ -54,6 +55,12 @@ export const HEALTH_TABLE: TableDefinition = {
       name: UNMATCHED_INDEX,
       partitionKey: { name: "unmatchedPk", type: "S" },
       sortKey: { name: "unmatchedSk", type: "S" },
+    },
+    {
+      // Each account's applied events in source-time order: what replay and import rebuild from.
+      name: EVENT_LOG_INDEX,
+      partitionKey: { name: "logPk", type: "S" },
+      sortKey: { name: "logSk", type: "S" },
     },
   ],
 };

@@ -16,6 +16,7 @@ export { type CompiledModel, compileModel, type Model } from "../../functions/do
 export { type HealthScore, score } from "../../functions/domain/score.ts";
 export type { Signal, SignalValues } from "../../functions/domain/signals.ts";
 export type { Tier } from "../../functions/domain/tiers.ts";
+export { parseEventLine } from "../../functions/replay/event-line.ts";
 export { type InboundEvent, MalformedPayloadError } from "../../functions/webhook/inbound.ts";
 export { parse as parseGenericEvent } from "../../functions/webhook/providers/generic/map.ts";
 export { loadModel } from "../model-source.ts";

@@ -24,6 +24,7 @@ import {
   AGGREGATE_SK,
   accountPk,
   EVENT_SK,
+  eventLogSk,
   eventPk,
   TTL_ATTRIBUTE,
   UNMATCHED_GSI_PK,
@@ -137,6 +138,12 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
             ? {
                 unmatchedPk: UNMATCHED_GSI_PK,
                 unmatchedSk: unmatchedSk(record.receivedAt, record.source, record.eventId),
+              }
+            : {}),
+          ...(record.status === "applied"
+            ? {
+                logPk: accountPk(record.accountId as string),
+                logSk: eventLogSk(record.occurredAt, record.source, record.eventId),
               }
             : {}),
           [TTL_ATTRIBUTE]: this.expiresAt(record),

@@ -38,3 +38,9 @@ export const unmatchedSk = (receivedAt: number, source: string, eventId: string)
   `${new Date(receivedAt).toISOString()}#${source}#${eventId}`;
 
 export const TTL_ATTRIBUTE = "expiresAt";
+
+/** GSI listing one account's applied event records in source-time order (the event log). */
+export const EVENT_LOG_INDEX = "eventLog";
+/** Sort key of an applied event in that GSI: its source time, then the event's own key. */
+export const eventLogSk = (occurredAt: number, source: string, eventId: string) =>
+  `${new Date(occurredAt).toISOString()}#${source}#${eventId}`;

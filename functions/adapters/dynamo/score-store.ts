@@ -14,7 +14,8 @@ import {
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { aggregateFromItem } from "./aggregate-item.ts";
-import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TTL_ATTRIBUTE, tierPk, tierSk } from "./keys.ts";
+import { historyItem } from "./history-item.ts";
+import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, tierPk, tierSk } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
@@ -93,21 +94,7 @@ export class DynamoScoreStore implements ScoreStore {
                   : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
               },
             },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk,
-                  sk: daySk(isoDay(next.computedAt)),
-                  score: next.score,
-                  tier: next.tier,
-                  coverage: next.coverage,
-                  modelVersion: next.modelVersion,
-                  computedAt: next.computedAt,
-                  [TTL_ATTRIBUTE]: Math.floor(next.computedAt / 1000) + this.historyDays * 86_400,
-                },
-              },
-            },
+            { Put: { TableName: this.table, Item: historyItem(next, this.historyDays) } },
           ],
         }),
       );

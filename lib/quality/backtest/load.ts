@@ -8,12 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import {
-  type CompiledModel,
-  MalformedPayloadError,
-  parseGenericEvent,
-  type Signal,
-} from "../domain.ts";
+import { type CompiledModel, parseEventLine, type Signal } from "../domain.ts";
 
 /** One applied event: its account, its source time and its normalized signals. */
 export interface ReplayEvent {
@@ -139,28 +134,13 @@ export async function loadEvents(
     if (BLANK.test(line)) return;
     // Lines of other shards are skipped before the costly part, the JSON parse.
     if (shard.count > 1 && shardOfLine(line, shard.count) !== shard.index) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(line);
-    } catch {
-      problem("not valid JSON");
+    const parsed = parseEventLine(line, mapping, () => `line-${lines}`);
+    if (parsed.kind === "problem") {
+      problem(parsed.reason);
       return;
     }
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      problem("not a JSON object");
-      return;
-    }
-    const given = (body as { id?: unknown }).id;
-    const id = typeof given === "string" && given !== "" ? given : `line-${lines}`;
-    let inbound: ReturnType<typeof parseGenericEvent>;
-    try {
-      inbound = parseGenericEvent(body, mapping, id);
-    } catch (error) {
-      if (!(error instanceof MalformedPayloadError)) throw error;
-      problem(error.message);
-      return;
-    }
-    for (const event of inbound) {
+    if (parsed.kind === "blank") return;
+    for (const event of parsed.events) {
       if (event.ignored || event.accountId === null) {
         ignored++;
         continue;

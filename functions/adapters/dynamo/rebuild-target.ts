@@ -1,0 +1,120 @@
+/**
+ * DynamoDB implementation of the rebuild target: daily history points in BatchWriteItem
+ * calls, and the aggregate replaced by the items its layout encodes. Items of the account's
+ * aggregate that the new encoding no longer has are deleted, then the state item is put
+ * last: its stream record makes the score function rescore a customer whose other items
+ * are already in place.
+ */
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Aggregate } from "../../domain/aggregate.ts";
+import type { HistoryPoint, RebuildTarget } from "../../replay/ports.ts";
+import { HISTORY_DAYS, historyItem } from "./history-item.ts";
+import { AGGREGATE_SK, accountPk } from "./keys.ts";
+import { StorageError } from "./storage-error.ts";
+import { backoff, sleep } from "./transactions.ts";
+
+type Item = Record<string, unknown>;
+
+/** BatchWriteItem takes 25 requests. */
+const BATCH_WRITE_ITEMS = 25;
+/** Tries of a batch whose items keep coming back unprocessed (throttled writes). */
+const BATCH_WRITE_ATTEMPTS = 9;
+
+/** Sort-key prefixes of the items that make up one account's aggregate. */
+export const AGGREGATE_PREFIXES = [AGGREGATE_SK] as const;
+
+/**
+ * The items of an aggregate as stored (one state item with sk AGGREGATE_SK, and any
+ * others under AGGREGATE_PREFIXES), as of `now`.
+ */
+export function encodeAggregate(aggregate: Aggregate, _now: number): Item[] {
+  const item: Item = { pk: accountPk(aggregate.accountId), sk: AGGREGATE_SK };
+  item.accountId = aggregate.accountId;
+  for (const [key, value] of Object.entries(aggregate.sums)) item[key] = value;
+  // DynamoDB holds no empty set: an empty one is no attribute, as ingestion leaves it.
+  for (const [key, values] of Object.entries(aggregate.sets)) {
+    if (values.size > 0) item[key] = new Set(values);
+  }
+  for (const [key, value] of Object.entries(aggregate.latest)) item[key] = value;
+  return [item];
+}
+
+export interface RebuildTargetOptions {
+  readonly tableName: string;
+  /** Days a history point is kept (TTL). @default HISTORY_DAYS */
+  readonly historyDays?: number;
+}
+
+export class DynamoRebuildTarget implements RebuildTarget {
+  private readonly table: string;
+  private readonly historyDays: number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    options: RebuildTargetOptions,
+  ) {
+    this.table = options.tableName;
+    this.historyDays = options.historyDays ?? HISTORY_DAYS;
+  }
+
+  async writeHistory(_accountId: string, points: readonly HistoryPoint[]): Promise<void> {
+    await this.batchWrite(
+      points.map((point) => ({ PutRequest: { Item: historyItem(point, this.historyDays) } })),
+    );
+  }
+
+  async replaceAggregate(accountId: string, aggregate: Aggregate, now: number): Promise<void> {
+    const items = encodeAggregate(aggregate, now);
+    const state = items.find((item) => item.sk === AGGREGATE_SK);
+    const kept = new Set(items.map((item) => String(item.sk)));
+    const stale = (await this.aggregateKeys(accountId)).filter((sk) => !kept.has(sk));
+    await this.batchWrite([
+      ...items.filter((item) => item !== state).map((item) => ({ PutRequest: { Item: item } })),
+      ...stale.map((sk) => ({ DeleteRequest: { Key: { pk: accountPk(accountId), sk } } })),
+    ]);
+    if (state) await this.db.send(new PutCommand({ TableName: this.table, Item: state }));
+  }
+
+  /** Sort keys of the account's stored aggregate items. */
+  private async aggregateKeys(accountId: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (const prefix of AGGREGATE_PREFIXES) {
+      let start: Item | undefined;
+      do {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues: { ":pk": accountPk(accountId), ":prefix": prefix },
+            ProjectionExpression: "sk",
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) keys.push(String(item.sk));
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+    return keys;
+  }
+
+  /** Writes requests 25 at a time, retrying unprocessed ones with backoff. */
+  private async batchWrite(requests: readonly Item[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
+      let pending = requests.slice(i, i + BATCH_WRITE_ITEMS);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > BATCH_WRITE_ATTEMPTS) throw new StorageError("writes kept being throttled");
+        if (attempt > 1) await sleep(backoff(attempt));
+        const out = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+        );
+        pending = (out.UnprocessedItems?.[this.table] as Item[] | undefined) ?? [];
+      }
+    }
+  }
+}
