@@ -45,7 +45,8 @@ function* splitLines(text: string): Generator<string> {
   }
 }
 
-async function openLines(path: string): Promise<Iterable<string> | AsyncIterable<string>> {
+/** The lines of a `.jsonl` or `.jsonl.gz` file: read at once when small, streamed otherwise. */
+export async function openLines(path: string): Promise<Iterable<string> | AsyncIterable<string>> {
   const gzipped = path.endsWith(".gz");
   if ((await stat(path)).size <= (gzipped ? READ_AT_ONCE_BYTES / 10 : READ_AT_ONCE_BYTES)) {
     const bytes = await readFile(path);

@@ -1,0 +1,91 @@
+/**
+ * Which table a command-line tool (preview, replay, import) works on: the `npm start`
+ * stack at `--url` (default http://127.0.0.1:${PORT:-3000}), whose DynamoDB Local endpoint
+ * and table come from the file `npm start` writes (or --endpoint and --table); or, with
+ * `--aws`, the deployed table, with the deployer's credentials: --table NAME (the stateful
+ * stack's TableName output), else the stack's SSM parameter /customer-health/<stage>/table-arn.
+ */
+import { readFile } from "node:fs/promises";
+import { readLocalStackInfo } from "./preview/local-stack.ts";
+import { SERVICE_NAME } from "./topology.ts";
+
+export interface TableOptions {
+  readonly url?: string | undefined;
+  readonly aws?: boolean | undefined;
+  readonly endpoint?: string | undefined;
+  readonly table?: string | undefined;
+  readonly stage?: string | undefined;
+}
+
+export interface StackTable {
+  /** DynamoDB Local's endpoint; undefined in AWS (the SDK's regional endpoint). */
+  readonly endpoint: string | undefined;
+  readonly tableName: string;
+  /** Where, in words, for the tool's output. */
+  readonly where: string;
+}
+
+/** The table cannot be found from the options given: a usage error (exit 2). */
+export class TableTargetError extends Error {
+  override readonly name = "TableTargetError";
+}
+
+/** The deployed table's name: --table, else the SSM parameter the stateful stack publishes. */
+async function awsTableName(table: string | undefined, stage: string | undefined) {
+  if (table) return table;
+  const chosenStage =
+    stage ??
+    ((JSON.parse(await readFile("cdk.json", "utf8")) as { context?: { stage?: string } }).context
+      ?.stage as string | undefined) ??
+    "dev";
+  const parameter = `/${SERVICE_NAME}/${chosenStage}/table-arn`;
+  // Not a dependency of the functions: loaded only here, and only when installed.
+  const ssmModule = "@aws-sdk/client-ssm";
+  let ssm: {
+    SSMClient: new () => { send(c: unknown): Promise<{ Parameter?: { Value?: string } }> };
+    GetParameterCommand: new (input: { Name: string }) => unknown;
+  };
+  try {
+    ssm = await import(ssmModule);
+  } catch {
+    throw new TableTargetError(
+      `reading the table name from SSM (${parameter}) needs ${ssmModule}, which is not installed: pass --table NAME (the stateful stack's TableName output)`,
+    );
+  }
+  const out = await new ssm.SSMClient().send(new ssm.GetParameterCommand({ Name: parameter }));
+  const arn = out.Parameter?.Value;
+  if (!arn) throw new TableTargetError(`SSM parameter ${parameter} has no value`);
+  return arn.slice(arn.indexOf(":table/") + ":table/".length);
+}
+
+/** Finds the table `options` name, locally or in AWS. */
+export async function resolveStackTable(
+  options: TableOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<StackTable> {
+  if (options.aws && options.url) {
+    throw new TableTargetError("--url and --aws are exclusive: one stack at a time");
+  }
+  if (options.aws) {
+    const tableName = await awsTableName(options.table, options.stage);
+    return {
+      endpoint: undefined,
+      tableName,
+      where: `table ${tableName} in AWS (${env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "the profile's region"})`,
+    };
+  }
+  const url = options.url ?? env.DEMO_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`;
+  const info = options.endpoint && options.table ? null : await readLocalStackInfo(url);
+  const endpoint = options.endpoint ?? env.DYNAMODB_ENDPOINT ?? info?.dynamoEndpoint;
+  const tableName = options.table ?? info?.tableName ?? "customer-health-local";
+  if (!endpoint) {
+    throw new TableTargetError(
+      `no running \`npm start\` found for ${url}: start it (PORT=… for another port), or pass --endpoint with the DynamoDB Local address its banner prints`,
+    );
+  }
+  return {
+    endpoint,
+    tableName,
+    where: `the local stack at ${url} (DynamoDB Local ${endpoint}, table ${tableName})`,
+  };
+}
