@@ -10,15 +10,16 @@
  *    customer, which writes today's point: a day still running is live scoring's.
  * The same log and clock give the same items, so a second run writes identical items.
  */
-import { type Aggregate, applyUpdate, emptyAggregate } from "../domain/aggregate.ts";
+import { type Aggregate, emptyAggregate, MutableAggregate } from "../domain/aggregate.ts";
+import { RETENTION_DAYS } from "../domain/history.ts";
 import type { CompiledModel } from "../domain/model.ts";
 import { type HealthScore, score } from "../domain/score.ts";
 import { DAY_MS, epochDay } from "../domain/time.ts";
 import { type EventRecord, updateFor } from "../webhook/ingest.ts";
 import type { EventLog, HistoryPoint, RebuildTarget } from "./ports.ts";
 
-/** Days of daily history kept (the history items' TTL, and what a rebuild writes). */
-export const HISTORY_RETENTION_DAYS = 400;
+/** Days of daily history a rebuild writes: the retention, as the history items' TTL. */
+export const HISTORY_RETENTION_DAYS = RETENTION_DAYS;
 
 export interface RebuildDeps {
   readonly log: EventLog;
@@ -61,7 +62,10 @@ export function replayAccount(
   const today = epochDay(now);
   const firstWritten = today - HISTORY_RETENTION_DAYS;
   const points: HistoryPoint[] = [];
-  let aggregate = emptyAggregate(accountId);
+  // One aggregate grown in place, event by event: linear in the account's history.
+  const aggregate = new MutableAggregate(emptyAggregate(accountId));
+  const fold = (record: EventRecord) =>
+    aggregate.apply(updateFor(record, accountId, compiled.model));
   let previous: HealthScore | null = null;
   let next = 0;
   const first = applied[0];
@@ -69,20 +73,15 @@ export function replayAccount(
     for (let day = epochDay(first.occurredAt); day < today; day++) {
       const end = endOfDay(day);
       while (next < applied.length && (applied[next] as EventRecord).occurredAt <= end) {
-        aggregate = fold(aggregate, applied[next++] as EventRecord, compiled);
+        fold(applied[next++] as EventRecord);
       }
       if (day < firstWritten) continue;
-      previous = score(aggregate, compiled, previous, end);
+      previous = score(aggregate.build(), compiled, previous, end);
       points.push(historyPoint(previous));
     }
   }
-  while (next < applied.length)
-    aggregate = fold(aggregate, applied[next++] as EventRecord, compiled);
-  return { aggregate, points };
-}
-
-function fold(aggregate: Aggregate, record: EventRecord, compiled: CompiledModel): Aggregate {
-  return applyUpdate(aggregate, updateFor(record, aggregate.accountId, compiled.model));
+  while (next < applied.length) fold(applied[next++] as EventRecord);
+  return { aggregate: aggregate.build(), points };
 }
 
 const historyPoint = (s: HealthScore): HistoryPoint => ({

@@ -1,6 +1,7 @@
 /**
  * DynamoDB implementation of the rebuild target: daily history points in BatchWriteItem
- * calls, and the aggregate replaced by the items its layout encodes. Items of the account's
+ * calls, and the aggregate replaced by the items the layout module encodes
+ * (aggregate-layout.ts `encodeAggregate`: the form online writes and folds converge to). Items of the account's
  * aggregate that the new encoding no longer has are deleted, then the state item is put
  * last: its stream record makes the score function rescore a customer whose other items
  * are already in place.
@@ -13,8 +14,15 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Aggregate } from "../../domain/aggregate.ts";
 import type { HistoryPoint, RebuildTarget } from "../../replay/ports.ts";
+import {
+  AGGREGATE_PREFIX,
+  encodeAggregate,
+  invoiceSk,
+  STATE_SK,
+  ticketSk,
+} from "./aggregate-layout.ts";
 import { HISTORY_DAYS, historyItem } from "./history-item.ts";
-import { AGGREGATE_SK, accountPk } from "./keys.ts";
+import { accountPk } from "./keys.ts";
 import { StorageError } from "./storage-error.ts";
 import { backoff, sleep } from "./transactions.ts";
 
@@ -25,24 +33,11 @@ const BATCH_WRITE_ITEMS = 25;
 /** Tries of a batch whose items keep coming back unprocessed (throttled writes). */
 const BATCH_WRITE_ATTEMPTS = 9;
 
-/** Sort-key prefixes of the items that make up one account's aggregate. */
-export const AGGREGATE_PREFIXES = [AGGREGATE_SK] as const;
-
 /**
- * The items of an aggregate as stored (one state item with sk AGGREGATE_SK, and any
- * others under AGGREGATE_PREFIXES), as of `now`.
+ * Sort-key prefixes of every item that makes up one account's aggregate in the layout:
+ * `AGG` (state, day buckets, months), and the per-ticket and per-invoice items.
  */
-export function encodeAggregate(aggregate: Aggregate, _now: number): Item[] {
-  const item: Item = { pk: accountPk(aggregate.accountId), sk: AGGREGATE_SK };
-  item.accountId = aggregate.accountId;
-  for (const [key, value] of Object.entries(aggregate.sums)) item[key] = value;
-  // DynamoDB holds no empty set: an empty one is no attribute, as ingestion leaves it.
-  for (const [key, values] of Object.entries(aggregate.sets)) {
-    if (values.size > 0) item[key] = new Set(values);
-  }
-  for (const [key, value] of Object.entries(aggregate.latest)) item[key] = value;
-  return [item];
-}
+export const AGGREGATE_PREFIXES = [AGGREGATE_PREFIX, ticketSk(""), invoiceSk("")] as const;
 
 export interface RebuildTargetOptions {
   readonly tableName: string;
@@ -70,7 +65,7 @@ export class DynamoRebuildTarget implements RebuildTarget {
 
   async replaceAggregate(accountId: string, aggregate: Aggregate, now: number): Promise<void> {
     const items = encodeAggregate(aggregate, now);
-    const state = items.find((item) => item.sk === AGGREGATE_SK);
+    const state = items.find((item) => item.sk === STATE_SK);
     const kept = new Set(items.map((item) => String(item.sk)));
     const stale = (await this.aggregateKeys(accountId)).filter((sk) => !kept.has(sk));
     await this.batchWrite([
