@@ -18,6 +18,7 @@ import { DEV_SECRETS, type LocalStack, SECRET_ENV, startLocalStack } from "../li
 import { SCORE_STREAM } from "../lib/topology.ts";
 import { emptyStats, type ListedCustomer, StackClient } from "./demo/client.ts";
 import { STORY_TEXT } from "./demo/customers.ts";
+import { historySection } from "./demo/history.ts";
 import {
   alertLines,
   customerTable,
@@ -301,6 +302,11 @@ async function main() {
       for (const line of stories.missed) print(`  ✗ ${line}`);
       process.exitCode = 1;
     }
+
+    // 5. Every customer's daily history, rebuilt from the event log.
+    print();
+    print("Daily history, rebuilt from the event log (as `npm run replay` does)");
+    for (const line of await historySection(target, scenario.customers, ids)) print(line);
 
     const example = events.find((e) => e.detail.alert === "page");
     if (example) {

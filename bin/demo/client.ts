@@ -59,6 +59,8 @@ export interface CustomerDetail extends ListedCustomer {
     contribution: number;
   }[];
   readonly version: number;
+  /** Daily points, oldest first, over the API's 90 days. */
+  readonly history?: readonly { readonly day: string; readonly score: number | null }[];
 }
 
 export const TIERS = ["critical", "at-risk", "healthy", "unknown"] as const;

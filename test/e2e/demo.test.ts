@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CUSTOMERS } from "../../bin/demo/customers.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -47,6 +48,15 @@ describe("npm run demo", () => {
     expect(verdicts.filter((line) => line.includes("✓ as its story says"))).toHaveLength(10);
     expect(verdicts.filter((line) => line.includes("✗"))).toEqual([]);
     expect(stdout).not.toContain("Stack problems");
+    // Daily history rebuilt from the event log: a point for every day of the 90-day window
+    // (GET /customers/{id}) for each customer older than it; newer ones since signing up.
+    const history =
+      /at least (\d+) daily points for each of the (\d+) customers older than the window/.exec(
+        stdout,
+      );
+    expect(history, stdout).not.toBeNull();
+    expect(Number(history?.[1])).toBeGreaterThanOrEqual(90);
+    expect(Number(history?.[2])).toBe(CUSTOMERS.filter((c) => c.signupDaysAgo >= 90).length);
     expect(code).toBe(0);
   }, 300_000);
 });
