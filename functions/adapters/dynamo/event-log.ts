@@ -22,11 +22,14 @@ export interface EventLogOptions {
   readonly tableName: string;
   /** Parallel Scan segments when listing accounts. @default 4 */
   readonly scanSegments?: number;
+  /** Items per page (Query and Scan `Limit`). @default DynamoDB's 1 MB pages */
+  readonly pageLimit?: number;
 }
 
 export class DynamoEventLog implements EventLog {
   private readonly table: string;
   private readonly segments: number;
+  private readonly limit: number | undefined;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -34,6 +37,7 @@ export class DynamoEventLog implements EventLog {
   ) {
     this.table = options.tableName;
     this.segments = options.scanSegments ?? 4;
+    this.limit = options.pageLimit;
   }
 
   async *eventsOf(accountId: string): AsyncIterable<readonly EventRecord[]> {
@@ -46,6 +50,7 @@ export class DynamoEventLog implements EventLog {
           KeyConditionExpression: "logPk = :pk",
           ExpressionAttributeValues: { ":pk": accountPk(accountId) },
           ExclusiveStartKey: start,
+          Limit: this.limit,
         }),
       );
       const records = (out.Items ?? []).map(toRecord).filter((r) => r.status === "applied");
@@ -72,6 +77,7 @@ export class DynamoEventLog implements EventLog {
               TotalSegments: this.segments,
               ProjectionExpression: "pk",
               ExclusiveStartKey: start,
+              Limit: this.limit,
             }),
           );
           starts[segment] = out.LastEvaluatedKey ?? null;
