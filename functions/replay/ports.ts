@@ -23,6 +23,8 @@ export type HistoryPoint = Pick<
 
 /** Where a rebuild writes. Both writes are idempotent: the same input writes the same items. */
 export interface RebuildTarget {
+  /** The account's aggregate as stored now (null if none), to keep what predates the log. */
+  currentAggregate(accountId: string): Promise<Aggregate | null>;
   /** Writes (overwrites) the account's daily history points, one per `isoDay(computedAt)`. */
   writeHistory(accountId: string, points: readonly HistoryPoint[]): Promise<void>;
   /**

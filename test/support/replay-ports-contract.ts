@@ -148,6 +148,8 @@ export function rebuildTargetContract(name: string, harness: () => Promise<Rebui
       await target.replaceAggregate(id, used, NOW);
       const after = await aggregate(id);
 
+      expect(await target.currentAggregate(unique("nobody"))).toBeNull();
+      expect((await target.currentAggregate(id))?.days).toEqual(after?.days);
       expect(before?.openTickets.has("t1")).toBe(true);
       expect(after?.openTickets.size).toBe(0);
       expect([...(after?.days.keys() ?? [])]).toEqual([...used.days.keys()]);

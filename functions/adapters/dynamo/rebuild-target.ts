@@ -16,11 +16,13 @@ import type { Aggregate } from "../../domain/aggregate.ts";
 import type { HistoryPoint, RebuildTarget } from "../../replay/ports.ts";
 import {
   AGGREGATE_PREFIX,
+  decodeAggregate,
   encodeAggregate,
   invoiceSk,
   STATE_SK,
   ticketSk,
 } from "./aggregate-layout.ts";
+import { readAggregateItems } from "./aggregate-reads.ts";
 import { HISTORY_DAYS, historyItem } from "./history-item.ts";
 import { accountPk } from "./keys.ts";
 import { StorageError } from "./storage-error.ts";
@@ -55,6 +57,11 @@ export class DynamoRebuildTarget implements RebuildTarget {
   ) {
     this.table = options.tableName;
     this.historyDays = options.historyDays ?? HISTORY_DAYS;
+  }
+
+  async currentAggregate(accountId: string): Promise<Aggregate | null> {
+    const items = await readAggregateItems(this.db, this.table, accountId);
+    return items.length === 0 ? null : decodeAggregate(accountId, items);
   }
 
   async writeHistory(_accountId: string, points: readonly HistoryPoint[]): Promise<void> {

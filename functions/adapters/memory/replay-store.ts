@@ -35,6 +35,10 @@ export class MemoryRebuildTarget implements RebuildTarget {
   /** Calls of replaceAggregate, per account. */
   readonly replaced = new Map<string, number>();
 
+  async currentAggregate(accountId: string): Promise<Aggregate | null> {
+    return this.aggregates.get(accountId) ?? null;
+  }
+
   async writeHistory(accountId: string, points: readonly HistoryPoint[]): Promise<void> {
     const days = this.history.get(accountId) ?? new Map<string, HistoryPoint>();
     for (const point of points) days.set(isoDay(point.computedAt), point);

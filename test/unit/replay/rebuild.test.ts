@@ -77,6 +77,44 @@ describe("replayAccount", () => {
   });
 });
 
+describe("replayAccount over a stored aggregate", () => {
+  const old = (name: string) => ({ ts: NOW - 600 * DAY_MS, eid: `old-${name}`, value: name });
+
+  it("keeps what predates the log (its events expired) and takes the log's word on the rest", async () => {
+    const { store } = await ingested(steadyCustomerLines("acme", NOW, 30));
+    const online = store.aggregates.get("acme") as Aggregate;
+    const stored: Aggregate = {
+      ...online,
+      registers: {
+        ...online.registers,
+        profileName: old("Acme Corp") as never,
+        // Newer than the log's first event yet named by no event of it: not the log's truth.
+        profileOwner: { ts: NOW - 5 * DAY_MS, eid: "ghost", value: "Nobody" },
+      },
+      milestones: new Set(["onboarded"]),
+      openTickets: new Map([["t-ancient", { priority: "urgent", since: NOW - 500 * DAY_MS }]]),
+    };
+
+    const { aggregate, points } = replayAccount(
+      "acme",
+      [...store.records.values()],
+      testCompiled,
+      NOW,
+      stored,
+    );
+    const again = replayAccount("acme", [...store.records.values()], testCompiled, NOW, aggregate);
+
+    expect(aggregate.registers.profileName).toEqual(old("Acme Corp"));
+    expect(aggregate.registers.profileOwner).toBeUndefined();
+    expect(aggregate.registers.subscription).toEqual(online.registers.subscription);
+    expect([...aggregate.milestones]).toEqual(["onboarded"]);
+    expect([...aggregate.openTickets.keys()]).toContain("t-ancient");
+    expect(aggregate.days).toEqual(online.days);
+    expect(points).toHaveLength(30);
+    expect(again).toEqual({ aggregate, points });
+  });
+});
+
 describe("rebuildAccount", () => {
   it("writes the same history and aggregate on a second run", async () => {
     const { log } = await ingested(steadyCustomerLines("acme", NOW, 90));
