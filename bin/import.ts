@@ -16,7 +16,7 @@ import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import { importLines } from "../functions/replay/import.ts";
 import { EVENT_RETENTION_DAYS, STALE_MARGIN_DAYS } from "../functions/webhook/ingest.ts";
 import { openLines } from "../lib/quality/backtest/load.ts";
-import { chosenModel, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
+import { chosenModel, indexLagMs, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
 import { resolveStackTable, TableTargetError } from "../lib/stack-table.ts";
 
 const USAGE =
@@ -96,6 +96,7 @@ async function main() {
     {
       expected,
       progress: "import: rebuilding history",
+      recheckAfterMs: indexLagMs(target.endpoint),
     },
   );
   for (const line of rebuildLines("import.history", rebuilt)) out(line);

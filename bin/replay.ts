@@ -10,7 +10,13 @@
 import { parseArgs } from "node:util";
 import { BACKGROUND_TIMEOUTS, documentClient } from "../functions/adapters/dynamo/client.ts";
 import { CHECKPOINT_FILE, CheckpointError, FileCheckpoint } from "../lib/replay/checkpoint-file.ts";
-import { allAccounts, chosenModel, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
+import {
+  allAccounts,
+  chosenModel,
+  indexLagMs,
+  rebuildInTable,
+  rebuildLines,
+} from "../lib/replay/run.ts";
 import { resolveStackTable, TableTargetError } from "../lib/stack-table.ts";
 
 const USAGE =
@@ -63,7 +69,12 @@ async function main() {
     );
     process.exit(130);
   });
-  const report = await rebuildInTable(run, ids, { checkpoint, concurrency, progress: "replay" });
+  const report = await rebuildInTable(run, ids, {
+    checkpoint,
+    concurrency,
+    progress: "replay",
+    recheckAfterMs: indexLagMs(target.endpoint),
+  });
   process.stdout.write(`${rebuildLines("replay", report).join("\n")}\n`);
   if (report.failed.size > 0) {
     process.stdout.write(

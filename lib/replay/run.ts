@@ -23,10 +23,19 @@ export interface RebuildOptions {
   readonly checkpoint?: Checkpoint;
   readonly expected?: ReadonlyMap<string, ReadonlySet<string>>;
   readonly concurrency?: number;
+  /** Wait before checking the log again after a rebuild (the index's lag in AWS). @default 0 */
+  readonly recheckAfterMs?: number;
   /** Label of the progress bar on stderr; none when omitted. */
   readonly progress?: string;
   readonly now?: number;
 }
+
+/**
+ * How long a global secondary index may lag its table: in AWS, reads of the event log wait
+ * this long before checking that a rebuild missed no webhook (DynamoDB Local's indexes are
+ * updated with the table).
+ */
+export const indexLagMs = (endpoint: string | undefined) => (endpoint === undefined ? 1_000 : 0);
 
 /** Every account the table lists for `--all` (see DynamoEventLog.accounts). */
 export async function allAccounts(run: TableRun): Promise<string[]> {
@@ -57,6 +66,7 @@ export async function rebuildInTable(
         checkpoint: options.checkpoint ?? new MemoryCheckpoint(),
         ...(options.expected ? { expected: options.expected } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(options.recheckAfterMs ? { recheckAfterMs: options.recheckAfterMs } : {}),
         ...(bar ? { onProgress: bar.update } : {}),
       },
     );

@@ -16,7 +16,7 @@ import {
   replayAccount,
 } from "../../../functions/replay/rebuild.ts";
 import { replayAccounts } from "../../../functions/replay/replay.ts";
-import { steadyCustomerLines } from "../../support/event-lines.ts";
+import { eventLine, steadyCustomerLines } from "../../support/event-lines.ts";
 import { testCompiled } from "../../support/test-model.ts";
 
 const DAY_MS = 86_400_000;
@@ -175,6 +175,32 @@ describe("replayAccounts", () => {
     expect(second.rebuilt.map((r) => r.accountId)).toEqual(["b"]);
     expect(Object.fromEntries(target.replaced)).toEqual({ a: 1, b: 1, c: 1 });
     expect(checkpoint.cleared).toBe(true);
+  });
+
+  it("rebuilds an account again when a webhook was applied while it was being rebuilt", async () => {
+    const { store, log } = await ingested(steadyCustomerLines("a", NOW, 5));
+    const late = eventLine(
+      "usage",
+      NOW - DAY_MS,
+      { account_id: "a", event: "login", count: 9 },
+      "late",
+    );
+    class RacedTarget extends MemoryRebuildTarget {
+      override async replaceAggregate(accountId: string, aggregate: Aggregate) {
+        if (this.replaced.size === 0)
+          await importLines({ store, model: testCompiled.model }, [late], NOW);
+        return super.replaceAggregate(accountId, aggregate);
+      }
+    }
+    const target = new RacedTarget();
+
+    const report = await replayAccounts({ log, target, model: testCompiled }, ["a"], NOW, {
+      checkpoint: new MemoryCheckpoint(),
+    });
+
+    expect(report.failed.size).toBe(0);
+    expect(target.replaced.get("a")).toBe(2);
+    expect(target.aggregates.get("a")).toEqual(store.aggregates.get("a"));
   });
 
   it("reports progress after every account, with the events read", async () => {
