@@ -28,6 +28,7 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -192,7 +193,7 @@ export class AwsBillingMeter {
   }
 
   private async meterWrites<T>(name: string, writes: PlannedWrite[], send: () => Promise<T>) {
-    const before = await Promise.all(writes.map((w) => this.current(w.table, w.key)));
+    const before = await this.currentAll(writes);
     let result: T | undefined;
     let failure: unknown;
     let failed = false;
@@ -204,14 +205,12 @@ export class AwsBillingMeter {
     }
     // A write whose condition failed (or a cancelled transaction) still consumes: priced on
     // the item as it stands and the item the request carried, never on what was not stored.
-    const after = await Promise.all(
-      writes.map((w, i) =>
-        w.kind === "check" || w.kind === "delete"
-          ? null
-          : failed
-            ? (w.put ?? before[i] ?? null)
-            : (w.put ?? this.current(w.table, w.key)),
-      ),
+    const reread = failed ? [] : writes.filter((w) => w.kind === "update");
+    const updated = await this.currentAll(reread);
+    const after = writes.map((w, i) =>
+      w.kind === "check" || w.kind === "delete"
+        ? null
+        : (w.put ?? (failed ? before[i] : updated[reread.indexOf(w)])),
     );
     const factor = name === "TransactWriteItems" ? 2 : 1;
     let wcu = 0;
@@ -365,6 +364,31 @@ export class AwsBillingMeter {
       units += indexWriteUnits(old, next);
     }
     return units;
+  }
+
+  /** The items of `writes` as stored now, in order (consistent, unmetered, one request). */
+  private async currentAll(writes: readonly PlannedWrite[]): Promise<(Item | undefined)[]> {
+    if (writes.length <= 1) return Promise.all(writes.map((w) => this.current(w.table, w.key)));
+    const found = new Map<string, Item>();
+    const id = (table: string, key: Item) => `${table}|${stableJson(key)}`;
+    const requests: Record<string, { Keys: Item[]; ConsistentRead: true }> = {};
+    for (const w of writes) {
+      const entry = requests[w.table] ?? { Keys: [], ConsistentRead: true };
+      if (!entry.Keys.some((k) => stableJson(k) === stableJson(w.key))) entry.Keys.push(w.key);
+      requests[w.table] = entry;
+    }
+    let pending: typeof requests | undefined = requests;
+    while (pending && Object.keys(pending).length > 0) {
+      const out = await this.unmetered.send(new BatchGetCommand({ RequestItems: pending }));
+      for (const [table, items] of Object.entries(out.Responses ?? {})) {
+        const { keys } = await this.shape(table);
+        for (const item of items) {
+          found.set(id(table, Object.fromEntries(keys.map((k) => [k, item[k]]))), item);
+        }
+      }
+      pending = out.UnprocessedKeys as typeof requests | undefined;
+    }
+    return writes.map((w) => found.get(id(w.table, w.key)));
   }
 
   /** The item as stored now (consistent, unmetered). */
