@@ -1,12 +1,7 @@
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
-import {
-  AGGREGATE_SK,
-  accountPk,
-  SCORE_SK,
-  tierPk,
-  tierSk,
-} from "../functions/adapters/dynamo/keys.ts";
+import { encodeAggregate } from "../functions/adapters/dynamo/aggregate-layout.ts";
+import { accountPk, SCORE_SK, tierPk, tierSk } from "../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../functions/adapters/dynamo/stale-scores.ts";
 import { handleScoreStream } from "../functions/adapters/dynamo/stream-records.ts";
@@ -97,20 +92,9 @@ export async function benchRescore(report: Report): Promise<void> {
     };
     const seedStart = performance.now();
     for (let i = 0; i < customers; i++) {
-      const aggregate = aggregateOf(
-        `c${i}`,
-        customerSignals(i, now - 2 * 3_600_000, random),
-        compiled.model.decay,
-      );
+      const aggregate = aggregateOf(`c${i}`, customerSignals(i, now - 2 * 3_600_000, random));
       const scored = score(aggregate, compiled, null, now - 2 * 3_600_000);
-      const aggregateItem = {
-        pk: accountPk(`c${i}`),
-        sk: AGGREGATE_SK,
-        accountId: `c${i}`,
-        ...aggregate.sums,
-        ...aggregate.sets,
-        ...aggregate.latest,
-      };
+      const aggregateItems = encodeAggregate(aggregate, now);
       const scoreItem = {
         pk: accountPk(`c${i}`),
         sk: SCORE_SK,
@@ -122,8 +106,8 @@ export async function benchRescore(report: Report): Promise<void> {
         tierPk: tierPk(scored.tier),
         tierSk: tierSk(scored.score, `c${i}`),
       };
-      sample ??= { aggregate: aggregateItem, score: scoreItem };
-      items.push(aggregateItem, scoreItem);
+      sample ??= { aggregate: aggregateItems, score: scoreItem };
+      items.push(...aggregateItems, scoreItem);
       if (items.length >= 2000) await flush();
     }
     await flush();
@@ -151,7 +135,7 @@ export async function benchRescore(report: Report): Promise<void> {
       eventID: String(n),
       eventName: "MODIFY",
       dynamodb: {
-        Keys: { pk: { S: accountPk(`c${n % streamCustomers}`) }, sk: { S: AGGREGATE_SK } },
+        Keys: { pk: { S: accountPk(`c${n % streamCustomers}`) }, sk: { S: "AGG" } },
         SequenceNumber: String(1000 + n),
       },
     }));

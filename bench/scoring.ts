@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Aggregate, aggregateOf } from "../functions/domain/aggregate.ts";
 import { defaultModel } from "../functions/domain/model.default.ts";
-import { compileModel, type DecaySettings } from "../functions/domain/model.ts";
+import { compileModel } from "../functions/domain/model.ts";
 import { score } from "../functions/domain/score.ts";
 import type { Signal, SignalValues } from "../functions/domain/signals.ts";
 import { type Report, seededRandom } from "./report.ts";
@@ -93,14 +93,14 @@ const median = (values: readonly number[]) =>
  * signals (more memory than the aggregates) are garbage once this returns, so the timed
  * passes do not share the heap with them.
  */
-function foldSignals(accounts: number, decay: DecaySettings, aggregates: Aggregate[]) {
+function foldSignals(accounts: number, aggregates: Aggregate[]) {
   const random = seededRandom(42);
   const perAccount = Array.from({ length: accounts }, (_, i) => syntheticSignals(i, random));
   let applied = 0;
   const start = performance.now();
   for (let i = 0; i < accounts; i++) {
     const signals = perAccount[i] as Signal[];
-    aggregates[i] = aggregateOf(`acct-${i}`, signals, decay);
+    aggregates[i] = aggregateOf(`acct-${i}`, signals);
     applied += signals.length;
   }
   return { applied, applySeconds: (performance.now() - start) / 1000 };
@@ -110,7 +110,7 @@ function foldSignals(accounts: number, decay: DecaySettings, aggregates: Aggrega
 export function runScoringBench(report: Report, accounts = 100_000): void {
   const compiled = compileModel(defaultModel);
   const aggregates: Aggregate[] = new Array(accounts);
-  const { applied, applySeconds } = foldSignals(accounts, compiled.model.decay, aggregates);
+  const { applied, applySeconds } = foldSignals(accounts, aggregates);
 
   let checksum = 0;
   const scorePass = () => {

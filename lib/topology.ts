@@ -3,6 +3,8 @@
  * the local runtime both read this module, so the cloud and a laptop cannot drift apart.
  * Plain data only: no AWS or CDK imports.
  */
+
+import { DAY_BUCKET_PREFIX } from "../functions/adapters/dynamo/aggregate-layout.ts";
 import {
   AGGREGATE_SK,
   EVENT_SK,
@@ -11,7 +13,6 @@ import {
   TTL_ATTRIBUTE,
   UNMATCHED_INDEX,
 } from "../functions/adapters/dynamo/keys.ts";
-
 import { ALERT_DELIVERY } from "../functions/alerts/delivery-policy.ts";
 import { DETAIL_TYPES, EVENT_SOURCE } from "../functions/events/health-events.ts";
 
@@ -303,11 +304,16 @@ export const SCORE_STREAM = {
   bisectBatchOnError: true,
   reportBatchItemFailures: true,
   /**
-   * Lambda event filter (same JSON in AWS and locally): aggregate items only, so the
-   * function's own writes (scores, history) never trigger it.
+   * Lambda event filter (same JSON in AWS and locally): what webhooks write to an
+   * aggregate (its state item and day buckets) only, so the function's own writes (scores,
+   * history, the months it folds days into) never trigger it.
    */
   filterPatterns: [
     { eventName: ["INSERT", "MODIFY"], dynamodb: { Keys: { sk: { S: [AGGREGATE_SK] } } } },
+    {
+      eventName: ["INSERT", "MODIFY"],
+      dynamodb: { Keys: { sk: { S: [{ prefix: DAY_BUCKET_PREFIX }] } } },
+    },
   ],
 } as const;
 

@@ -5,7 +5,7 @@
  * outbox, then publish the events and clear the outbox. A retry finds an unpublished
  * outbox and publishes it; the events' ids are deterministic, so consumers dedupe.
  */
-import { type Aggregate, attr } from "../domain/aggregate.ts";
+import type { Aggregate } from "../domain/aggregate.ts";
 import type { CompiledModel } from "../domain/model.ts";
 import { type HealthScore, score } from "../domain/score.ts";
 import type { HealthEvent } from "../events/health-events.ts";
@@ -58,11 +58,11 @@ export interface ScoreResult {
 const MAX_ATTEMPTS = 4;
 
 function labelOf(aggregate: Aggregate): AccountLabel {
-  const value = (name: string) => {
-    const v = aggregate.latest[name]?.value;
+  const value = (name: "profileName" | "profileOwner") => {
+    const v = aggregate.registers[name]?.value;
     return typeof v === "string" ? v : null;
   };
-  return { accountName: value(attr.profile("name")), owner: value(attr.profile("owner")) };
+  return { accountName: value("profileName"), owner: value("profileOwner") };
 }
 
 /** Scores each account once, from its newest state. Failures are per account. */

@@ -78,9 +78,7 @@ export function signalsOf(record: EventRecord, accountId: string | null): Signal
 /** The aggregate update an event makes to `accountId`, usage weighed by the model's impacts. */
 export function updateFor(record: EventRecord, accountId: string, model: Model): AggregateUpdate {
   const impactOf = usageImpactOf(model);
-  return mergeUpdates(
-    signalsOf(record, accountId).map((s) => signalToUpdate(s, model.decay, impactOf)),
-  );
+  return mergeUpdates(signalsOf(record, accountId).map((s) => signalToUpdate(s, impactOf)));
 }
 
 /**

@@ -7,10 +7,13 @@
 export type { Aggregate, AggregateUpdate, LatestValue } from "../../functions/domain/aggregate.ts";
 export {
   aggregateOf,
+  emptyAggregate,
   isNewer,
+  MutableAggregate,
   signalToUpdate,
   usageImpactOf,
 } from "../../functions/domain/aggregate.ts";
+export { compactAggregate } from "../../functions/domain/history.ts";
 export { defaultModel } from "../../functions/domain/model.default.ts";
 export { type CompiledModel, compileModel, type Model } from "../../functions/domain/model.ts";
 export { type HealthScore, score } from "../../functions/domain/score.ts";

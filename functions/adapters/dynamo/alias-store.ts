@@ -5,12 +5,7 @@
  * marks each event applied (only if it is still unmatched: exactly once), removes its entries
  * from the per-ref index, and adds the batch's merged update to the aggregate.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type {
   AliasChange,
   AliasOwner,
@@ -20,16 +15,15 @@ import type {
   UnmatchedPosition,
   WaitingEvent,
 } from "../../aliases/aliases.ts";
-import { type AggregateUpdate, mergeUpdates } from "../../domain/aggregate.ts";
+import type { AggregateUpdate } from "../../domain/aggregate.ts";
 import { type ExternalRef, refKey, uniqueRefs } from "../../webhook/inbound.ts";
 import type { EventRecord } from "../../webhook/ingest.ts";
-import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
+import { aggregateWriteItems, readRegisterSnapshot } from "./aggregate-writes.ts";
 import {
-  AGGREGATE_SK,
   ALIAS_SK,
-  accountPk,
   aliasPk,
   EVENT_SK,
+  eventLogKeys,
   eventPk,
   UNMATCHED_GSI_PK,
   UNMATCHED_INDEX,
@@ -236,52 +230,48 @@ export class DynamoAliasStore implements AliasStore {
     batch: readonly WaitingEvent[],
   ): Promise<ApplyWaitingResult> {
     let pending = [...batch];
-    let stored: Record<string, unknown> | undefined;
-    let storedRead = false;
-    // Each round either commits, drops events taken meanwhile, re-reads stale registers or
-    // backs off from a conflict; the bound covers all of them.
+    // Each round either commits, drops events taken meanwhile, re-reads registers written
+    // meanwhile or backs off from a conflict; the bound covers all of them.
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > this.#maxAttempts + batch.length) {
         throw new StorageError("applying waiting events kept conflicting");
       }
-      const update = mergeUpdates(pending.map((event) => event.update));
-      const registers = storedRead ? newerRegisters(update, stored) : Object.keys(update.latest);
-      const head: TransactItem[] = [
-        {
-          Update: {
-            TableName: this.#table,
-            Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-            ...aggregateUpdateExpression(accountId, update, registers),
-          },
-        },
-      ];
-      if (ref) head.push(this.#ownerCheck(ref, accountId));
+      const updates = pending.map((event) => event.update);
+      const snapshot = await readRegisterSnapshot(
+        this.#db,
+        this.#table,
+        accountId,
+        updates,
+        this.#maxAttempts,
+      );
+      const head: TransactItem[] = ref ? [this.#ownerCheck(ref, accountId)] : [];
+      const aggregate = aggregateWriteItems(this.#table, accountId, updates, snapshot);
       const items = [
         ...head,
+        ...aggregate,
         ...pending.flatMap((event) => this.#markApplied(event.record, accountId)),
       ];
       const reasons = await transactionCodes(this.#db, items);
       if (reasons === null) return { applied: pending.length };
-      if (ref && reasons[1] === "ConditionalCheckFailed") {
+      if (ref && reasons[0] === "ConditionalCheckFailed") {
         return {
           applied: 0,
           ownerNow: (await this.resolveAliases([ref])).get(refKey(ref)) ?? null,
         };
       }
       // Map each event's first item (its record update) back to the event.
-      let index = head.length;
+      let index = head.length + aggregate.length;
       const gone = new Set<WaitingEvent>();
       for (const event of pending) {
         if (reasons[index] === "ConditionalCheckFailed") gone.add(event);
         index += 1 + uniqueRefs(event.record.refs).length;
       }
       pending = pending.filter((event) => !gone.has(event));
-      if (reasons[0] === "ConditionalCheckFailed") {
-        // Some registers are older than what is stored: keep the counters, drop those registers.
-        stored = await this.#readAggregate(accountId);
-        storedRead = true;
-      }
-      if (gone.size === 0 && reasons[0] !== "ConditionalCheckFailed") await sleep(backoff(attempt));
+      const registersMoved = reasons
+        .slice(head.length, head.length + aggregate.length)
+        .includes("ConditionalCheckFailed");
+      // Registers written meanwhile are read again on the next round; a plain conflict waits.
+      if (gone.size === 0 && !registersMoved) await sleep(backoff(attempt));
     }
     return { applied: 0 };
   }
@@ -322,13 +312,15 @@ export class DynamoAliasStore implements AliasStore {
           TableName: this.#table,
           Key: { pk: sk, sk: EVENT_SK },
           ConditionExpression: "#status = :unmatched",
+          // Applied now: it joins its account's event log (eventLogKeys), as if applied at once.
           UpdateExpression:
-            "SET #status = :applied, accountId = :account REMOVE unmatchedPk, unmatchedSk",
+            "SET #status = :applied, accountId = :account, logPk = :logPk, logSk = :logSk REMOVE unmatchedPk, unmatchedSk",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":unmatched": "unmatched",
             ":applied": "applied",
             ":account": accountId,
+            ...prefixed(eventLogKeys(accountId, record)),
           },
         },
       },
@@ -344,15 +336,8 @@ export class DynamoAliasStore implements AliasStore {
   #read(keys: readonly Key[]) {
     return batchGetAll(this.#db, this.#table, keys, this.#maxAttempts);
   }
-
-  async #readAggregate(accountId: string) {
-    const out = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item;
-  }
 }
+
+/** `{logPk, logSk}` as expression values `:logPk`, `:logSk`. */
+const prefixed = (keys: Record<string, string>) =>
+  Object.fromEntries(Object.entries(keys).map(([k, v]) => [`:${k}`, v]));

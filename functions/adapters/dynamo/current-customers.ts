@@ -1,18 +1,15 @@
 /**
  * DynamoDB implementation of the preview's CurrentCustomers port, read-only: a paginated
  * Scan of the sparse tier index (score items only, projected in full) gives each page of
- * current scores; BatchGets (100 keys each, unprocessed keys retried) read their aggregates. Only Scan and BatchGet are
- * ever sent (a test records every command).
+ * current scores; a Query per customer reads its aggregate's items (never folding them).
+ * Only Scan and Query are ever sent (a test records every command).
  */
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { CurrentCustomer, CurrentCustomers } from "../../../lib/preview/preview.ts";
-import { aggregateFromItem } from "./aggregate-item.ts";
-import { AGGREGATE_SK, accountIdFromPk, accountPk, TIER_INDEX } from "./keys.ts";
+import { decodeAggregate } from "./aggregate-layout.ts";
+import { readAggregateItems } from "./aggregate-reads.ts";
+import { accountIdFromPk, TIER_INDEX } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
-import { batchGetAll } from "./transactions.ts";
-
-/** Attempts of a BatchGet's unprocessed keys before a StorageError (as the score store). */
-const BATCH_GET_ATTEMPTS = 9;
 
 export class DynamoCurrentCustomers implements CurrentCustomers {
   readonly #db: DynamoDBDocumentClient;
@@ -43,22 +40,15 @@ export class DynamoCurrentCustomers implements CurrentCustomers {
         accountId: accountIdFromPk(String(item.pk)),
         current: toStoredScore(item),
       }));
-      const aggregates = await this.#aggregates(scores.map((s) => s.accountId));
       const customers: CurrentCustomer[] = [];
       for (const { accountId, current } of scores) {
-        const item = aggregates.get(accountId);
+        const items = await readAggregateItems(this.#db, this.#table, accountId);
         // A score without an aggregate (deleted by hand) has nothing to rescore.
-        if (item === undefined) continue;
-        customers.push({ accountId, current, aggregate: aggregateFromItem(accountId, item) });
+        if (items.length === 0) continue;
+        customers.push({ accountId, current, aggregate: decodeAggregate(accountId, items) });
       }
       if (customers.length > 0) yield customers;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-  }
-
-  async #aggregates(accountIds: readonly string[]) {
-    const keys = accountIds.map((id) => ({ pk: accountPk(id), sk: AGGREGATE_SK }));
-    const items = await batchGetAll(this.#db, this.#table, keys, BATCH_GET_ATTEMPTS);
-    return new Map(items.map((item) => [accountIdFromPk(String(item.pk)), item]));
   }
 }

@@ -14,7 +14,8 @@ import type {
 } from "../../api/customers.ts";
 import type { Tier } from "../../domain/tiers.ts";
 import type { StoredScore } from "../../scoring/score-accounts.ts";
-import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TIER_INDEX, tierPk, tierSk } from "./keys.ts";
+import { AGGREGATE_PREFIX } from "./aggregate-layout.ts";
+import { accountPk, daySk, SCORE_SK, TIER_INDEX, tierPk, tierSk } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 
 /** DynamoDB orders strings by their UTF-8 bytes. */
@@ -37,14 +38,17 @@ export class DynamoCustomerReads implements CustomerReads {
   }
 
   async hasAggregate(accountId: string): Promise<boolean> {
+    // Any of its `AGG*` items: a customer that only ever used the product has day buckets.
     const out = await this.#db.send(
-      new GetCommand({
+      new QueryCommand({
         TableName: this.#table,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :agg)",
+        ExpressionAttributeValues: { ":pk": accountPk(accountId), ":agg": AGGREGATE_PREFIX },
         ProjectionExpression: "pk",
+        Limit: 1,
       }),
     );
-    return out.Item !== undefined;
+    return (out.Items ?? []).length > 0;
   }
 
   async dailyHistory(accountId: string, fromDay: string, toDay: string): Promise<DailyScore[]> {

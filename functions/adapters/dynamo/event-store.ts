@@ -9,7 +9,7 @@
  * delivery of the same event would share it (TransactionInProgressException, or `stored`
  * instead of `duplicate`), and a retry with re-read registers would mismatch it.
  */
-import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
 import { uniqueRefs } from "../../webhook/inbound.ts";
 import {
@@ -18,12 +18,15 @@ import {
   type IngestStore,
   type WriteOutcome,
 } from "../../webhook/ingest.ts";
-import { aggregateUpdateExpression, newerRegisters } from "./aggregate-update.ts";
+import {
+  aggregateWriteItems,
+  type RegisterSnapshot,
+  readRegisterSnapshot,
+} from "./aggregate-writes.ts";
 import { DynamoAliasStore } from "./alias-store.ts";
 import {
-  AGGREGATE_SK,
-  accountPk,
   EVENT_SK,
+  eventLogKeys,
   eventPk,
   TTL_ATTRIBUTE,
   UNMATCHED_GSI_PK,
@@ -45,6 +48,11 @@ export interface EventStoreOptions {
 type ItemOutcome = "ok" | "duplicate" | "stale" | "conflict";
 
 const DAY_S = 86_400;
+const noRegistersRead: RegisterSnapshot = {
+  days: new Map(),
+  tickets: new Map(),
+  invoices: new Map(),
+};
 
 /** Event writes of ingestion; aliases and waiting events come from the alias store it extends. */
 export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
@@ -62,33 +70,35 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
     this.maxAttempts = options.maxAttempts ?? 6;
   }
 
-  /** The two items of an applied event's transaction (benchmarks send them raw as a baseline). */
+  /** The items of an applied event's transaction, given no registers stored yet. */
   appliedTransactionItems(record: EventRecord, update: AggregateUpdate): TransactItem[] {
     const accountId = record.accountId as string;
     return [
       this.putRecord(record),
-      this.updateAggregate(accountId, update, Object.keys(update.latest)),
+      ...aggregateWriteItems(this.table, accountId, [update], noRegistersRead),
     ];
   }
 
   async recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome> {
     const accountId = record.accountId as string;
-    let registers = Object.keys(update.latest);
     for (let attempt = 1; ; attempt++) {
+      // Registers are read, merged and written on the condition that they are unchanged;
+      // day sums need no read. A failed condition means someone wrote meanwhile: read again.
+      const snapshot = await readRegisterSnapshot(
+        this.db,
+        this.table,
+        accountId,
+        [update],
+        this.maxAttempts,
+      );
       const outcome = await this.transact([
         this.putRecord(record),
-        this.updateAggregate(accountId, update, registers),
+        ...aggregateWriteItems(this.table, accountId, [update], snapshot),
       ]);
       if (outcome[0] === "duplicate") return "duplicate";
       if (outcome.every((o) => o === "ok")) return "stored";
       if (attempt >= this.maxAttempts) throw new StorageError("aggregate update kept conflicting");
-      if (outcome[1] === "stale") {
-        // This event is older than some state already stored: keep its counters and drop the
-        // registers it would have set back in time. Read, then write with the same guards.
-        registers = newerRegisters(update, await this.readAggregate(accountId));
-      } else {
-        await sleep(backoff(attempt));
-      }
+      if (!outcome.includes("stale")) await sleep(backoff(attempt));
     }
   }
 
@@ -133,6 +143,9 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
           pk: eventPk(record.source, record.eventId),
           sk: EVENT_SK,
           ...record,
+          ...(record.status === "applied" && record.accountId !== null
+            ? eventLogKeys(record.accountId, record)
+            : {}),
           ...(record.status === "unmatched"
             ? {
                 unmatchedPk: UNMATCHED_GSI_PK,
@@ -144,31 +157,6 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     };
-  }
-
-  private updateAggregate(
-    accountId: string,
-    update: AggregateUpdate,
-    registers: readonly string[],
-  ): TransactItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-        ...aggregateUpdateExpression(accountId, update, registers),
-      },
-    };
-  }
-
-  private async readAggregate(accountId: string) {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item;
   }
 
   /**

@@ -4,13 +4,14 @@
  *
  * | item            | pk                          | sk              |
  * |-----------------|-----------------------------|-----------------|
- * | aggregate       | ACCOUNT#{accountId}         | AGG             |
+ * | aggregate       | ACCOUNT#{accountId}         | AGG, AGG#…, TKT#…, INV#… (aggregate-layout.ts) |
  * | current score   | ACCOUNT#{accountId}         | SCORE           |
  * | daily history   | ACCOUNT#{accountId}         | DAY#{yyyy-mm-dd}|
  * | event record    | EVENT#{source}#{eventId}    | EVENT           |
  * | alias           | ALIAS#{kind}#{externalId}   | ALIAS           |
  * | unmatched event | UNMATCHED#{kind}#{externalId}| EVENT#{source}#{eventId} |
  */
+/** The aggregate's state item; its other items are listed in aggregate-layout.ts. */
 export const AGGREGATE_SK = "AGG";
 export const SCORE_SK = "SCORE";
 export const EVENT_SK = "EVENT";
@@ -38,3 +39,13 @@ export const unmatchedSk = (receivedAt: number, source: string, eventId: string)
   `${new Date(receivedAt).toISOString()}#${source}#${eventId}`;
 
 export const TTL_ATTRIBUTE = "expiresAt";
+
+/** GSI of applied event records by account, in event time order: the event log replay reads. */
+export const EVENT_LOG_INDEX = "eventLog";
+export const eventLogKeys = (
+  accountId: string,
+  record: { readonly occurredAt: number; readonly source: string; readonly eventId: string },
+) => ({
+  logPk: accountPk(accountId),
+  logSk: `${new Date(record.occurredAt).toISOString()}#${record.source}#${record.eventId}`,
+});

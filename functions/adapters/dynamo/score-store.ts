@@ -1,6 +1,7 @@
 /**
- * DynamoDB implementation of the scoring ports. Reads each customer's aggregate, current
- * score and the history snapshot of the drop window in one BatchGetItem per 33 customers;
+ * DynamoDB implementation of the scoring ports. Reads each customer's aggregate (a Query of
+ * its `AGG*` items, then folds old days: aggregate-reads.ts), and its current score and the
+ * history snapshot of the drop window in one BatchGetItem per 33 customers;
  * writes the score and today's snapshot in one transaction, conditional on the version read.
  * (Stale scores are found by `stale-scores.ts`, kept apart so that only the rescore
  * function's bundle, and grants, hold a Scan.)
@@ -11,15 +12,17 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { Aggregate } from "../../domain/aggregate.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
-import { aggregateFromItem } from "./aggregate-item.ts";
-import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TTL_ATTRIBUTE, tierPk, tierSk } from "./keys.ts";
+import { decodeAggregate } from "./aggregate-layout.ts";
+import { foldAggregate, readAggregateItems } from "./aggregate-reads.ts";
+import { accountPk, daySk, SCORE_SK, TTL_ATTRIBUTE, tierPk, tierSk } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
 const DAY_MS = 86_400_000;
-/** BatchGetItem takes 100 keys; each customer needs 3. */
+/** BatchGetItem takes 100 keys; each customer needs 2 (its aggregate is a Query). */
 const ACCOUNTS_PER_BATCH = 33;
 /** Tries of a BatchGetItem whose keys keep coming back unprocessed (throttled reads). */
 const BATCH_GET_ATTEMPTS = 9;
@@ -47,24 +50,44 @@ export class DynamoScoreStore implements ScoreStore {
     const earlierSk = daySk(isoDay(now - windowDays * DAY_MS));
     for (let i = 0; i < accountIds.length; i += ACCOUNTS_PER_BATCH) {
       const chunk = accountIds.slice(i, i + ACCOUNTS_PER_BATCH);
-      const items = await this.batchGet(
-        chunk.flatMap((id) =>
-          [AGGREGATE_SK, SCORE_SK, earlierSk].map((sk) => ({ pk: accountPk(id), sk })),
+      const [items, aggregates] = await Promise.all([
+        this.batchGet(
+          chunk.flatMap((id) => [SCORE_SK, earlierSk].map((sk) => ({ pk: accountPk(id), sk }))),
         ),
-      );
+        this.readAggregates(chunk, now),
+      ]);
       for (const id of chunk) {
         const pk = accountPk(id);
-        const aggregate = items.get(`${pk}|${AGGREGATE_SK}`);
         const current = items.get(`${pk}|${SCORE_SK}`);
         const earlier = items.get(`${pk}|${earlierSk}`);
         states.set(id, {
-          aggregate: aggregate ? aggregateFromItem(id, aggregate) : null,
+          aggregate: aggregates.get(id) ?? null,
           current: current ? toStoredScore(current) : null,
           earlierScore: typeof earlier?.score === "number" ? earlier.score : null,
         });
       }
     }
     return states;
+  }
+
+  /**
+   * Each account's aggregate (one Query of its `AGG*` items), with its old day buckets
+   * then folded into their months, which changes no fact (aggregate-layout.ts).
+   */
+  private async readAggregates(accountIds: readonly string[], now: number) {
+    const aggregates = new Map<string, Aggregate>();
+    let next = 0;
+    const worker = async () => {
+      while (next < accountIds.length) {
+        const id = accountIds[next++] as string;
+        const items = await readAggregateItems(this.db, this.table, id);
+        if (items.length === 0) continue;
+        aggregates.set(id, decodeAggregate(id, items));
+        await foldAggregate(this.db, this.table, id, items, now);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, accountIds.length) }, worker));
+    return aggregates;
   }
 
   async save(next: StoredScore, expectedVersion: number | null): Promise<boolean> {

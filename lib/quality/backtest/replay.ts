@@ -5,12 +5,11 @@
  * score is recorded with its churn label. One replay serves several models side by side.
  */
 import {
-  type Aggregate,
-  type AggregateUpdate,
   type CompiledModel,
+  compactAggregate,
+  emptyAggregate,
   type HealthScore,
-  isNewer,
-  type LatestValue,
+  MutableAggregate,
   type Signal,
   score,
   signalToUpdate,
@@ -59,13 +58,6 @@ export interface ModelRun {
   scores: number;
 }
 
-/** A mutable aggregate the replay owns; the score function reads it as an `Aggregate`. */
-interface LiveAggregate extends Aggregate {
-  readonly sums: Record<string, number>;
-  readonly sets: Record<string, Set<string>>;
-  readonly latest: Record<string, LatestValue>;
-}
-
 interface ModelTrack {
   previous: HealthScore | null;
   lastKnown: Tier | null;
@@ -73,41 +65,12 @@ interface ModelTrack {
 }
 
 interface Account {
-  /** One aggregate per distinct decay and impact setting among the models (what is stored depends on them). */
-  readonly aggregates: LiveAggregate[];
+  /** One aggregate per distinct impact setting among the models (what is stored depends on it). */
+  readonly aggregates: MutableAggregate[];
   readonly tracks: ModelTrack[];
   readonly churnedAt: number | null;
   done: boolean;
 }
-
-/**
- * Applies one update in place with the DynamoDB write's semantics: counters and decayed
- * sums add, sets union, a register is replaced only by a newer one. (The domain's own
- * in-place fold is private to `aggregateOf`; a test proves this one equal to it.)
- */
-export function applyInPlace(aggregate: LiveAggregate, update: AggregateUpdate): void {
-  const { sums, sets, latest } = aggregate;
-  for (const key in update.add) sums[key] = (sums[key] ?? 0) + (update.add[key] as number);
-  for (const key in update.union) {
-    let set = sets[key];
-    if (set === undefined) {
-      set = new Set();
-      sets[key] = set;
-    }
-    for (const value of update.union[key] as readonly string[]) set.add(value);
-  }
-  for (const key in update.latest) {
-    const value = update.latest[key] as LatestValue;
-    if (isNewer(value, latest[key])) latest[key] = value;
-  }
-}
-
-export const liveAggregate = (accountId: string): LiveAggregate => ({
-  accountId,
-  sums: {},
-  sets: {},
-  latest: {},
-});
 
 /** The instants the clock stops at: every midnight from the first event on, and each `at`. */
 function ticksOf(events: readonly ReplayEvent[], at: readonly number[]) {
@@ -124,16 +87,17 @@ function ticksOf(events: readonly ReplayEvent[], at: readonly number[]) {
 /** Replays `events` (in time order) and scores every account with every model. */
 export function replay(events: readonly ReplayEvent[], options: ReplayOptions): ModelRun[] {
   const { models, labels } = options;
-  // Models that store the same aggregate share it: same half-lives, same usage impacts.
-  const writeKeys = models.map(({ model: { decay, components } }) => {
+  // Models that store the same aggregate share it: the same usage impacts (half-lives are
+  // applied when reading).
+  const writeKeys = models.map(({ model: { components } }) => {
     const { impacts, defaultImpact } = components.engagement;
-    return JSON.stringify({ decay, impacts, defaultImpact });
+    return JSON.stringify({ impacts, defaultImpact });
   });
   const groups = [...new Set(writeKeys)];
   const groupOf = writeKeys.map((key) => groups.indexOf(key));
   const writers = groups.map((key) => {
     const { model } = models[writeKeys.indexOf(key)] as CompiledModel;
-    return { decay: model.decay, impactOf: usageImpactOf(model) };
+    return { impactOf: usageImpactOf(model) };
   });
   const runs: ModelRun[] = models.map((model) => ({
     model,
@@ -151,7 +115,7 @@ export function replay(events: readonly ReplayEvent[], options: ReplayOptions): 
     let account = accounts.get(accountId);
     if (account === undefined) {
       account = {
-        aggregates: groups.map(() => liveAggregate(accountId)),
+        aggregates: groups.map(() => new MutableAggregate(emptyAggregate(accountId))),
         tracks: models.map(() => ({ previous: null, lastKnown: null, flaggedSince: null })),
         churnedAt: labels.get(accountId) ?? null,
         done: false,
@@ -159,10 +123,9 @@ export function replay(events: readonly ReplayEvent[], options: ReplayOptions): 
       accounts.set(accountId, account);
     }
     for (let g = 0; g < groups.length; g++) {
-      const aggregate = account.aggregates[g] as LiveAggregate;
-      const { decay, impactOf } = writers[g] as (typeof writers)[number];
-      for (const signal of signals)
-        applyInPlace(aggregate, signalToUpdate(signal, decay, impactOf));
+      const aggregate = account.aggregates[g] as MutableAggregate;
+      const { impactOf } = writers[g] as (typeof writers)[number];
+      for (const signal of signals) aggregate.apply(signalToUpdate(signal, impactOf));
     }
   };
 
@@ -171,8 +134,13 @@ export function replay(events: readonly ReplayEvent[], options: ReplayOptions): 
       const event = events[next++] as ReplayEvent;
       apply(event.accountId, event.signals);
     }
+    const monthStart = kind.daily && new Date(tick).getUTCDate() === 1;
     for (const [accountId, account] of accounts) {
       if (account.done) continue;
+      // Stored history is kept folded (history.ts); so is the replay's, which keeps
+      // reading it cheap over long replays.
+      if (monthStart)
+        for (const a of account.aggregates) a.replaceHistory(compactAggregate(a.build(), tick));
       if (account.churnedAt !== null && account.churnedAt < tick) {
         // Churned: out of every population from now on. The first midnight after the
         // churn closes its trajectory with its lead time.
@@ -191,8 +159,8 @@ export function replay(events: readonly ReplayEvent[], options: ReplayOptions): 
       models.forEach((model, m) => {
         const run = runs[m] as ModelRun;
         const track = account.tracks[m] as ModelTrack;
-        const aggregate = account.aggregates[groupOf[m] as number] as LiveAggregate;
-        const result = score(aggregate, model, track.previous, tick);
+        const aggregate = account.aggregates[groupOf[m] as number] as MutableAggregate;
+        const result = score(aggregate.build(), model, track.previous, tick);
         run.scores++;
         if (kind.observe) {
           const churnedAt = account.churnedAt;

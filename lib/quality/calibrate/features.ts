@@ -5,7 +5,6 @@
  * per event name. Events are loaded and folded with the backtest's own loader and
  * in-place fold (lib/quality/backtest), scored with the domain's `score`.
  */
-import { attr } from "../../../functions/domain/aggregate.ts";
 import {
   COMPONENTS,
   type ComponentName,
@@ -13,8 +12,15 @@ import {
   type Model,
 } from "../../../functions/domain/model.ts";
 import type { ReplayEvent } from "../backtest/load.ts";
-import { applyInPlace, DAY_MS, liveAggregate } from "../backtest/replay.ts";
-import { type CompiledModel, score, signalToUpdate, usageImpactOf } from "../domain.ts";
+import { DAY_MS } from "../backtest/replay.ts";
+import {
+  type CompiledModel,
+  emptyAggregate,
+  MutableAggregate,
+  score,
+  signalToUpdate,
+  usageImpactOf,
+} from "../domain.ts";
 
 /** `component.metric`, e.g. `engagement.volume`: one feature of the weight fit. */
 export type MetricKey = `${ComponentName}.${string}`;
@@ -78,7 +84,7 @@ export function observe(
   const halfLifeMs = decay.usageShortDays * DAY_MS;
   // Decayed sum over a half-life h has mean lifetime h/ln 2: divided by it, a daily rate.
   const daysScale = decay.usageShortDays / Math.LN2;
-  const aggregates = new Map<string, ReturnType<typeof liveAggregate>>();
+  const aggregates = new Map<string, MutableAggregate>();
   const usage = new Map<string, Map<string, Decayed>>();
   const rows: CalibrationRow[] = [];
   const horizonMs = options.horizonDays * DAY_MS;
@@ -88,11 +94,11 @@ export function observe(
       const event = events[next++] as ReplayEvent;
       let aggregate = aggregates.get(event.accountId);
       if (aggregate === undefined) {
-        aggregate = liveAggregate(event.accountId);
+        aggregate = new MutableAggregate(emptyAggregate(event.accountId));
         aggregates.set(event.accountId, aggregate);
       }
       for (const signal of event.signals) {
-        applyInPlace(aggregate, signalToUpdate(signal, decay, impactOf));
+        aggregate.apply(signalToUpdate(signal, impactOf));
         if (signal.values.kind !== "usage") continue;
         let byName = usage.get(event.accountId);
         if (byName === undefined) {
@@ -108,7 +114,8 @@ export function observe(
         }
       }
     }
-    for (const [accountId, aggregate] of aggregates) {
+    for (const [accountId, live] of aggregates) {
+      const aggregate = live.build();
       const churnedAt = options.labels.get(accountId) ?? null;
       if (churnedAt !== null && churnedAt < at) continue;
       const result = score(aggregate, compiled, null, at);
@@ -120,8 +127,8 @@ export function observe(
           metrics[`${component.name}.${m}`] = metricScore(model, component.name, m, raw);
         }
       }
-      const sub = aggregate.latest[attr.subscription]?.seats;
-      const profile = aggregate.latest[attr.profile("seats")]?.value;
+      const sub = aggregate.registers.subscription?.seats;
+      const profile = aggregate.registers.profileSeats?.value;
       const seatsValue = typeof sub === "number" ? sub : typeof profile === "number" ? profile : 1;
       const seats = Math.max(1, seatsValue);
       const usageRates: Record<string, number> = {};
