@@ -302,5 +302,6 @@ async function partition(doc: ReturnType<typeof meteredClients>["doc"], table: s
 }
 
 function count(map: Map<string, number>, key: string, by = 1) {
+  if (!map.has(key) && /^(ingest|score):/.test(key)) process.stderr.write(`longlived: ${key}\n`);
   map.set(key, (map.get(key) ?? 0) + by);
 }
