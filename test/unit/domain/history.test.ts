@@ -21,12 +21,13 @@ import {
   monthOfDay,
   RETENTION_DAYS,
 } from "../../../functions/domain/history.ts";
+import { type CompiledModel, compileModel } from "../../../functions/domain/model.ts";
 import { score } from "../../../functions/domain/score.ts";
 import type { Signal } from "../../../functions/domain/signals.ts";
 import { epochDay } from "../../../functions/domain/time.ts";
 import { signalsArb } from "../../support/arbitraries.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
-import { testCompiled } from "../../support/test-model.ts";
+import { testCompiled, testModelInput } from "../../support/test-model.ts";
 
 const HALF_LIVES = [1, 7, 30, 90] as const;
 
@@ -239,8 +240,8 @@ describe("compaction keeps what scoring reads", () => {
 });
 
 /** Distance of a score from the nearest tier boundary of the test model. */
-function toBoundary(value: number): number {
-  const { healthy, atRisk } = testCompiled.model.tiers;
+function toBoundary(value: number, compiled: CompiledModel): number {
+  const { healthy, atRisk } = compiled.model.tiers;
   return Math.min(Math.abs(value - healthy), Math.abs(value - atRisk));
 }
 
@@ -273,11 +274,23 @@ function keptAsStored(
   return compactAggregate(agg.build(), now);
 }
 
-const largest = { once: 0, stored: 0 };
+/** The test model, and the same with every half-life doubled (the upper bound of model-changes.test.ts). */
+const MODELS = {
+  test: testCompiled,
+  "half-lives x2": (() => {
+    const input = testModelInput();
+    for (const key of Object.keys(input.decay) as (keyof typeof input.decay)[])
+      input.decay[key] *= 2;
+    return compileModel(input);
+  })(),
+};
+type ModelName = keyof typeof MODELS;
+
+/** The largest score difference seen, by model and way of compacting. */
+const largest = new Map<string, number>();
 afterAll(() => {
-  console.info(
-    `compaction: largest score difference ${largest.once.toFixed(2)} (compacted once), ${largest.stored.toFixed(2)} (compacted as stored)`,
-  );
+  const seen = [...largest].map(([key, value]) => `${key} ${value.toFixed(1)}`).join(", ");
+  console.info(`compaction: largest score difference in points: ${seen}`);
 });
 
 describe("compaction against the unbounded reference", () => {
@@ -308,7 +321,9 @@ describe("compaction against the unbounded reference", () => {
         fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 200 }),
         fc.array(fc.integer({ min: 1, max: MONTHS_14 }), { maxLength: 6 }),
         fc.integer({ min: 0, max: DAY - 1 }),
-        (signals, delays, checkpointsAgo, time) => {
+        fc.constantFrom(...(Object.keys(MODELS) as ModelName[])),
+        (signals, delays, checkpointsAgo, time, modelName) => {
+          const compiled = MODELS[modelName];
           const now = epochDay(NOW) * DAY + time;
           const unbounded = aggregateOf("acct-1", signals);
           const once = compactAggregate(unbounded, now);
@@ -318,18 +333,19 @@ describe("compaction against the unbounded reference", () => {
             now,
           );
 
-          const reference = score(unbounded, testCompiled, null, now);
+          const reference = score(unbounded, compiled, null, now);
           for (const [way, kept] of [
             ["once", once],
             ["stored", stored],
           ] as const) {
-            const got = score(kept, testCompiled, null, now);
+            const got = score(kept, compiled, null, now);
             expect(got.score === null).toBe(reference.score === null);
             if (got.score === null || reference.score === null) continue;
             const difference = Math.abs(got.score - reference.score);
-            largest[way] = Math.max(largest[way], difference);
+            const key = `${modelName}/${way}`;
+            largest.set(key, Math.max(largest.get(key) ?? 0, difference));
             expect(difference).toBeLessThanOrEqual(1);
-            if (toBoundary(reference.score) > 1) expect(got.tier).toBe(reference.tier);
+            if (toBoundary(reference.score, compiled) > 1) expect(got.tier).toBe(reference.tier);
             expect(got.flags.map((f) => f.name)).toEqual(reference.flags.map((f) => f.name));
           }
         },
