@@ -1,6 +1,7 @@
 /** DynamoDB helpers shared by the benchmarks that run against DynamoDB Local. */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AwsBillingMeter } from "./aws-billing.ts";
 
 /** Low-level and document clients for a DynamoDB Local endpoint. */
 export function localClients(endpoint: string) {
@@ -36,16 +37,16 @@ export function countRequests(doc: DynamoDBDocumentClient) {
   return counter;
 }
 
-/** Approximate DynamoDB item size: attribute names plus values, as AWS counts it. */
-export function itemBytes(value: unknown): number {
-  if (value === null || value === undefined || typeof value === "boolean") return 1;
-  if (typeof value === "number") {
-    return 1 + Math.ceil(String(value).replace(/^-|\.|e.*$/g, "").length / 2);
-  }
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (value instanceof Set) return [...value].reduce((n: number, v) => n + itemBytes(v), 0);
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemBytes(v), 0);
-  return (
-    3 + Object.entries(value).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + itemBytes(v), 0)
-  );
+/** DynamoDB item size as AWS counts it (bench/aws-billing.ts holds the rules). */
+export { itemBytes } from "./aws-billing.ts";
+
+/**
+ * Clients for `endpoint` whose document client is metered as AWS would bill it; the meter's
+ * own reads go through a second, unmetered pair of clients.
+ */
+export function meteredClients(endpoint: string) {
+  const metered = localClients(endpoint);
+  const unmetered = localClients(endpoint);
+  const meter = new AwsBillingMeter(metered.doc, unmetered.doc, unmetered.client);
+  return { ...metered, meter };
 }

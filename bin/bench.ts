@@ -2,7 +2,8 @@
  * `npm run bench`: prints every benchmark figure as `name: value unit`.
  * Sections: scoring (pure, bundled), ingestion, rescore (100k customers by default:
  * BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles,
- * dashboard (the page in Chromium, 10k customers: BENCH_DASHBOARD_CUSTOMERS to change).
+ * dashboard (the page in Chromium, 10k customers: BENCH_DASHBOARD_CUSTOMERS to change),
+ * longlived (one heavy customer over 5 years, billed as AWS would: BENCH_LONGLIVED_YEARS).
  * `npm run bench -- scoring` runs one section. Arguments starting with `--` go to the
  * `node` that runs the bundled scoring benchmark, e.g.
  * `npm run bench -- scoring --cpu-prof --cpu-prof-dir=/tmp/prof`.
@@ -11,6 +12,7 @@ import { benchBundles } from "../bench/bundles.ts";
 import { benchDashboard } from "../bench/dashboard.ts";
 import { benchIngestion } from "../bench/ingestion.ts";
 import { benchLocalStack } from "../bench/local-stack.ts";
+import { benchLonglived } from "../bench/longlived.ts";
 import { printReport } from "../bench/report.ts";
 import { benchRescore } from "../bench/rescore.ts";
 import { benchScoring } from "../bench/scoring.ts";
@@ -26,6 +28,7 @@ const sections: Record<string, () => Promise<void> | void> = {
   local: () => benchLocalStack(printReport),
   bundles: () => benchBundles(printReport),
   dashboard: () => benchDashboard(printReport),
+  longlived: () => benchLonglived(printReport),
 };
 
 for (const [name, run] of Object.entries(sections)) {

@@ -143,8 +143,7 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
       "UpdateItem",
       "DeleteItem",
       "ConditionCheckItem",
-      // Re-reading an aggregate after a stale write; unmatched events waiting for an alias.
-      "GetItem",
+      // Unmatched events waiting for an alias.
       "Query",
     ],
   },
@@ -154,9 +153,10 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Rescores customers whose aggregates changed (DynamoDB stream)",
     memoryMb: 512,
     timeoutSeconds: 60,
-    // Loads aggregate, score and snapshot in one BatchGetItem; writes score and snapshot in
-    // one transaction (Put, Put); clears the outbox (Update).
-    tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
+    // Reads the aggregate's items (Query), score and snapshot (BatchGetItem); writes score and
+    // snapshot in one transaction (Put, Put); clears the outbox (Update); folds old day
+    // buckets into their month (Put, Delete).
+    tableActions: ["Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"],
   },
   rescore: {
     id: "rescore",
@@ -165,7 +165,8 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
+    // As the score function.
+    tableActions: ["Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"],
     // Finds stale scores with a parallel Scan of the tier index (never of the table).
     indexActions: { [TIER_INDEX]: ["Scan"] },
   },

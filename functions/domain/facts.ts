@@ -7,7 +7,7 @@
  */
 import type { Aggregate, LatestValue, Metric } from "./aggregate.ts";
 import { isNewer } from "./aggregate.ts";
-import { DecayedHistory, firstRetainedDay, type HalfLivesOf } from "./history.ts";
+import { DecayedHistory, firstRetainedDay, type HalfLivesOf, monthOfDay } from "./history.ts";
 import type { Model } from "./model.ts";
 import { DAY_MS, epochDay } from "./time.ts";
 
@@ -139,6 +139,15 @@ function featuresSince(agg: Aggregate, fromDay: number): readonly string[] {
   return recent.sort();
 }
 
+/** Any feature used within the retention (a folded month only says it had some). */
+function featuresEverSince(agg: Aggregate, fromDay: number): boolean {
+  for (const day of agg.features.values()) if (day >= fromDay) return true;
+  const fromMonth = monthOfDay(fromDay);
+  for (const [month, folded] of agg.months)
+    if (folded.featuresUsed && month >= fromMonth) return true;
+  return false;
+}
+
 /** The facts the model scores, read from an aggregate at `now`. */
 export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
   const { decay, components } = model;
@@ -201,7 +210,7 @@ export function readFacts(agg: Aggregate, model: Model, now: number): Facts {
     usagePerDayShort: usagePerDay(decay.usageShortDays),
     usagePerDayLong: usagePerDay(decay.usageLongDays),
     lastActiveDay: active.last,
-    featuresEver: agg.features.size > 0 || [...agg.months.values()].some((m) => m.featuresUsed),
+    featuresEver: featuresEverSince(agg, fromDay),
     recentFeatures: featuresSince(agg, today - adoption.recentDays),
     milestones: agg.milestones,
     nps: npsN > 0 ? { value: (100 * (npsPro - npsDet)) / npsN, responses: npsN } : null,

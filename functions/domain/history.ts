@@ -101,34 +101,48 @@ export function foldDays(
  * the unfolded aggregate, within the expansion's error (see above).
  */
 export function compactAggregate(aggregate: Aggregate, now: number): Aggregate {
-  const exactFrom = epochDay(now) - EXACT_DAYS;
   const days = new Map<number, Day>();
   const toFold = new Map<number, [number, Day][]>();
+  // The newest MRR of the history dropped: the contraction lookback still reads it.
+  let baseline: LatestValue | undefined;
   for (const [day, data] of aggregate.days) {
     const month = monthOfDay(day);
-    if (!isFoldableMonth(month, now)) days.set(day, data);
-    else if (isRetainedMonth(month, now))
-      toFold.set(month, [...(toFold.get(month) ?? []), [day, data]]);
+    if (!isRetainedMonth(month, now)) baseline = newer(data.mrr, baseline);
+    else if (!isFoldableMonth(month, now)) days.set(day, data);
+    else toFold.set(month, [...(toFold.get(month) ?? []), [day, data]]);
   }
   const featureMonths = new Set<number>();
   const features = new Map<string, number>();
   for (const [feature, day] of aggregate.features) {
-    if (isFoldableMonth(monthOfDay(day), now) || day < exactFrom) {
-      featureMonths.add(monthOfDay(day));
-    } else features.set(feature, day);
+    if (isFoldableMonth(monthOfDay(day), now)) featureMonths.add(monthOfDay(day));
+    else features.set(feature, day);
   }
   const months = new Map<number, FoldedMonth>();
   for (const [month, folded] of aggregate.months) {
     if (isRetainedMonth(month, now)) months.set(month, folded);
+    else baseline = newer(folded.mrr, baseline);
   }
   for (const [month, monthDays] of toFold) {
-    months.set(month, foldDays(month, months.get(month), monthDays, featureMonths.has(month)));
+    months.set(month, foldDays(month, months.get(month), monthDays, false));
   }
   for (const month of featureMonths) {
-    const folded = months.get(month);
-    if (folded && !folded.featuresUsed) months.set(month, { ...folded, featuresUsed: true });
+    const folded = months.get(month) ?? foldDays(month, undefined, [], false);
+    if (isRetainedMonth(month, now)) months.set(month, { ...folded, featuresUsed: true });
+  }
+  if (baseline) {
+    const first = monthOfDay(firstRetainedDay(now));
+    months.set(
+      first,
+      withBaselineMrr(months.get(first) ?? foldDays(first, undefined, [], false), baseline),
+    );
   }
   return { ...aggregate, days, months, features };
+}
+
+/** A folded month that also remembers an older MRR (the newest of the history dropped). */
+export function withBaselineMrr(folded: FoldedMonth, baseline: LatestValue): FoldedMonth {
+  const mrr = newer(folded.mrr, baseline);
+  return mrr ? { ...folded, mrr } : folded;
 }
 
 /**

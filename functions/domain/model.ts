@@ -3,9 +3,14 @@
  * aggregates become a score (design decision 8). The default lives in model.default.ts;
  * a deployment may point at another file with the same shape.
  */
+
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
+import { EXACT_DAYS, RETENTION_DAYS } from "./history.ts";
 import { SubscriptionStatus, TicketPriority } from "./signals.ts";
+
+/** The longest half-life a model may read with (see DecaySettings). */
+export const MAX_HALF_LIFE_DAYS = 180;
 
 const finite = z.number().check(z.refine(Number.isFinite, "must be a finite number"));
 const weight = finite.check(z.gte(0));
@@ -24,15 +29,20 @@ export type Curve = z.infer<typeof Curve>;
 const Metric = z.strictObject({ weight, curve: Curve });
 export type MetricSettings = z.infer<typeof Metric>;
 
-/** Half-lives, in days, of the decayed sums the model reads. */
+/**
+ * Half-lives, in days, of the decayed sums the model reads. Applied when reading the stored
+ * day sums, so any value here reads the same history (history.ts); bounded so that the
+ * retention (RETENTION_DAYS, 400) holds at least two of the longest.
+ */
+const halfLife = finite.check(z.gte(1), z.lte(MAX_HALF_LIFE_DAYS));
 const DecaySettings = z.strictObject({
-  usageShortDays: positive,
-  usageLongDays: positive,
-  surveyDays: positive,
-  supportDays: positive,
-  reopenDays: positive,
-  billingDays: positive,
-  disputeDays: positive,
+  usageShortDays: halfLife,
+  usageLongDays: halfLife,
+  surveyDays: halfLife,
+  supportDays: halfLife,
+  reopenDays: halfLife,
+  billingDays: halfLife,
+  disputeDays: halfLife,
 });
 export type DecaySettings = Readonly<z.infer<typeof DecaySettings>>;
 
@@ -221,6 +231,47 @@ function notesOn(model: Model): string[] {
   return Object.keys(e.impacts).length > 0 || e.defaultImpact !== 1 ? [IMPACTS_NOTE] : [];
 }
 
+/**
+ * Windows read at day resolution must fit in the days kept exact (history.ts), and every
+ * window in the retention: beyond them the history they would read is folded or gone.
+ * Within these bounds any change of a window or half-life is read from the same stored
+ * history; nothing needs a replay.
+ */
+function windowProblems(model: Model): string[] {
+  const problems: string[] = [];
+  const within = (path: string, days: number | undefined, limit: number, kept: string) => {
+    if (days !== undefined && days > limit) {
+      problems.push(
+        `${path}: ${days} days is beyond the ${limit} days of history ${kept}; use at most ${limit}`,
+      );
+    }
+  };
+  const { adoption, financial } = model.components;
+  within("components.adoption.recentDays", adoption.recentDays, EXACT_DAYS, "kept day by day");
+  within(
+    "components.financial.contractionLookbackDays",
+    financial.contractionLookbackDays,
+    EXACT_DAYS,
+    "kept day by day",
+  );
+  within(
+    "components.financial.failedPaymentWindowDays",
+    financial.failedPaymentWindowDays,
+    RETENTION_DAYS,
+    "kept",
+  );
+  for (const [name, flag] of Object.entries(model.redFlags)) {
+    within(`redFlags.${name}.when.minDaysSilent`, flag.when.minDaysSilent, RETENTION_DAYS, "kept");
+    within(
+      `redFlags.${name}.when.disputeWithinDays`,
+      flag.when.disputeWithinDays,
+      RETENTION_DAYS,
+      "kept",
+    );
+  }
+  return problems;
+}
+
 /** Canonical JSON (sorted keys) so that the hash depends on content, not key order. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -273,6 +324,9 @@ export function compileModel(input: unknown): CompiledModel {
   if (total <= 0) throw new InvalidModelError("invalid scoring model: component weights sum to 0");
   if (model.tiers.atRisk >= model.tiers.healthy) {
     throw new InvalidModelError("invalid scoring model: tiers.atRisk must be below tiers.healthy");
+  }
+  for (const problem of windowProblems(model)) {
+    throw new InvalidModelError(`invalid scoring model: ${problem}`);
   }
   for (const [name, flag] of Object.entries(model.redFlags)) {
     if (Object.values(flag.when).every((condition) => condition === undefined)) {

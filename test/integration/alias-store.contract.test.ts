@@ -1,20 +1,15 @@
-/**
- * The AliasStore contract: one suite, run against the in-memory store and against the
- * DynamoDB store on DynamoDB Local, so the fake that unit tests use behaves like the real one.
- */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { aggregateFromItem } from "../../functions/adapters/dynamo/aggregate-item.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { AliasStore, WaitingEvent } from "../../functions/aliases/aliases.ts";
+import type { Aggregate } from "../../functions/domain/aggregate.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import type { SignalValues } from "../../functions/domain/signals.ts";
 import type { ExternalRef } from "../../functions/webhook/inbound.ts";
 import { type EventRecord, updateFor } from "../../functions/webhook/ingest.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { storedAggregate, totalOf } from "../support/stored-aggregate.ts";
 
 const model = compileModel(defaultModel).model;
 
@@ -22,8 +17,8 @@ interface Subject {
   readonly store: AliasStore;
   /** Stores an event as unmatched, as ingestion does. */
   seedUnmatched(record: EventRecord): Promise<void>;
-  /** The decayed sums and counters of an account's aggregate. */
-  sums(accountId: string): Promise<Readonly<Record<string, number>> | undefined>;
+  /** An account's aggregate, undefined before any event is applied to it. */
+  aggregate(accountId: string): Promise<Aggregate | undefined>;
 }
 
 async function memorySubject(): Promise<Subject> {
@@ -31,7 +26,7 @@ async function memorySubject(): Promise<Subject> {
   return {
     store,
     seedUnmatched: async (record) => void (await store.recordUnmatched(record)),
-    sums: async (accountId) => store.aggregates.get(accountId)?.sums,
+    aggregate: async (accountId) => store.aggregates.get(accountId),
   };
 }
 
@@ -42,16 +37,7 @@ async function dynamoSubject(): Promise<Subject> {
   return {
     store,
     seedUnmatched: async (record) => void (await store.recordUnmatched(record)),
-    sums: async (accountId) => {
-      const out = await doc.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-          ConsistentRead: true,
-        }),
-      );
-      return out.Item ? aggregateFromItem(accountId, out.Item).sums : undefined;
-    },
+    aggregate: (accountId) => storedAggregate(doc, tableName, accountId),
   };
 }
 
@@ -62,7 +48,8 @@ const unique = (prefix: string) => `${prefix}-${++serial}`;
 function waiting(
   ref: ExternalRef,
   receivedAt: number,
-  signals: SignalValues[] = [{ kind: "active" }],
+  // Usage adds to a sum, so an event applied twice shows (an active day would not).
+  signals: SignalValues[] = [{ kind: "usage", event: "page", count: 1 }],
   eventId = unique("evt"),
 ): EventRecord {
   return {
@@ -175,7 +162,7 @@ describe.each([
     expect(second).toEqual({ applied: 2 });
     expect(await subject.store.countUnmatchedFor(ref)).toBe(0);
     expect(await subject.store.unmatchedFor(ref, 50)).toEqual([]);
-    expect((await subject.sums(account))?.n_active).toBe(7);
+    expect(totalOf(await subject.aggregate(account), "usage")).toBe(7);
   });
 
   it("applies many events about different tickets in one call", async () => {
@@ -194,7 +181,7 @@ describe.each([
 
     expect(page).toHaveLength(60);
     expect(result).toEqual({ applied: 60 });
-    expect((await subject.sums(account))?.n_ticket_opened).toBe(60);
+    expect(totalOf(await subject.aggregate(account), "ticketsOpened")).toBe(60);
   });
 
   it("applies concurrent duplicate requests once in total", async () => {
@@ -210,7 +197,7 @@ describe.each([
     ]);
 
     expect(results.reduce((n, r) => n + r.applied, 0)).toBe(30);
-    expect((await subject.sums(account))?.n_active).toBe(30);
+    expect(totalOf(await subject.aggregate(account), "usage")).toBe(30);
   });
 
   it("applies nothing once the alias belongs to another account, and names it", async () => {
@@ -246,7 +233,7 @@ describe.each([
 
     expect(await subject.store.applyUnmatched(record, account, update)).toBe(true);
     expect(await subject.store.applyUnmatched(record, account, update)).toBe(false);
-    expect((await subject.sums(account))?.n_active).toBe(1);
+    expect(totalOf(await subject.aggregate(account), "usage")).toBe(1);
     expect(await subject.store.countUnmatchedFor(ref)).toBe(0);
   });
 

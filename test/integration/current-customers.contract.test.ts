@@ -1,6 +1,6 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { encodeAggregate } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { DynamoCurrentCustomers } from "../../functions/adapters/dynamo/current-customers.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { currentCustomersContract } from "../support/current-customers-contract.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -12,21 +12,11 @@ currentCustomersContract("DynamoDB", {
     const scores = new DynamoScoreStore(doc, { tableName });
     return {
       customers: new DynamoCurrentCustomers(doc, { tableName, pageSize }),
-      // The aggregate item as the webhook's updates leave it: every attribute top-level.
-      putAggregate: async ({ accountId, sums, sets, latest }) => {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: accountPk(accountId),
-              sk: AGGREGATE_SK,
-              accountId,
-              ...sums,
-              ...Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, new Set(v)])),
-              ...latest,
-            },
-          }),
-        );
+      // The aggregate's items as replay writes them (aggregate-layout.ts).
+      putAggregate: async (aggregate) => {
+        for (const Item of encodeAggregate(aggregate, Date.now())) {
+          await doc.send(new PutCommand({ TableName: tableName, Item }));
+        }
       },
       putScore: async (score) => {
         await scores.save(score, null);

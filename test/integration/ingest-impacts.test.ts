@@ -1,17 +1,17 @@
 /**
  * Usage impacts through the real webhook into DynamoDB Local: a negative-impact event is
- * stored in the decayed `usageNeg` sums, a positive one in `usage` weighed by its impact,
+ * stored in its day's `usageNegative` sum, a positive one in `usage` weighed by its impact,
  * for the generic `usage` type and Segment `track` alike, and a redelivery adds nothing.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
-import { decayEpoch, forwardWeight } from "../../functions/domain/decay.ts";
+import type { Aggregate } from "../../functions/domain/aggregate.ts";
+import { epochDay } from "../../functions/domain/time.ts";
 import { compileModel } from "../../functions/domain/model.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { storedAggregate } from "../support/stored-aggregate.ts";
 import { testModelInput } from "../support/test-model.ts";
 import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
 
@@ -31,7 +31,7 @@ const { doc } = testClients();
 
 describe("usage impacts through the webhook against DynamoDB Local", () => {
   let send: (event: ReturnType<typeof signedWebhook>) => Promise<number | undefined>;
-  let aggregate: (accountId: string) => Promise<Record<string, unknown> | undefined>;
+  let aggregate: (accountId: string) => Promise<Aggregate | undefined>;
   beforeAll(async () => {
     const { tableName } = await freshTable("impacts");
     const deps: WebhookDeps = {
@@ -40,22 +40,12 @@ describe("usage impacts through the webhook against DynamoDB Local", () => {
       secretsFor: testSecretsFor,
     };
     send = async (event) => (await receiveWebhook(deps, event).catch(errorResponse)).statusCode;
-    aggregate = async (accountId) =>
-      (
-        await doc.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
+    aggregate = (accountId) => storedAggregate(doc, tableName, accountId);
   });
 
   it("stores a generic usage event of negative impact as usageNeg, once, and a positive one as usage × impact", async () => {
     const at = new Date(Date.now() - 3_600_000);
     const t = at.getTime();
-    const epoch = decayEpoch(t);
     const error = signedWebhook(
       "generic",
       genericPayload("usage", "acct-errors", { event: "error_shown", count: 3 }, at),
@@ -72,17 +62,14 @@ describe("usage impacts through the webhook against DynamoDB Local", () => {
     expect([await send(error), await send(error), await send(report)]).toEqual([200, 200, 200]);
 
     const stored = await aggregate("acct-errors");
-    expect(stored?.n_usage).toBe(2);
-    for (const days of [7, 30]) {
-      expect(stored?.[`d_usageNeg_${days}d_e${epoch}`]).toBeCloseTo(forwardWeight(6, t, days), 6);
-      expect(stored?.[`d_usage_${days}d_e${epoch}`]).toBeCloseTo(forwardWeight(10, t, days), 6);
-    }
+    expect(stored?.days.get(epochDay(t))?.sums).toEqual({ usageNegative: 6, usage: 10 });
+    // Only the positive impact made the day active... and it did.
+    expect(stored?.days.get(epochDay(t))?.active).toBe(true);
   });
 
   it("weighs a Segment track event by its name's impact, and an unnamed one by the default", async () => {
     const at = new Date(Date.now() - 60_000);
     const t = at.getTime();
-    const epoch = decayEpoch(t);
     const track = (messageId: string, event: string, count: number) =>
       signedWebhook("segment", {
         type: "track",
@@ -98,7 +85,6 @@ describe("usage impacts through the webhook against DynamoDB Local", () => {
     expect(await send(track("seg-login-1", "Logged In", 4))).toBe(200);
 
     const stored = await aggregate("acct-seats");
-    expect(stored?.[`d_usageNeg_7d_e${epoch}`]).toBeCloseTo(forwardWeight(10, t, 7), 6);
-    expect(stored?.[`d_usage_7d_e${epoch}`]).toBeCloseTo(forwardWeight(4, t, 7), 6);
+    expect(stored?.days.get(epochDay(t))?.sums).toEqual({ usageNegative: 10, usage: 4 });
   });
 });

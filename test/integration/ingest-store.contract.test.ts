@@ -1,15 +1,10 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { aggregateFromItem } from "../../functions/adapters/dynamo/aggregate-item.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import {
-  AGGREGATE_SK,
-  accountPk,
-  EVENT_SK,
-  eventPk,
-} from "../../functions/adapters/dynamo/keys.ts";
+import { EVENT_SK, eventPk } from "../../functions/adapters/dynamo/keys.ts";
 import type { EventRecord } from "../../functions/webhook/ingest.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { ingestStoreContract } from "../support/ingest-store-contract.ts";
+import { storedAggregate } from "../support/stored-aggregate.ts";
 
 const { doc } = testClients();
 let table: Promise<string> | undefined;
@@ -25,10 +20,7 @@ ingestStoreContract("DynamoDB Local", async () => {
     ).Item;
   return {
     store: new DynamoEventStore(doc, { tableName }),
-    aggregate: async (accountId) => {
-      const item = await get(accountPk(accountId), AGGREGATE_SK);
-      return item ? aggregateFromItem(accountId, item) : undefined;
-    },
+    aggregate: (accountId) => storedAggregate(doc, tableName, accountId),
     record: async (source, eventId) =>
       (await get(eventPk(source, eventId), EVENT_SK)) as EventRecord | undefined,
     ignoredCount: async (source, type) =>

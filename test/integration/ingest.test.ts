@@ -6,22 +6,24 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import {
-  AGGREGATE_SK,
-  accountPk,
-  EVENT_SK,
-  eventPk,
-} from "../../functions/adapters/dynamo/keys.ts";
+  dayBucketSk,
+  metricCode,
+  ticketSk,
+} from "../../functions/adapters/dynamo/aggregate-layout.ts";
+import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
+import { accountPk, EVENT_SK, eventPk } from "../../functions/adapters/dynamo/keys.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { registerAliases } from "../../functions/aliases/aliases.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
+import { epochDay } from "../../functions/domain/time.ts";
 import { EVENT_RETENTION_DAYS } from "../../functions/webhook/ingest.ts";
 import { MAX_BATCH_MESSAGES } from "../../functions/webhook/providers/segment/map.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { FUNCTIONS } from "../../lib/topology.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { canonicalAggregate, storedAggregate, totalOf } from "../support/stored-aggregate.ts";
 import {
   genericPayload,
   signedWebhook,
@@ -42,16 +44,7 @@ async function setup() {
     const response = await receiveWebhook(deps, event).catch(errorResponse);
     return { status: response.statusCode, body: JSON.parse(String(response.body)) };
   };
-  const aggregate = async (accountId: string) =>
-    (
-      await doc.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-          ConsistentRead: true,
-        }),
-      )
-    ).Item;
+  const aggregate = (accountId: string) => storedAggregate(doc, tableName, accountId);
   return { tableName, store, send, aggregate };
 }
 
@@ -75,8 +68,8 @@ describe("webhook ingestion against DynamoDB Local", () => {
     const outcomes = responses.map((r) => r.body.results[0].outcome).sort();
     expect(outcomes).toEqual(["accepted", "duplicate", "duplicate"]);
     const agg = await env.aggregate("acct-dup");
-    expect(agg?.n_payment_failed).toBe(1);
-    expect(agg?.l_pay).toMatchObject({ status: "failed", eid: "msg_dup_1" });
+    expect(totalOf(agg, "paymentsFailed")).toBe(1);
+    expect(agg?.registers.lastPayment).toMatchObject({ status: "failed", eid: "msg_dup_1" });
   });
 
   it("gives the same aggregate and latest state for the same events in reverse order", async () => {
@@ -126,25 +119,21 @@ describe("webhook ingestion against DynamoDB Local", () => {
 
     const a = await env.aggregate("acct-fwd");
     const b = await env.aggregate("acct-rev");
-    const strip = (item: Record<string, unknown> | undefined) => {
-      const { pk, accountId, ...rest } = item ?? {};
-      // Register event ids differ only by the fwd/rev prefix.
-      return JSON.parse(
-        JSON.stringify(rest, (_k, v) => (v instanceof Set ? [...v].sort() : v)).replaceAll(
-          /msg_(fwd|rev)_/g,
-          "msg_",
-        ),
+    // Register event ids differ only by the fwd/rev prefix.
+    const strip = (aggregate: Awaited<ReturnType<typeof env.aggregate>>) =>
+      JSON.parse(
+        JSON.stringify(canonicalAggregate(aggregate)).replaceAll(/msg_(fwd|rev)_/g, "msg_"),
       );
-    };
-    const left = strip(a);
-    const right = strip(b);
-    expect(Object.keys(left).sort()).toEqual(Object.keys(right).sort());
-    for (const key of Object.keys(left)) {
-      if (typeof left[key] === "number") expect(right[key]).toBeCloseTo(left[key], 6);
-      else expect(right[key]).toEqual(left[key]);
-    }
-    expect(left.l_sub).toMatchObject({ status: "past_due", mrr: 60000, seats: 8 });
-    expect(left["l_tkt_T-1"]).toMatchObject({ status: "solved" });
+    expect(strip(a)).toEqual(strip(b));
+    expect(a?.registers.subscription).toMatchObject({ status: "past_due", mrr: 60000, seats: 8 });
+    expect(a?.openTickets.has("T-1")).toBe(false);
+    const ticket = await doc.send(
+      new GetCommand({
+        TableName: env.tableName,
+        Key: { pk: accountPk("acct-fwd"), sk: ticketSk("T-1") },
+      }),
+    );
+    expect(ticket.Item?.status).toMatchObject({ status: "solved" });
   });
 
   it("keeps an unmatched event and applies it once when an alias is registered", async () => {
@@ -164,15 +153,15 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(once.applied).toBe(1);
     expect(twice.applied).toBe(0);
     const agg = await env.aggregate("acct-late");
-    expect(agg?.n_payment_failed).toBe(1);
-    expect(agg?.l_inv_in_unmatched_1).toMatchObject({ status: "failed", attempt: 2 });
+    expect(totalOf(agg, "paymentsFailed")).toBe(1);
+    expect(agg?.failedInvoices.get("in_unmatched_1")).toMatchObject({ attempt: 2 });
     expect((await env.store.listUnmatched(10)).records.map((r) => r.eventId)).not.toContain(
       "evt_unmatched_1",
     );
     // A redelivery now resolves through the alias and is a duplicate, not a second failure.
     const again = await env.send(signedWebhook("stripe", unmatched));
     expect(again.body.results[0].outcome).toBe("duplicate");
-    expect((await env.aggregate("acct-late"))?.n_payment_failed).toBe(1);
+    expect(totalOf(await env.aggregate("acct-late"), "paymentsFailed")).toBe(1);
   });
 
   it("learns an alias from an event that carries both ids", async () => {
@@ -187,17 +176,21 @@ describe("webhook ingestion against DynamoDB Local", () => {
     const response = await env.send(signedWebhook("stripe", failed));
 
     expect(response.body.results[0].outcome).toBe("accepted");
-    expect((await env.aggregate("acct-learn"))?.n_payment_failed).toBe(1);
+    expect(totalOf(await env.aggregate("acct-learn"), "paymentsFailed")).toBe(1);
   });
 
   it("answers 500 on a store that rejects the write, and leaves nothing half-applied", async () => {
-    // An aggregate whose counter has the wrong type makes DynamoDB reject the ADD, so the
+    // A day bucket whose counter has the wrong type makes DynamoDB reject the ADD, so the
     // whole transaction fails: the event record must not be written either. Retrying cannot
     // help until the item is repaired, so it is an internal error (alarmed), not a 503.
+    const brokenDay = {
+      pk: accountPk("acct-broken"),
+      sk: dayBucketSk(epochDay(Date.now())),
+    };
     await doc.send(
       new PutCommand({
         TableName: env.tableName,
-        Item: { pk: accountPk("acct-broken"), sk: AGGREGATE_SK, n_payment_failed: "not a number" },
+        Item: { ...brokenDay, [metricCode("paymentsFailed")]: "not a number" },
       }),
     );
     const event = signedWebhook(
@@ -220,15 +213,10 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(record.Item).toBeUndefined();
 
     // Once storage is healthy, the provider's retry is applied exactly once.
-    await doc.send(
-      new PutCommand({
-        TableName: env.tableName,
-        Item: { pk: accountPk("acct-broken"), sk: AGGREGATE_SK },
-      }),
-    );
+    await doc.send(new PutCommand({ TableName: env.tableName, Item: brokenDay }));
     const retried = await env.send(event);
     expect(retried.body.results[0].outcome).toBe("accepted");
-    expect((await env.aggregate("acct-broken"))?.n_payment_failed).toBe(1);
+    expect(totalOf(await env.aggregate("acct-broken"), "paymentsFailed")).toBe(1);
   });
 
   it.each([

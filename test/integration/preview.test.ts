@@ -3,11 +3,9 @@
  * stored as the score function stores them; a candidate model is previewed through the
  * DynamoDB adapter, page by page, with nothing but reads sent.
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoCurrentCustomers } from "../../functions/adapters/dynamo/current-customers.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { aggregateOf, signalToUpdate } from "../../functions/domain/aggregate.ts";
 import { compileModel } from "../../functions/domain/model.ts";
@@ -17,6 +15,7 @@ import { previewModel } from "../../lib/preview/preview.ts";
 import { summarize } from "../../lib/preview/summary.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { dailyUsage, NOW, signal } from "../support/signals.ts";
+import { writeUpdates } from "../support/stored-aggregate.ts";
 import { testModelInput } from "../support/test-model.ts";
 
 const deployed = compileModel(testModelInput());
@@ -62,21 +61,10 @@ describe("preview against DynamoDB Local", () => {
     const store = new DynamoScoreStore(doc, { tableName });
     for (const [accountId, signals] of Object.entries(customers())) {
       for (const s of signals) {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-            ...aggregateUpdateExpression(accountId, signalToUpdate(s, deployed.model.decay)),
-          }),
-        );
+        await writeUpdates(doc, tableName, accountId, [signalToUpdate(s)]);
       }
       // Scored an hour before now, as the score function stores it.
-      const current = score(
-        aggregateOf(accountId, signals, deployed.model.decay),
-        deployed,
-        null,
-        NOW - 3_600_000,
-      );
+      const current = score(aggregateOf(accountId, signals), deployed, null, NOW - 3_600_000);
       stored.set(accountId, { score: current.score, tier: current.tier });
       await store.save(
         { ...current, version: 1, inDrop: false, accountName: null, owner: null, outbox: [] },

@@ -2,18 +2,16 @@
  * The contract of the scoring ports (ScoreStore, StaleScores), run against the in-memory
  * store of the unit tests and the DynamoDB adapter on DynamoDB Local: both must behave alike.
  */
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
-import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { MemoryScoreStore } from "../../functions/adapters/memory/score-store.ts";
 import {
   type AggregateUpdate,
-  applyUpdate,
+  applyUpdates,
   emptyAggregate,
-  mergeUpdates,
   signalToUpdate,
 } from "../../functions/domain/aggregate.ts";
 import { decideEvents } from "../../functions/scoring/decide.ts";
@@ -22,6 +20,7 @@ import type { ScoreStore, StoredScore } from "../../functions/scoring/score-acco
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
+import { canonicalAggregate, writeUpdates } from "../support/stored-aggregate.ts";
 
 interface Subject {
   readonly store: ScoreStore;
@@ -29,7 +28,10 @@ interface Subject {
   /** Writes a score item as a version before red flags and standing drivers stored it. */
   readonly putScoreWithout: (score: StoredScore, fields: readonly string[]) => Promise<void>;
   /** Applies an aggregate update as ingestion would. */
-  readonly applyAggregateUpdate: (accountId: string, update: AggregateUpdate) => Promise<void>;
+  readonly applyAggregateUpdate: (
+    accountId: string,
+    update: AggregateUpdate | readonly AggregateUpdate[],
+  ) => Promise<void>;
 }
 
 const subjects: [string, () => Promise<Subject>][] = [
@@ -45,7 +47,9 @@ const subjects: [string, () => Promise<Subject>][] = [
           for (const field of fields) delete old[field];
           store.scores.set(score.accountId, old as unknown as StoredScore);
         },
-        applyAggregateUpdate: async (id, u) => store.applyAggregateUpdate(id, u),
+        applyAggregateUpdate: async (id, u) => {
+          for (const update of [u].flat()) store.applyAggregateUpdate(id, update);
+        },
       };
     },
   ],
@@ -67,15 +71,8 @@ const subjects: [string, () => Promise<Subject>][] = [
             }),
           );
         },
-        applyAggregateUpdate: async (accountId, update) => {
-          await doc.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-              ...aggregateUpdateExpression(accountId, update),
-            }),
-          );
-        },
+        applyAggregateUpdate: (accountId, update) =>
+          writeUpdates(doc, tableName, accountId, [update].flat()),
       };
     },
   ],
@@ -121,13 +118,13 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
       signal({ kind: "subscription", status: "active", mrr: 9_000, seats: 4, plan: "pro" }, 10),
       signal({ kind: "milestone", name: "first_report" }, 2),
     ].map((s) => ({ ...s, accountId: "acct-agg" }));
-    const update = mergeUpdates(signals.map((s) => signalToUpdate(s, compiled.model.decay)));
-    await applyAggregateUpdate("acct-agg", update);
+    const updates = signals.map((s) => signalToUpdate(s));
+    await applyAggregateUpdate("acct-agg", updates);
 
     const state = (await store.load(["acct-agg"], NOW, 7)).get("acct-agg");
 
-    const expected = applyUpdate(emptyAggregate("acct-agg"), update);
-    expect(state?.aggregate).toEqual(expected);
+    const expected = applyUpdates(emptyAggregate("acct-agg"), updates);
+    expect(canonicalAggregate(state?.aggregate)).toEqual(canonicalAggregate(expected));
     expect(state?.current).toBeNull();
   });
 
@@ -262,7 +259,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     // A customer with an aggregate and no score yet is the stream's business, not rescore's.
     await applyAggregateUpdate(
       "a-only",
-      signalToUpdate(signal({ kind: "usage", event: "x", count: 1 }), compiled.model.decay),
+      signalToUpdate(signal({ kind: "usage", event: "x", count: 1 })),
     );
 
     const segments = 3;

@@ -1,9 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { handleScoreStream } from "../../functions/adapters/dynamo/stream-records.ts";
@@ -18,6 +17,7 @@ import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
 import { SCORE_STREAM } from "../../lib/topology.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { writeUpdates } from "../support/stored-aggregate.ts";
 import { testModelInput } from "../support/test-model.ts";
 import { genericPayload, signedWebhook, testSecretsFor } from "../support/webhooks.ts";
 
@@ -137,23 +137,14 @@ async function setup() {
   };
   /** Writes an aggregate change directly, as ingestion does (no id rule in the way). */
   const touchAggregate = async (accountId: string, at: number) => {
-    const usage = signalToUpdate(
-      {
-        accountId,
-        source: "generic",
-        sourceEventId: `direct-${++sequence}`,
-        occurredAt: at,
-        values: { kind: "usage", event: "login", count: 3 },
-      },
-      compiled.model.decay,
-    );
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-        ...aggregateUpdateExpression(accountId, usage),
-      }),
-    );
+    const usage = signalToUpdate({
+      accountId,
+      source: "generic",
+      sourceEventId: `direct-${++sequence}`,
+      occurredAt: at,
+      values: { kind: "usage", event: "login", count: 3 },
+    });
+    await writeUpdates(doc, tableName, accountId, [usage]);
   };
   return {
     tableName,

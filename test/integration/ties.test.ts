@@ -1,21 +1,14 @@
-/**
- * Ties in time against DynamoDB Local (issue 9 §7): changes with the same source time
- * resolve to the lifecycle-latest state in any delivery order, through the real guarded
- * UpdateItem, and the DynamoDB guard decides exactly as the domain rule `isNewer` does.
- */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
-import { isNewer, type LatestValue } from "../../functions/domain/aggregate.ts";
+import { isNewer, type LatestValue, signalToUpdate } from "../../functions/domain/aggregate.ts";
 import { defaultModel } from "../../functions/domain/model.default.ts";
 import { compileModel } from "../../functions/domain/model.ts";
-import { yearMonth } from "../../functions/domain/time.ts";
+import type { Signal } from "../../functions/domain/signals.ts";
+import { epochDay } from "../../functions/domain/time.ts";
 import { receiveWebhook, type WebhookDeps } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { storedAggregate, writeUpdates } from "../support/stored-aggregate.ts";
 import { signedWebhook, testSecretsFor } from "../support/webhooks.ts";
 
 const model = compileModel(defaultModel).model;
@@ -28,16 +21,16 @@ beforeAll(async () => {
   deps = { store: new DynamoEventStore(doc, { tableName }), model, secretsFor: testSecretsFor };
 });
 
-async function aggregateItem(accountId: string) {
-  const out = await doc.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Item;
-}
+const aggregateOf = (accountId: string) => storedAggregate(doc, tableName, accountId);
+
+/** A profile signal: its update's day and shape carry the register the test sets. */
+const planSignal = (accountId: string): Signal => ({
+  accountId,
+  source: "generic",
+  sourceEventId: "plan",
+  occurredAt: Date.UTC(2026, 10, 1),
+  values: { kind: "profile", plan: "x" },
+});
 
 async function send(payload: unknown) {
   const response = await receiveWebhook(deps, signedWebhook("stripe", payload)).catch(
@@ -124,19 +117,18 @@ describe("Stripe subscription created and updated in the same second, on DynamoD
       { status: 200, outcome: "accepted" },
     ]);
     expect(resent.map((r) => r.outcome)).toEqual(["duplicate", "duplicate"]);
-    const item = await aggregateItem(accountId);
-    expect(item?.l_sub).toMatchObject({
+    const stored = await aggregateOf(accountId);
+    expect(stored?.registers.subscription).toMatchObject({
       status: "active",
       mrr: 6_000,
       seats: 3,
       eid: `evt_1_${accountId}`,
     });
-    expect(item?.[`l_mrr_${yearMonth(second * 1000)}`]).toMatchObject({ mrr: 6_000 });
-    expect(item?.n_subscription).toBe(2);
+    expect(stored?.days.get(epochDay(second * 1000))?.mrr).toMatchObject({ mrr: 6_000 });
   });
 });
 
-describe("the DynamoDB register guard", () => {
+describe("the stored register writes", () => {
   // Every combination of source time, rank (absent: a register stored before ranks) and
   // event id, written over every other.
   const registers: LatestValue[] = [];
@@ -150,21 +142,13 @@ describe("the DynamoDB register guard", () => {
         );
       }
 
-  /** Writes `value` as register `l_t` of the account's aggregate through the real guard. */
+  /** Writes `value` as the account's `profilePlan` register through the real write path. */
   async function write(accountId: string, value: LatestValue): Promise<"written" | "stale"> {
-    try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-          ...aggregateUpdateExpression(accountId, { add: {}, union: {}, latest: { l_t: value } }),
-        }),
-      );
-      return "written";
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return "stale";
-      throw error;
-    }
+    const before = (await aggregateOf(accountId))?.registers.profilePlan;
+    const update = { ...signalToUpdate(planSignal(accountId)), registers: { profilePlan: value } };
+    await writeUpdates(doc, tableName, accountId, [update]);
+    const after = (await aggregateOf(accountId))?.registers.profilePlan;
+    return after?.v === value.v && before?.v !== value.v ? "written" : "stale";
   }
 
   it("replaces a stored register exactly when the domain rule says the new one is newer", async () => {
@@ -180,8 +164,8 @@ describe("the DynamoDB register guard", () => {
           chunk.map(async ({ stored, incoming, accountId }) => {
             await write(accountId, stored);
             const outcome = await write(accountId, incoming);
-            const item = await aggregateItem(accountId);
-            return { stored, incoming, outcome, kept: item?.l_t?.v };
+            const kept = (await aggregateOf(accountId))?.registers.profilePlan?.v;
+            return { stored, incoming, outcome, kept };
           }),
         )),
       );

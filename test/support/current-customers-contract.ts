@@ -23,17 +23,13 @@ export interface CurrentCustomersHarness {
 const compiled = compileModel(defaultModel);
 
 function customer(accountId: string, perDay: number) {
-  const aggregate = aggregateOf(
-    accountId,
-    [
-      ...dailyUsage(15, perDay).map((s) => ({ ...s, accountId })),
-      {
-        ...signal({ kind: "subscription", status: "active", mrr: 9_900, seats: 3 }, 20),
-        accountId,
-      },
-    ],
-    compiled.model.decay,
-  );
+  const aggregate = aggregateOf(accountId, [
+    ...dailyUsage(15, perDay).map((s) => ({ ...s, accountId })),
+    {
+      ...signal({ kind: "subscription", status: "active", mrr: 9_900, seats: 3 }, 20),
+      accountId,
+    },
+  ]);
   const current: StoredScore = {
     ...score(aggregate, compiled, null, NOW),
     version: 1,

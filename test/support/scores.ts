@@ -9,28 +9,20 @@ export const compiled = testCompiled;
 
 /** Three weeks of daily use and an active subscription: scores healthy at NOW. */
 export function healthyAggregate(accountId = "acct-1"): Aggregate {
-  return aggregateOf(
-    accountId,
-    [
-      ...dailyUsage(20, 20).map((s) => ({ ...s, accountId })),
-      signal({ kind: "subscription", status: "active", mrr: 50_000, seats: 10 }, 40, {
-        accountId,
-      }),
-    ],
-    compiled.model.decay,
-  );
+  return aggregateOf(accountId, [
+    ...dailyUsage(20, 20).map((s) => ({ ...s, accountId })),
+    signal({ kind: "subscription", status: "active", mrr: 50_000, seats: 10 }, 40, {
+      accountId,
+    }),
+  ]);
 }
 
 /** A customer who stopped using the product weeks ago and canceled yesterday: scores low. */
 export function failingAggregate(accountId = "acct-1"): Aggregate {
-  return aggregateOf(
-    accountId,
-    [
-      ...dailyUsage(10, 20, 25).map((s) => ({ ...s, accountId })),
-      signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1, { accountId }),
-    ],
-    compiled.model.decay,
-  );
+  return aggregateOf(accountId, [
+    ...dailyUsage(10, 20, 25).map((s) => ({ ...s, accountId })),
+    signal({ kind: "subscription", status: "canceled", mrr: 0, seats: 10 }, 1, { accountId }),
+  ]);
 }
 
 export const healthyScore = (accountId = "acct-1", now = NOW): HealthScore =>

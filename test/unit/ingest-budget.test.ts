@@ -8,6 +8,7 @@ import { logger, metrics } from "../../functions/adapters/powertools.ts";
 import type { ExternalRef, InboundEvent } from "../../functions/webhook/inbound.ts";
 import { ingestEvent } from "../../functions/webhook/ingest.ts";
 import { ingestDelivery } from "../../functions/webhook/ingest-batch.ts";
+import { totalOf } from "../support/stored-aggregate.ts";
 import { testModel } from "../support/test-model.ts";
 
 const model = testModel;
@@ -20,7 +21,8 @@ const pageView = (eventId: string, user: string): InboundEvent => ({
   occurredAt: START - 60_000,
   accountId: null,
   refs: [{ kind: "segment", id: user }],
-  signals: [{ kind: "active" }],
+  // Usage adds to a sum, so an event applied twice shows (an active day would not).
+  signals: [{ kind: "usage", event: "page", count: 1 }],
   ignored: false,
 });
 
@@ -129,7 +131,7 @@ describe("waiting events applied by a webhook request", () => {
       { budget },
     );
 
-    expect(store.aggregates.get("acct-4")?.sums.n_active).toBe(4);
+    expect(totalOf(store.aggregates.get("acct-4"), "usage")).toBe(4);
     expect(waiting(store)).toBe(2);
   });
 });

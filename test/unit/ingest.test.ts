@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
 import { type EventRecord, ingestEvent } from "../../functions/webhook/ingest.ts";
+import { totalOf } from "../support/stored-aggregate.ts";
 import { testModel } from "../support/test-model.ts";
 
 const model = testModel;
@@ -13,7 +14,8 @@ const pageView = (eventId: string): InboundEvent => ({
   occurredAt: Date.UTC(2026, 10, 20),
   accountId: null,
   refs: [{ kind: "segment", id: "user-9" }],
-  signals: [{ kind: "active" }],
+  // Usage adds to a sum, so applying the event twice would show (an "active" day would not).
+  signals: [{ kind: "usage", event: "page", count: 1 }],
   ignored: false,
 });
 
@@ -42,7 +44,7 @@ describe("ingestEvent", () => {
       status: "applied",
       accountId: "acct-1",
     });
-    expect(store.aggregates.get("acct-1")?.sums.n_active).toBe(1);
+    expect(totalOf(store.aggregates.get("acct-1"), "usage")).toBe(1);
   });
 
   it("learns an alias from an event that names both ids and applies what waited for it", async () => {
@@ -63,7 +65,7 @@ describe("ingestEvent", () => {
       accountId: "acct-2",
     });
     // The waiting page view now counts for acct-2, once.
-    expect(store.aggregates.get("acct-2")?.sums.n_active).toBe(1);
+    expect(totalOf(store.aggregates.get("acct-2"), "usage")).toBe(1);
   });
 
   it("learns the refs nobody owns even when another ref of the event belongs to another account", async () => {
@@ -94,7 +96,7 @@ describe("ingestEvent", () => {
       status: "applied",
       accountId: "acct-x",
     });
-    expect(store.aggregates.get("acct-x")?.sums.n_active).toBe(1);
+    expect(totalOf(store.aggregates.get("acct-x"), "usage")).toBe(1);
     expect(store.aggregates.get("acct-y")).toBeUndefined();
   });
 });

@@ -13,17 +13,13 @@ const deployed = compileModel(testModelInput());
 function store() {
   const customers = new MemoryCurrentCustomers(2);
   const add = (accountId: string, perDay: number, endDaysAgo: number) => {
-    const aggregate = aggregateOf(
-      accountId,
-      [
-        ...dailyUsage(20, perDay, endDaysAgo).map((s) => ({ ...s, accountId })),
-        {
-          ...signal({ kind: "subscription", status: "active", mrr: 9_900, seats: 4 }, 40),
-          accountId,
-        },
-      ],
-      deployed.model.decay,
-    );
+    const aggregate = aggregateOf(accountId, [
+      ...dailyUsage(20, perDay, endDaysAgo).map((s) => ({ ...s, accountId })),
+      {
+        ...signal({ kind: "subscription", status: "active", mrr: 9_900, seats: 4 }, 40),
+        accountId,
+      },
+    ]);
     // Scored three days before NOW: the preview must rescore at that instant, not now.
     const current = score(aggregate, deployed, null, NOW - 3 * DAY);
     customers.aggregates.set(accountId, aggregate);

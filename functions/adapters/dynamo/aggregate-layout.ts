@@ -21,10 +21,12 @@ import {
   type FailedInvoice,
   type FoldedMonth,
   type Invoice,
+  isNewer,
   type LatestValue,
   METRICS,
   type Metric,
   type Moments,
+  newer,
   type OpenTicket,
   STATE_REGISTERS,
   type StateRegister,
@@ -32,12 +34,14 @@ import {
 } from "../../domain/aggregate.ts";
 import {
   compactAggregate,
+  firstRetainedDay,
   foldDays,
   isFoldableMonth,
   isRetainedMonth,
   monthDays,
   monthOfDay,
   RETENTION_DAYS,
+  withBaselineMrr,
 } from "../../domain/history.ts";
 import { epochDay, isoDay } from "../../domain/time.ts";
 import { accountPk, TTL_ATTRIBUTE } from "./keys.ts";
@@ -390,7 +394,9 @@ export function invoiceItem(accountId: string, id: string, invoice: Invoice): It
 export function encodeAggregate(aggregate: Aggregate, now: number): Item[] {
   const kept = compactAggregate(aggregate, now);
   const { accountId } = kept;
-  const items: Item[] = [stateItem(kept)];
+  const state = stateItem(kept);
+  // Webhooks that change no register never write a state item: neither does replay.
+  const items: Item[] = Object.keys(state).length > 3 ? [state] : [];
   const bucketFrom = epochDay(now) - 1;
   const exactMonths = new Map<number, { days: [number, Day][]; features: [string, number][] }>();
   const monthEntry = (month: number) => {
@@ -464,25 +470,35 @@ export function planFold(accountId: string, items: readonly Item[], now: number)
   }
   const folds: FoldStep[] = [];
   const drops: DropStep[] = [];
-  const months = new Set([...monthItems.keys(), ...late.keys()]);
-  for (const month of [...months].sort((a, b) => a - b)) {
+  // What is beyond the retention is dropped, but its newest MRR moves into the first month
+  // kept: the contraction lookback still reads it (history.ts compactAggregate does the same).
+  let baseline: LatestValue | undefined;
+  for (const month of [...new Set([...monthItems.keys(), ...late.keys()])]) {
+    if (isRetainedMonth(month, now)) continue;
     const stored = monthItems.get(month);
     const buckets = late.get(month) ?? [];
-    if (!isRetainedMonth(month, now)) {
-      if (stored) drops.push({ sk: monthSk(month), version: versionOf(stored) });
-      for (const b of buckets) drops.push({ sk: String(b.sk), version: versionOf(b) });
-      continue;
-    }
+    const view = decodeAggregate(accountId, [...(stored ? [stored] : []), ...buckets]);
+    for (const folded of view.months.values()) baseline = newer(folded.mrr, baseline);
+    for (const day of view.days.values()) baseline = newer(day.mrr, baseline);
+    if (stored) drops.push({ sk: monthSk(month), version: versionOf(stored) });
+    for (const b of buckets) drops.push({ sk: String(b.sk), version: versionOf(b) });
+  }
+  const firstKept = monthOfDay(firstRetainedDay(now));
+  const months = new Set([...monthItems.keys(), ...late.keys(), ...(baseline ? [firstKept] : [])]);
+  for (const month of [...months].sort((a, b) => a - b)) {
+    if (!isRetainedMonth(month, now)) continue;
+    const stored = monthItems.get(month);
+    const buckets = late.get(month) ?? [];
     const foldable = isFoldableMonth(month, now);
     const alreadyFolded = stored?.[FOLDED] === true;
-    if (buckets.length === 0 && (!foldable || alreadyFolded)) continue;
     const view = decodeAggregate(accountId, [...(stored ? [stored] : []), ...buckets]);
+    const carried = month === firstKept && baseline !== undefined;
+    const moves = carried && isNewer(baseline as LatestValue, view.months.get(month)?.mrr);
+    if (buckets.length === 0 && (!foldable || alreadyFolded) && !moves) continue;
+    let folded = foldDays(month, view.months.get(month), view.days, view.features.size > 0);
+    if (carried) folded = withBaselineMrr(folded, baseline as LatestValue);
     const next = foldable
-      ? foldedMonthItem(
-          accountId,
-          month,
-          foldDays(month, view.months.get(month), view.days, view.features.size > 0),
-        )
+      ? foldedMonthItem(accountId, month, folded)
       : exactMonthItem(accountId, month, view.days, view.features);
     folds.push({
       month: { ...next, [VERSION]: (versionOf(stored) ?? 0) + 1 },

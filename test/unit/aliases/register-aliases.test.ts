@@ -9,6 +9,7 @@ import {
 } from "../../../functions/aliases/aliases.ts";
 import type { ExternalRef } from "../../../functions/webhook/inbound.ts";
 import type { EventRecord } from "../../../functions/webhook/ingest.ts";
+import { totalOf } from "../../support/stored-aggregate.ts";
 import { testModel } from "../../support/test-model.ts";
 
 const model = testModel;
@@ -37,7 +38,7 @@ const budget = (maxEvents: number, deadline = Number.POSITIVE_INFINITY): WorkBud
   clock: () => 0,
 });
 const ticketsOf = (store: MemoryStore, accountId: string) =>
-  store.aggregates.get(accountId)?.sums.n_ticket_opened ?? 0;
+  totalOf(store.aggregates.get(accountId), "ticketsOpened");
 
 describe("registerAliases", () => {
   it("claims free aliases and applies everything waiting for them", async () => {

@@ -14,7 +14,7 @@ import {
 import type { WaitingEvent } from "../../../functions/aliases/aliases.ts";
 import type { ExternalRef } from "../../../functions/webhook/inbound.ts";
 
-/** A waiting event with `refs` tool ids that sets the `registers` named. */
+/** A waiting event with `refs` tool ids that changes the tickets named in `registers`. */
 function waiting(id: number, registers: string[] = [], refs = 1): WaitingEvent {
   const refList: ExternalRef[] = Array.from({ length: refs }, (_, i) => ({
     kind: "segment",
@@ -33,9 +33,16 @@ function waiting(id: number, registers: string[] = [], refs = 1): WaitingEvent {
       status: "unmatched",
     },
     update: {
+      day: 0,
       add: {},
-      union: {},
-      latest: Object.fromEntries(registers.map((r) => [r, { ts: 1, eid: `m${id}` }])),
+      active: false,
+      features: [],
+      milestones: [],
+      registers: {},
+      tickets: Object.fromEntries(
+        registers.map((r) => [r, { status: { status: "open", ts: 1, eid: `m${id}` } }]),
+      ),
+      invoices: {},
     },
   };
 }
@@ -53,13 +60,14 @@ describe("batches of waiting events", () => {
   });
 
   it("cuts before the transaction would pass 100 items (record update plus one delete per ref)", () => {
-    // Two items for the aggregate and the alias check; each event costs 1 + its refs.
+    // Three items for the state, the day bucket and the alias check; each event costs 1 +
+    // its refs.
     const events = Array.from({ length: 20 }, (_, i) => waiting(i, [], 9));
 
     const out = batches(events);
 
     for (const batch of out) {
-      const items = 2 + batch.reduce((n, e) => n + 1 + e.record.refs.length, 0);
+      const items = 3 + batch.reduce((n, e) => n + 1 + e.record.refs.length, 0);
       expect(items).toBeLessThanOrEqual(MAX_TRANSACTION_ITEMS);
     }
     expect(sizes(out)).toEqual([9, 9, 2]);

@@ -21,7 +21,7 @@ function rescoreDaily(signals: readonly Signal[], days: number): HealthScore[] {
   for (let d = days; d >= 0; d--) {
     const now = NOW - d * DAY;
     const seen = signals.filter((s) => s.occurredAt <= now);
-    previous = score(aggregateOf("acct-1", seen, compiled.model.decay), compiled, previous, now);
+    previous = score(aggregateOf("acct-1", seen), compiled, previous, now);
     scores.push(previous);
   }
   return scores;

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
-import { DECAY_BASE_MS, epochLandmark } from "../../../functions/domain/decay.ts";
 import { daysSinceActive, readFacts } from "../../../functions/domain/facts.ts";
+import { compactAggregate } from "../../../functions/domain/history.ts";
 import type { Signal, SignalValues } from "../../../functions/domain/signals.ts";
 import { failedPaymentArb, paymentStoryArb } from "../../support/arbitraries.ts";
 import { DAY, NOW, signal } from "../../support/signals.ts";
@@ -11,7 +11,7 @@ import { testModel } from "../../support/test-model.ts";
 const model = testModel;
 
 const factsOf = (signals: readonly Signal[], now = NOW) =>
-  readFacts(aggregateOf("acct-1", signals, model.decay), model, now);
+  readFacts(aggregateOf("acct-1", signals), model, now);
 
 /** A signal at an exact instant. */
 const at = (values: SignalValues, occurredAt: number, id?: string) =>
@@ -49,42 +49,53 @@ describe("readFacts decay", () => {
     expect(facts.usagePerDayLong).toBeLessThanOrEqual(4 * 1.015);
   });
 
-  it("counts a usage event half across an epoch boundary", () => {
-    const now = epochLandmark(2) + 3 * DAY;
-    const since = at({ kind: "active" }, now - 60 * DAY);
+  it("counts usage a half-life old as half whatever the day's position in its month", () => {
+    for (const now of [
+      Date.UTC(2026, 2, 1, 12),
+      Date.UTC(2026, 5, 15, 12),
+      Date.UTC(2027, 0, 31, 12),
+    ]) {
+      const since = at({ kind: "active" }, now - 60 * DAY);
 
-    const fresh = factsOf([since, usage(10, now)], now);
-    const weekOld = factsOf([since, usage(10, now - 7 * DAY)], now);
+      const fresh = factsOf([since, usage(10, now)], now);
+      const weekOld = factsOf([since, usage(10, now - 7 * DAY)], now);
 
-    expect((weekOld.usagePerDayShort as number) / (fresh.usagePerDayShort as number)).toBeCloseTo(
-      0.5,
-      12,
-    );
+      expect((weekOld.usagePerDayShort as number) / (fresh.usagePerDayShort as number)).toBeCloseTo(
+        0.5,
+        12,
+      );
+    }
   });
 
-  it("counts a usage event before DECAY_BASE_MS half a half-life later", () => {
-    const now = DECAY_BASE_MS + 2 * DAY;
-    const since = at({ kind: "active" }, now - 60 * DAY);
-
-    const fresh = factsOf([since, usage(10, now)], now);
-    const monthOld = factsOf([since, usage(10, now - 30 * DAY)], now);
-
-    expect((monthOld.usagePerDayLong as number) / (fresh.usagePerDayLong as number)).toBeCloseTo(
-      0.5,
-      12,
+  it("reads a month folded into moments within 1% of its exact days", () => {
+    // Usage on every day of a month 4-5 months ago, read at a 30-day half-life: folded, the
+    // month is three moments, read back by a second-order expansion (history.ts).
+    const now = Date.UTC(2026, 10, 20, 12);
+    const signals = Array.from({ length: 30 }, (_, i) =>
+      usage(3 + (i % 5), Date.UTC(2026, 5, 1 + i, 9)),
     );
+    const exact = aggregateOf("acct-1", signals);
+    const folded = compactAggregate(exact, now);
+    expect(folded.days.size).toBe(0);
+    expect(folded.months.size).toBe(1);
+
+    const long = (agg: typeof exact) => readFacts(agg, model, now).usagePerDayLong as number;
+
+    expect(Math.abs(long(folded) / long(exact) - 1)).toBeLessThan(0.01);
   });
 
-  it("halves a refund per billing half-life from any instant", () => {
+  it("halves a refund per billing half-life from any instant, counted at its day's noon", () => {
+    const base = Date.UTC(2026, 0, 1);
     fc.assert(
       fc.property(
-        fc.integer({ min: DECAY_BASE_MS - 200 * DAY, max: DECAY_BASE_MS + 900 * DAY }),
+        fc.integer({ min: base - 200 * DAY, max: base + 900 * DAY }),
         fc.integer({ min: 0, max: 120 * DAY }),
         (now, age) => {
           // Act
           const facts = factsOf([at({ kind: "refund" }, now - age)], now);
-          // Assert
-          expect(facts.refunds).toBeCloseTo(2 ** (-age / (30 * DAY)), 10);
+          // Assert: time resolution is the UTC day (history.ts)
+          const noon = (Math.floor((now - age) / DAY) + 0.5) * DAY;
+          expect(facts.refunds).toBeCloseTo(2 ** (-(now - noon) / (30 * DAY)), 10);
         },
       ),
       { numRuns: 300 },

@@ -16,7 +16,7 @@ const scoreOf = (
   previous: PreviousScore | null = null,
   now = NOW,
   with_ = compiled,
-) => score(aggregateOf("acct-1", signals, model.decay), with_, previous, now);
+) => score(aggregateOf("acct-1", signals), with_, previous, now);
 
 /** A busy customer: daily use, an active subscription, a promoter answer. */
 const busy = () => [

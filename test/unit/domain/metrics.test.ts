@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type Aggregate, aggregateOf, attr } from "../../../functions/domain/aggregate.ts";
-import { decayedIncrement } from "../../../functions/domain/decay.ts";
+import {
+  type Aggregate,
+  aggregateOf,
+  applyUpdate,
+  signalToUpdate,
+} from "../../../functions/domain/aggregate.ts";
 import { readFacts } from "../../../functions/domain/facts.ts";
 import { METRICS } from "../../../functions/domain/metrics.ts";
 import { COMPONENTS, compileModel } from "../../../functions/domain/model.ts";
@@ -9,7 +13,7 @@ import type { Signal } from "../../../functions/domain/signals.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
 import { testCompiled, testModel, testModelInput } from "../../support/test-model.ts";
 
-const aggregate = (signals: readonly Signal[]) => aggregateOf("acct-1", signals, testModel.decay);
+const aggregate = (signals: readonly Signal[]) => aggregateOf("acct-1", signals);
 const financialRaw = (agg: Aggregate, compiled = testCompiled) =>
   score(agg, compiled, null, NOW).components.find((c) => c.name === "financial")?.raw;
 
@@ -77,12 +81,12 @@ describe("policy from the model file", () => {
       ...dailyUsage(30, 3),
       signal({ kind: "subscription", status: "active" }, 4),
     ]);
-    const sub = stored.latest[attr.subscription];
+    const sub = stored.registers.subscription;
     const odd: Aggregate = {
       ...stored,
-      latest: {
-        ...stored.latest,
-        [attr.subscription]: { ...sub, ts: sub?.ts ?? 0, eid: "x", status: "on_hold" },
+      registers: {
+        ...stored.registers,
+        subscription: { ...sub, ts: sub?.ts ?? 0, eid: "x", status: "on_hold" },
       },
     };
     const input = testModelInput();
@@ -110,15 +114,15 @@ describe("policy from the model file", () => {
 });
 
 describe("net usage (usage impacts)", () => {
-  /** `usage` with `negative` of negative-impact usage stored the way the ingest path does. */
-  const withNegative = (agg: Aggregate, negative: number, at: number): Aggregate => {
-    const sums: Record<string, number> = { ...agg.sums };
-    for (const days of [testModel.decay.usageShortDays, testModel.decay.usageLongDays]) {
-      const { key, value } = decayedIncrement("usageNeg", days, negative, at);
-      sums[key] = (sums[key] ?? 0) + value;
-    }
-    return { ...agg, sums };
-  };
+  /** `agg` with `negative` of negative-impact usage, stored the way the ingest path does. */
+  const withNegative = (agg: Aggregate, negative: number, at: number): Aggregate =>
+    applyUpdate(
+      agg,
+      signalToUpdate(
+        signal({ kind: "usage", event: "error_shown", count: negative }, 0, { occurredAt: at }),
+        () => -1,
+      ),
+    );
 
   it("reads usage net of usageNeg, never below 0, and 0 when usageNeg is absent", () => {
     const since = signal({ kind: "active" }, 60);

@@ -17,7 +17,7 @@ const compiled = testCompiled;
 const { model } = compiled;
 
 const scoreOf = (signals: readonly Signal[], now = NOW, previous: HealthScore | null = null) =>
-  score(aggregateOf("acct-1", signals, model.decay), compiled, previous, now);
+  score(aggregateOf("acct-1", signals), compiled, previous, now);
 
 const component = (result: HealthScore, name: ComponentName) => {
   const found = result.components.find((c) => c.name === name);
@@ -236,7 +236,7 @@ describe("score drivers", () => {
         fc.boolean(),
         (signals, daysLater, withPrevious) => {
           // Arrange
-          const agg = aggregateOf("acct-1", signals, model.decay);
+          const agg = aggregateOf("acct-1", signals);
           const previous = withPrevious ? score(agg, compiled, null, NOW) : null;
           const later = NOW + daysLater * DAY;
           // Act

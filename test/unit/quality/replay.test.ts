@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ReplayEvent } from "../../../lib/quality/backtest/load.ts";
+import { DAY_MS, replay } from "../../../lib/quality/backtest/replay.ts";
 import {
-  applyInPlace,
-  DAY_MS,
-  liveAggregate,
-  replay,
-} from "../../../lib/quality/backtest/replay.ts";
-import {
-  aggregateOf,
   compileModel,
   defaultModel,
   type Signal,
   type SignalValues,
-  signalToUpdate,
 } from "../../../lib/quality/domain.ts";
 
 const model = compileModel(defaultModel);
@@ -50,28 +43,6 @@ function dailyUser(accountId: string, lastDay: number, perDay = 20): ReplayEvent
   }
   return events;
 }
-
-describe("applyInPlace", () => {
-  it("folds signals into the same aggregate as the domain's aggregateOf", () => {
-    const signals = [
-      ...dailyUser("a", 20),
-      event("a", day(3), {
-        kind: "ticket_opened",
-        ticketId: "t1",
-        priority: "urgent",
-        text: "broken again",
-      }),
-      event("a", day(5), { kind: "ticket_solved", ticketId: "t1" }),
-      event("a", day(6), { kind: "payment_failed", amount: 100 }),
-      event("a", day(2), { kind: "feature_used", feature: "reports" }),
-      event("a", day(7), { kind: "nps", score: 3 }),
-    ].flatMap((e) => e.signals);
-    const live = liveAggregate("a");
-    // In the same order: float sums are then bit-for-bit equal.
-    for (const s of signals) applyInPlace(live, signalToUpdate(s, model.model.decay));
-    expect(live).toEqual(aggregateOf("a", signals, model.model.decay));
-  });
-});
 
 describe("replay", () => {
   const labels = new Map<string, number | null>([

@@ -2,6 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dy
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   BatchGetCommand,
+  QueryCommand,
   DynamoDBDocumentClient,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -82,7 +83,8 @@ describe("DynamoScoreStore", () => {
     expect(await store.save(stored(), 4)).toBe(false);
   });
 
-  it("reads aggregate, score and the drop-window snapshot in one BatchGet", async () => {
+  it("reads the aggregate's items in one Query, score and the drop-window snapshot in one BatchGet", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(BatchGetCommand).resolves({
       Responses: {
         t: [{ pk: "ACCOUNT#acct-1", sk: "SCORE", version: 3, tier: "healthy", score: 80 }],
@@ -92,8 +94,13 @@ describe("DynamoScoreStore", () => {
     const states = await store.load(["acct-1"], NOW, 7);
 
     const keys = ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.t?.Keys;
+    const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(query).toMatchObject({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :agg)",
+      ExpressionAttributeValues: { ":pk": "ACCOUNT#acct-1", ":agg": "AGG" },
+      ConsistentRead: true,
+    });
     expect(keys?.map((k) => k.sk)).toEqual([
-      "AGG",
       "SCORE",
       `DAY#${new Date(NOW - 7 * 86_400_000).toISOString().slice(0, 10)}`,
     ]);
@@ -104,6 +111,7 @@ describe("DynamoScoreStore", () => {
   });
 
   it("fails with a StorageError (answered as a storage failure) when reads keep being throttled", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(BatchGetCommand).callsFake((input) => ({
       Responses: { t: [] },
       UnprocessedKeys: input.RequestItems,
