@@ -253,9 +253,7 @@ describe("a wider window reads older stored data, with no re-ingest", () => {
 });
 
 describe("model validation of windows beyond the exact days", () => {
-  // Todo: the lead adds this check to compileModel (functions/domain/model.ts, issue 10);
-  // it was not on main when this was written. Drop `.todo` when it lands.
-  it.todo.each([
+  it.each([
     [
       "adoption.recentDays",
       (m: ModelInput) => Object.assign(m.components.adoption, { recentDays: EXACT_DAYS + 1 }),

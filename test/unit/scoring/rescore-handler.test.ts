@@ -1,6 +1,7 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -65,14 +66,12 @@ describe("rescore handler", () => {
     ddb
       .on(ScanCommand, { Segment: 0 })
       .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
-    ddb.on(BatchGetCommand).resolves({
-      Responses: {
-        "health-test": [
-          { pk: "ACCOUNT#a", sk: "AGG", accountId: "a" },
-          { pk: "ACCOUNT#b", sk: "AGG", accountId: "b" },
-        ],
-      },
+    // Each customer's aggregate is one Query of its AGG items: a state item each.
+    ddb.on(QueryCommand).callsFake((input) => {
+      const pk = String(input.ExpressionAttributeValues?.[":pk"]);
+      return { Items: [{ pk, sk: "AGG", accountId: pk.slice("ACCOUNT#".length) }] };
     });
+    ddb.on(BatchGetCommand).resolves({ Responses: { "health-test": [] } });
     ddb.on(TransactWriteCommand).resolves({});
     // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
     const { metrics } = await import("../../../functions/adapters/powertools.ts");

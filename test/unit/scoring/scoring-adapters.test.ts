@@ -2,8 +2,8 @@ import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dy
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   BatchGetCommand,
-  QueryCommand,
   DynamoDBDocumentClient,
+  QueryCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
