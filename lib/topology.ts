@@ -5,6 +5,7 @@
  */
 import {
   AGGREGATE_SK,
+  DUE_INDEX,
   EVENT_SK,
   SCORE_SK,
   TIER_INDEX,
@@ -34,6 +35,8 @@ export interface TableDefinition {
     readonly name: string;
     readonly partitionKey: KeyAttribute;
     readonly sortKey: KeyAttribute;
+    /** Attributes copied into the index. @default "ALL" */
+    readonly projection?: "ALL" | "KEYS_ONLY";
   }[];
 }
 
@@ -54,6 +57,13 @@ export const HEALTH_TABLE: TableDefinition = {
       name: UNMATCHED_INDEX,
       partitionKey: { name: "unmatchedPk", type: "S" },
       sortKey: { name: "unmatchedSk", type: "S" },
+    },
+    // Score items by when they are next due: keys only, so moving a due time writes ~1 unit.
+    {
+      name: DUE_INDEX,
+      partitionKey: { name: "duePk", type: "S" },
+      sortKey: { name: "dueAt", type: "N" },
+      projection: "KEYS_ONLY",
     },
   ],
 };
@@ -153,13 +163,13 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   rescore: {
     id: "rescore",
     entry: "functions/scoring/rescore-handler.ts",
-    description: "Rescores customers whose score is stale, so silence decays into risk",
+    description: "Rescores customers whose score is due, so silence decays into risk",
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
     tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
-    // Finds stale scores with a parallel Scan of the tier index (never of the table).
-    indexActions: { [TIER_INDEX]: ["Scan"] },
+    // Finds the customers due with a Query of each shard of the due index (never a Scan).
+    indexActions: { [DUE_INDEX]: ["Query"] },
   },
   slack: {
     id: "slack",

@@ -1,27 +1,25 @@
 /**
- * The rescore use case: every customer whose score is older than the interval is scored
- * again, so a customer who goes silent decays toward at-risk without any new event.
- * Stale customers come from the `StaleScores` port in disjoint segments read in parallel.
+ * The rescore use case: a customer whose score is due (its `dueAt` has passed: a new UTC day
+ * needs its history point, or decay may now move its tier, red flags or drop state) is scored
+ * again, so a customer who goes silent decays toward at-risk without any new event. Only due
+ * customers are read, from the `DueScores` port, one shard per parallel reader; a score that
+ * shows the same is kept, not rewritten.
  */
 import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
 
-/** Read port: which customers hold a score computed before a cutoff. */
-export interface StaleScores {
-  /**
-   * Pages of account ids whose score was computed before `cutoff` (epoch ms), in segment
-   * `segment` of `segments` disjoint parts; together the segments cover every score.
-   */
-  staleAccounts(cutoff: number, segment: number, segments: number): AsyncIterable<string[]>;
+/** Read port: which customers are due for a rescore. */
+export interface DueScores {
+  /** Disjoint shards that together hold every score; each is read on its own. */
+  readonly shards: number;
+  /** Pages of account ids of `shard` whose score is due at `now` (dueAt <= now, epoch ms). */
+  dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
 }
 
 export interface RescoreDeps extends ScoreDeps {
-  readonly stale: StaleScores;
+  readonly due: DueScores;
 }
 
 export interface RescoreOptions {
-  readonly intervalMinutes: number;
-  /** Segments read in parallel. @default 4 */
-  readonly segments?: number;
   /** Customers scored per call of the scoring use case (one BatchGet round per 33). @default 99 */
   readonly chunkSize?: number;
   /** Stop starting new pages after this time (epoch ms): the next run picks up the rest. */
@@ -29,34 +27,38 @@ export interface RescoreOptions {
 }
 
 export interface RescoreResult {
-  readonly stale: number;
+  /** Customers found due. */
+  readonly due: number;
   readonly scored: number;
   /** Score items written (a customer without an aggregate is scored but not written). */
   readonly written: number;
+  /** Scores that showed the same: kept, only their history point and due time written. */
+  readonly kept: number;
   readonly failed: number;
   readonly published: number;
 }
 
-/** Rescores every customer whose score is older than `intervalMinutes` at `now`. */
-export async function rescoreStale(
+/** Rescores every customer due at `now`. */
+export async function rescoreDue(
   deps: RescoreDeps,
-  options: RescoreOptions,
+  options: RescoreOptions = {},
   now = Date.now(),
 ): Promise<RescoreResult> {
-  const cutoff = now - options.intervalMinutes * 60_000;
-  const segments = options.segments ?? 4;
   const chunkSize = options.chunkSize ?? 99;
-  const totals = { stale: 0, scored: 0, written: 0, failed: 0, published: 0 };
+  const totals = { due: 0, scored: 0, written: 0, kept: 0, failed: 0, published: 0 };
 
   await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      for await (const ids of deps.stale.staleAccounts(cutoff, segment, segments)) {
+    Array.from({ length: deps.due.shards }, async (_, shard) => {
+      for await (const ids of deps.due.dueAccounts(now, shard)) {
         if (options.deadline !== undefined && Date.now() > options.deadline) return;
-        totals.stale += ids.length;
+        totals.due += ids.length;
         for (let i = 0; i < ids.length; i += chunkSize) {
-          const result = await scoreAccounts(deps, ids.slice(i, i + chunkSize), now);
+          const result = await scoreAccounts(deps, ids.slice(i, i + chunkSize), now, {
+            keepUnchanged: true,
+          });
           totals.scored += result.scored.length;
           totals.written += result.written;
+          totals.kept += result.kept;
           totals.failed += result.failed.size;
           totals.published += result.published;
         }

@@ -2,19 +2,36 @@
  * DynamoDB implementation of the scoring ports. Reads each customer's aggregate, current
  * score and the history snapshot of the drop window in one BatchGetItem per 33 customers;
  * writes the score and today's snapshot in one transaction, conditional on the version read.
- * (Stale scores are found by `stale-scores.ts`, kept apart so that only the rescore
- * function's bundle, and grants, hold a Scan.)
+ *
+ * The score item carries when it is next due (`dueAt`, with its shard `duePk`: the keys of
+ * the sparse due index that `due-scores.ts` queries). They live on the score item rather than
+ * an item of their own because almost every score written moves them anyway: a separate item
+ * would add 2 write units to every score of a webhook and of a rescore that changed
+ * something, and save some only on a kept (unchanged) rescore; `npm run bench -- rescore`
+ * measures both kinds of write.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
+  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { aggregateFromItem } from "./aggregate-item.ts";
-import { AGGREGATE_SK, accountPk, daySk, SCORE_SK, TTL_ATTRIBUTE, tierPk, tierSk } from "./keys.ts";
+import {
+  AGGREGATE_SK,
+  accountPk,
+  daySk,
+  duePk,
+  dueShard,
+  SCORE_SK,
+  TTL_ATTRIBUTE,
+  tierPk,
+  tierSk,
+} from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
@@ -67,7 +84,11 @@ export class DynamoScoreStore implements ScoreStore {
     return states;
   }
 
-  async save(next: StoredScore, expectedVersion: number | null): Promise<boolean> {
+  async save(
+    next: StoredScore,
+    expectedVersion: number | null,
+    dueAt = nextDayStart(next.computedAt),
+  ): Promise<boolean> {
     const pk = accountPk(next.accountId);
     const { outbox, ...score } = next;
     try {
@@ -84,6 +105,8 @@ export class DynamoScoreStore implements ScoreStore {
                   ...(outbox.length > 0 ? { outbox } : {}),
                   tierPk: tierPk(next.tier),
                   tierSk: tierSk(next.score, next.accountId),
+                  duePk: duePk(dueShard(next.accountId)),
+                  dueAt,
                 },
                 // A late or retried invocation never overwrites a newer score.
                 ConditionExpression:
@@ -93,21 +116,7 @@ export class DynamoScoreStore implements ScoreStore {
                   : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
               },
             },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk,
-                  sk: daySk(isoDay(next.computedAt)),
-                  score: next.score,
-                  tier: next.tier,
-                  coverage: next.coverage,
-                  modelVersion: next.modelVersion,
-                  computedAt: next.computedAt,
-                  [TTL_ATTRIBUTE]: Math.floor(next.computedAt / 1000) + this.historyDays * 86_400,
-                },
-              },
-            },
+            { Put: { TableName: this.table, Item: this.historyPoint(next, next.computedAt) } },
           ],
         }),
       );
@@ -121,6 +130,65 @@ export class DynamoScoreStore implements ScoreStore {
       if (conflict) return false;
       throw error;
     }
+  }
+
+  /**
+   * Two single-item writes, not a transaction (which would double both): the due time on the
+   * score item, if its version is still the one read; then today's history point, unless a
+   * newer version already wrote it. Between the two a newer score can only win.
+   */
+  async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
+    const pk = accountPk(current.accountId);
+    const unlessNewer = (error: Error) => {
+      if (error.name !== "ConditionalCheckFailedException") throw error;
+      return false;
+    };
+    const moved = await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: SCORE_SK },
+          UpdateExpression: "SET dueAt = :due, duePk = :shard",
+          ConditionExpression: "version = :v",
+          ExpressionAttributeValues: {
+            ":due": dueAt,
+            ":shard": duePk(dueShard(current.accountId)),
+            ":v": current.version,
+          },
+        }),
+      )
+      .then(() => true, unlessNewer);
+    if (!moved) return false;
+    // A newer score that wrote today's point meanwhile keeps it: nothing more to do.
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.historyPoint(current, now),
+          ConditionExpression: "attribute_not_exists(version) OR version <= :v",
+          ExpressionAttributeValues: { ":v": current.version },
+        }),
+      )
+      .catch(unlessNewer);
+    return true;
+  }
+
+  /**
+   * The daily history item of `score` as of `at` (the last score of that UTC day). It
+   * carries the score's version, so a kept score never overwrites a newer one's point.
+   */
+  private historyPoint(score: StoredScore, at: number) {
+    return {
+      pk: accountPk(score.accountId),
+      sk: daySk(isoDay(at)),
+      score: score.score,
+      tier: score.tier,
+      coverage: score.coverage,
+      modelVersion: score.modelVersion,
+      computedAt: at,
+      version: score.version,
+      [TTL_ATTRIBUTE]: Math.floor(at / 1000) + this.historyDays * 86_400,
+    };
   }
 
   async clearOutbox(accountId: string, version: number): Promise<void> {
