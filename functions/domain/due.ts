@@ -12,8 +12,8 @@
 import type { Aggregate } from "./aggregate.ts";
 import type { CompiledModel } from "./model.ts";
 import { type HealthScore, score } from "./score.ts";
-import { DAY_MS } from "./time.ts";
 import { isScoreDrop } from "./tiers.ts";
+import { DAY_MS } from "./time.ts";
 
 /** How precisely a change within the day is located: a rescore run just after it sees it. */
 export const DUE_RESOLUTION_MS = 60_000;

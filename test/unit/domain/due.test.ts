@@ -101,7 +101,7 @@ describe("nextDueAt", () => {
 
     expect(dueAt).toBeLessThan(nextDayStart(scored.computedAt));
     const later = score(aggregate, compiled, scored, dueAt);
-    expect((earlierScore - (later.score as number)) >= points).toBe(true);
+    expect(earlierScore - (later.score as number) >= points).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -20,29 +21,10 @@ describe("rescore handler configuration", () => {
     vi.unstubAllEnvs();
   });
 
-  it("loads with a whole number of minutes", async () => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", "60");
+  it("fails at load naming TABLE_NAME when it is missing", async () => {
+    vi.stubEnv("TABLE_NAME", undefined);
 
-    await expect(loadHandler()).resolves.toHaveProperty("handler");
-  });
-
-  it.each([
-    "soon",
-    "0",
-    "1.5",
-    "-5",
-    "1441",
-    " ",
-  ])("fails at load naming RESCORE_INTERVAL_MINUTES when it is %j", async (value) => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", value);
-
-    await expect(loadHandler()).rejects.toThrow(/RESCORE_INTERVAL_MINUTES/);
-  });
-
-  it("fails at load naming RESCORE_INTERVAL_MINUTES when it is missing", async () => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", undefined);
-
-    await expect(loadHandler()).rejects.toThrow(/RESCORE_INTERVAL_MINUTES/);
+    await expect(loadHandler()).rejects.toThrow(/TABLE_NAME/);
   });
 });
 
@@ -52,7 +34,6 @@ describe("rescore handler", () => {
     vi.resetModules();
     vi.stubEnv("TABLE_NAME", "health-test");
     vi.stubEnv("EVENT_BUS_NAME", "health-bus");
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", "60");
   });
   afterEach(() => {
     ddb.reset();
@@ -60,11 +41,12 @@ describe("rescore handler", () => {
     vi.restoreAllMocks();
   });
 
-  it("counts the scores it wrote as ScoresWritten", async () => {
-    ddb.on(ScanCommand).resolves({ Items: [] });
+  it("queries each shard of the due index for what is due now, and counts the scores it wrote as ScoresWritten", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb
-      .on(ScanCommand, { Segment: 0 })
+      .on(QueryCommand, { ExpressionAttributeValues: { ":shard": "DUE#0", ":now": 1_000 } })
       .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
+    vi.spyOn(Date, "now").mockReturnValue(1_000);
     ddb.on(BatchGetCommand).resolves({
       Responses: {
         "health-test": [
@@ -85,7 +67,16 @@ describe("rescore handler", () => {
       awsRequestId: "r-1",
     } as unknown as Context);
 
-    expect(result).toMatchObject({ written: 2 });
+    expect(result).toMatchObject({ due: 2, written: 2 });
+    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.map((q) => q.ExpressionAttributeValues?.[":shard"]).sort()).toEqual([
+      "DUE#0",
+      "DUE#1",
+      "DUE#2",
+      "DUE#3",
+    ]);
+    expect(queries.every((q) => q.IndexName === "byDue")).toBe(true);
+    expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
     expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
   });
 });
