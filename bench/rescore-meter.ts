@@ -24,6 +24,8 @@ type Key = Record<string, unknown>;
 export interface Units {
   /** Write request units on the table's items. */
   table: number;
+  /** Write requests and their units on the table, by kind of item (sk up to its first `#`). */
+  readonly bySk: Map<string, { writes: number; units: number }>;
   /** Write request units on each GSI, by index name. */
   readonly indexes: Map<string, number>;
   /** Read request units. */
@@ -34,6 +36,7 @@ export interface Units {
 
 export const emptyUnits = (): Units => ({
   table: 0,
+  bySk: new Map(),
   indexes: new Map(),
   reads: 0,
   requests: new Map(),
@@ -56,7 +59,11 @@ export function meter(
   raw: DynamoDBDocumentClient,
   table: TableDefinition,
 ) {
-  const tally = { current: emptyUnits() };
+  /**
+   * `singleWriteFactor`: 2 to bill single-item writes as if they were in a transaction (the
+   * baseline: before, score and history point were written in one).
+   */
+  const tally = { current: emptyUnits(), singleWriteFactor: 1 };
   const keyOf = (item: Item): Key => ({
     [table.partitionKey.name]: item[table.partitionKey.name],
     [table.sortKey.name]: item[table.sortKey.name],
@@ -76,9 +83,18 @@ export function meter(
       [index.sortKey.name]: item[index.sortKey.name],
     };
   };
-  const chargeWrite = (before: Item | undefined, after: Item | undefined, factor: number) => {
+  const chargeWrite = (
+    key: Key,
+    before: Item | undefined,
+    after: Item | undefined,
+    factor: number,
+  ) => {
     const units = tally.current;
-    units.table += factor * writeUnits(Math.max(itemBytes(before ?? {}), itemBytes(after ?? {})));
+    const charged = factor * writeUnits(Math.max(itemBytes(before ?? {}), itemBytes(after ?? {})));
+    units.table += charged;
+    const kind = String(key[table.sortKey.name]).split("#")[0] as string;
+    const sk = units.bySk.get(kind) ?? { writes: 0, units: 0 };
+    units.bySk.set(kind, { writes: sk.writes + 1, units: sk.units + charged });
     for (const index of table.globalIndexes) {
       const old = entryOf(before, index);
       const next = entryOf(after, index);
@@ -114,7 +130,7 @@ export function meter(
       const units = tally.current;
       units.requests.set(name, (units.requests.get(name) ?? 0) + 1);
       const input = args.input as Item;
-      const writes = writeTargets(name, input, keyOf);
+      const writes = writeTargets(name, input, keyOf, tally.singleWriteFactor);
       const before = await Promise.all(writes.map((w) => image(w.tableName, w.key)));
       let output: Awaited<ReturnType<typeof next>> | undefined;
       try {
@@ -123,7 +139,7 @@ export function meter(
       } finally {
         const after = await Promise.all(writes.map((w) => image(w.tableName, w.key)));
         writes.forEach((w, i) => {
-          chargeWrite(before[i], after[i], w.factor);
+          chargeWrite(w.key, before[i], after[i], w.factor);
         });
         const out = (output?.output ?? {}) as Item;
         if (name === "GetItemCommand") {
@@ -163,14 +179,19 @@ interface WriteTarget {
 }
 
 /** The items a write command touches. */
-function writeTargets(name: string, input: Item, keyOf: (item: Item) => Key): WriteTarget[] {
+function writeTargets(
+  name: string,
+  input: Item,
+  keyOf: (item: Item) => Key,
+  singleFactor: number,
+): WriteTarget[] {
   const one = (request: Item, factor: number): WriteTarget => ({
     tableName: String(request.TableName),
     key: (request.Key as Key | undefined) ?? keyOf(request.Item as Item),
     factor,
   });
   if (name === "PutItemCommand" || name === "UpdateItemCommand" || name === "DeleteItemCommand") {
-    return [one(input, 1)];
+    return [one(input, singleFactor)];
   }
   if (name === "TransactWriteItemsCommand") {
     return (input.TransactItems as Item[]).map((t) => {

@@ -323,10 +323,8 @@ describe("due-only rescore against DynamoDB Local", () => {
     const writes = { scoreItems: 0 };
     counted.middlewareStack.add(
       (next) => async (args) => {
-        const input = args.input as { TransactItems?: { Put?: { Item?: { sk?: string } } }[] };
-        for (const item of input.TransactItems ?? []) {
-          if (item.Put?.Item?.sk === SCORE_SK) writes.scoreItems++;
-        }
+        const input = args.input as { Item?: { sk?: string } };
+        if (input.Item?.sk === SCORE_SK) writes.scoreItems++;
         return next(args);
       },
       { step: "initialize", name: "countScoreWrites" },

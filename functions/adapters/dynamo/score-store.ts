@@ -1,7 +1,7 @@
 /**
  * DynamoDB implementation of the scoring ports. Reads each customer's aggregate, current
  * score and the history snapshot of the drop window in one BatchGetItem per 33 customers;
- * writes the score and today's snapshot in one transaction, conditional on the version read.
+ * writes today's snapshot and the score, conditional on the version read (see `save`).
  *
  * The score item carries when it is next due (`dueAt`, with its shard `duePk`: the keys of
  * the sparse due index that `due-scores.ts` queries). They live on the score item rather than
@@ -10,13 +10,7 @@
  * something, and save some only on a kept (unchanged) rescore; `npm run bench -- rescore`
  * measures both kinds of write.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
@@ -84,70 +78,57 @@ export class DynamoScoreStore implements ScoreStore {
     return states;
   }
 
+  /**
+   * Two single-item writes, not a transaction (which bills each item twice): today's history
+   * point first, unless a newer version already wrote it; then the score, conditional on the
+   * version read. A score whose write failed or never came stays due (its `dueAt` did not
+   * move), so a retry or the next rescore writes both again; a point left by a writer that
+   * lost the race has the winner's version and is replaced by the winner's or the loser's
+   * retry. The outbox lives on the score item, so events stay exactly once.
+   */
   async save(
     next: StoredScore,
     expectedVersion: number | null,
     dueAt = nextDayStart(next.computedAt),
   ): Promise<boolean> {
-    const pk = accountPk(next.accountId);
+    if (!(await this.putPoint(next, next.computedAt))) return false;
     const { outbox, ...score } = next;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk,
-                  sk: SCORE_SK,
-                  ...score,
-                  ...(outbox.length > 0 ? { outbox } : {}),
-                  tierPk: tierPk(next.tier),
-                  tierSk: tierSk(next.score, next.accountId),
-                  duePk: duePk(dueShard(next.accountId)),
-                  dueAt,
-                },
-                // A late or retried invocation never overwrites a newer score.
-                ConditionExpression:
-                  expectedVersion === null ? "attribute_not_exists(pk)" : "version = :expected",
-                ...(expectedVersion === null
-                  ? {}
-                  : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
-              },
-            },
-            { Put: { TableName: this.table, Item: this.historyPoint(next, next.computedAt) } },
-          ],
+    const written = await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: accountPk(next.accountId),
+            sk: SCORE_SK,
+            ...score,
+            ...(outbox.length > 0 ? { outbox } : {}),
+            tierPk: tierPk(next.tier),
+            tierSk: tierSk(next.score, next.accountId),
+            duePk: duePk(dueShard(next.accountId)),
+            dueAt,
+          },
+          // A late or retried invocation never overwrites a newer score.
+          ConditionExpression:
+            expectedVersion === null ? "attribute_not_exists(pk)" : "version = :expected",
+          ...(expectedVersion === null
+            ? {}
+            : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      const conflict = reasons?.some(
-        (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
-      );
-      if (conflict) return false;
-      throw error;
-    }
+      )
+      .then(() => true, unlessConditionFailed);
+    return written;
   }
 
   /**
-   * Two single-item writes, not a transaction (which would double both): the due time on the
-   * score item, if its version is still the one read; then today's history point, unless a
-   * newer version already wrote it. Between the two a newer score can only win.
+   * The due time on the score item, if its version is still the one read; then today's
+   * history point, unless a newer version wrote it meanwhile (and then that one stands).
    */
   async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
-    const pk = accountPk(current.accountId);
-    const unlessNewer = (error: Error) => {
-      if (error.name !== "ConditionalCheckFailedException") throw error;
-      return false;
-    };
     const moved = await this.db
       .send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk, sk: SCORE_SK },
+          Key: { pk: accountPk(current.accountId), sk: SCORE_SK },
           UpdateExpression: "SET dueAt = :due, duePk = :shard",
           ConditionExpression: "version = :v",
           ExpressionAttributeValues: {
@@ -157,20 +138,23 @@ export class DynamoScoreStore implements ScoreStore {
           },
         }),
       )
-      .then(() => true, unlessNewer);
-    if (!moved) return false;
-    // A newer score that wrote today's point meanwhile keeps it: nothing more to do.
-    await this.db
+      .then(() => true, unlessConditionFailed);
+    if (moved) await this.putPoint(current, now);
+    return moved;
+  }
+
+  /** Writes the history point of `score` as of `at`; false when a newer version's is there. */
+  private async putPoint(score: StoredScore, at: number): Promise<boolean> {
+    return this.db
       .send(
         new PutCommand({
           TableName: this.table,
-          Item: this.historyPoint(current, now),
+          Item: this.historyPoint(score, at),
           ConditionExpression: "attribute_not_exists(version) OR version <= :v",
-          ExpressionAttributeValues: { ":v": current.version },
+          ExpressionAttributeValues: { ":v": score.version },
         }),
       )
-      .catch(unlessNewer);
-    return true;
+      .then(() => true, unlessConditionFailed);
   }
 
   /**
@@ -213,4 +197,10 @@ export class DynamoScoreStore implements ScoreStore {
     const items = await batchGetAll(this.db, this.table, keys, BATCH_GET_ATTEMPTS);
     return new Map(items.map((item) => [`${item.pk}|${item.sk}`, item]));
   }
+}
+
+/** A write refused by its condition (another writer won) is false; anything else throws. */
+function unlessConditionFailed(error: Error): false {
+  if (error.name !== "ConditionalCheckFailedException") throw error;
+  return false;
 }

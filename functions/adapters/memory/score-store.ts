@@ -65,12 +65,13 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     expectedVersion: number | null,
     dueAt = nextDayStart(next.computedAt),
   ): Promise<boolean> {
+    // As in DynamoDB: today's point first (not over a newer version's), then the score.
+    if (!this.writePoint(next, next.computedAt)) return false;
     const current = this.scores.get(next.accountId);
     const allowed = expectedVersion === null ? !current : current?.version === expectedVersion;
     if (!allowed) return false;
     this.scores.set(next.accountId, structuredClone(next));
     this.dueAt.set(next.accountId, dueAt);
-    this.writePoint(next, next.computedAt);
     return true;
   }
 
@@ -81,16 +82,17 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     return true;
   }
 
-  /** Today's history point of `score` as of `at`, unless a newer version wrote it. */
-  private writePoint(score: StoredScore, at: number): void {
+  /** Today's history point of `score` as of `at`; false when a newer version wrote it. */
+  private writePoint(score: StoredScore, at: number): boolean {
     const key = `${score.accountId}|${isoDay(at)}`;
-    if ((this.history.get(key)?.version ?? 0) > score.version) return;
+    if ((this.history.get(key)?.version ?? 0) > score.version) return false;
     this.history.set(key, {
       score: score.score,
       tier: score.tier,
       computedAt: at,
       version: score.version,
     });
+    return true;
   }
 
   async clearOutbox(accountId: string, version: number): Promise<void> {

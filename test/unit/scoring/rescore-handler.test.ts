@@ -1,9 +1,9 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -55,7 +55,7 @@ describe("rescore handler", () => {
         ],
       },
     });
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
     // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
     const { metrics } = await import("../../../functions/adapters/powertools.ts");
     const added = vi.spyOn(metrics, "addMetric");
