@@ -162,6 +162,8 @@ export async function benchRescore(report: Report): Promise<void> {
         t0,
       );
     }
+    // Every score is of the active model: no sweep (that is once per model change).
+    await deps.due.markSwept(compiled.modelVersion);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     // The due-only rescore: 48 hourly runs, metered.

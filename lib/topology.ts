@@ -167,9 +167,12 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    tableActions: ["BatchGetItem", "PutItem", "UpdateItem"],
-    // Finds the customers due with a Query of each shard of the due index (never a Scan).
-    indexActions: { [DUE_INDEX]: ["Query"] },
+    // Loads (BatchGetItem); writes scores and history points (Put, Update); reads and
+    // records the model it swept to (GetItem, Put).
+    tableActions: ["BatchGetItem", "GetItem", "PutItem", "UpdateItem"],
+    // Finds the customers due with a Query of each shard of the due index; after a model
+    // change, once, the scores of another model with a parallel Scan of the tier index.
+    indexActions: { [DUE_INDEX]: ["Query"], [TIER_INDEX]: ["Scan"] },
   },
   slack: {
     id: "slack",

@@ -320,4 +320,23 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(state?.current).toMatchObject({ version: 2, score: 60 });
     expect(state?.earlierScore).toBe(60);
   });
+
+  it("lists the scores of another model, each in one shard, and remembers the model swept to", async () => {
+    const { store, due } = await makeSubject();
+    await store.save(stored({ accountId: "old-1", modelVersion: "old#1" }), null, NOW + DAY);
+    await store.save(stored({ accountId: "old-2", modelVersion: "old#1" }), null, NOW + DAY);
+    await store.save(stored({ accountId: "current" }), null, NOW + DAY);
+
+    const listed: string[] = [];
+    for (let shard = 0; shard < due.shards; shard++) {
+      for (const page of await collect(due.otherModelAccounts(compiled.modelVersion, shard))) {
+        listed.push(...page);
+      }
+    }
+
+    expect(listed.sort()).toEqual(["old-1", "old-2"]);
+    expect(await due.sweptModel()).toBeNull();
+    await due.markSwept(compiled.modelVersion);
+    expect(await due.sweptModel()).toBe(compiled.modelVersion);
+  });
 });

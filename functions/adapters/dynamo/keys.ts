@@ -46,6 +46,8 @@ export function dueShard(accountId: string): number {
   return hash % DUE_SHARDS;
 }
 export const duePk = (shard: number) => `DUE#${shard}`;
+/** The rescore's record of the model every score was last swept to (one small item). */
+export const MODEL_SWEEP_KEY = { pk: "RESCORE", sk: "MODEL_SWEPT" } as const;
 
 /** GSI listing every unmatched event, oldest first. */
 export const UNMATCHED_INDEX = "unmatched";

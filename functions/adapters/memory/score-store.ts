@@ -34,6 +34,8 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
   /** Daily snapshots by `accountId|yyyy-mm-dd`. */
   readonly history = new Map<string, DaySnapshot>();
   readonly shards = 3;
+  /** The model every score was last swept to (see DueScores). */
+  swept: string | null = null;
 
   /** @param pageSize ids per page of `dueAccounts`, small enough for tests to see paging */
   constructor(private readonly pageSize = 2) {}
@@ -101,14 +103,35 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     if (current?.version === version) this.scores.set(accountId, { ...current, outbox: [] });
   }
 
+  async sweptModel() {
+    return this.swept;
+  }
+
+  async markSwept(modelVersion: string) {
+    this.swept = modelVersion;
+  }
+
+  async *otherModelAccounts(modelVersion: string, shard: number) {
+    yield* this.paged(
+      [...this.scores.values()]
+        .filter(
+          (s) => s.modelVersion !== modelVersion && shardOf(s.accountId, this.shards) === shard,
+        )
+        .map((s) => s.accountId)
+        .sort(),
+    );
+  }
+
   async *dueAccounts(now: number, shard: number) {
     const due = [...this.dueAt]
       .filter(([id, dueAt]) => dueAt <= now && shardOf(id, this.shards) === shard)
       .sort(([a, x], [b, y]) => x - y || a.localeCompare(b))
       .map(([id]) => id);
-    for (let i = 0; i < due.length; i += this.pageSize) {
-      yield due.slice(i, i + this.pageSize);
-    }
+    yield* this.paged(due);
+  }
+
+  private *paged(ids: readonly string[]) {
+    for (let i = 0; i < ids.length; i += this.pageSize) yield ids.slice(i, i + this.pageSize);
   }
 }
 

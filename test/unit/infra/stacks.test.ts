@@ -300,8 +300,9 @@ describe("StatelessStack functions", () => {
       },
       score: { table: d("BatchGetItem", "PutItem", "UpdateItem") },
       rescore: {
-        table: d("BatchGetItem", "PutItem", "UpdateItem"),
+        table: d("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
         "index/byDue": d("Query"),
+        "index/byTier": d("Scan"),
       },
       slack: { table: d("DeleteItem", "GetItem", "PutItem", "UpdateItem") },
       digest: { table: d("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem") },

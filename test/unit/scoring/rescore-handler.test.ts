@@ -1,6 +1,7 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -21,7 +22,7 @@ describe("rescore handler configuration", () => {
     vi.unstubAllEnvs();
   });
 
-  it("fails at load naming TABLE_NAME when it is missing", async () => {
+  it("fails at load naming TABLE_NAME when it is missing", { timeout: 20_000 }, async () => {
     vi.stubEnv("TABLE_NAME", undefined);
 
     await expect(loadHandler()).rejects.toThrow(/TABLE_NAME/);
@@ -41,42 +42,52 @@ describe("rescore handler", () => {
     vi.restoreAllMocks();
   });
 
-  it("queries each shard of the due index for what is due now, and counts the scores it wrote as ScoresWritten", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb
-      .on(QueryCommand, { ExpressionAttributeValues: { ":shard": "DUE#0", ":now": 1_000 } })
-      .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
-    vi.spyOn(Date, "now").mockReturnValue(1_000);
-    ddb.on(BatchGetCommand).resolves({
-      Responses: {
-        "health-test": [
-          { pk: "ACCOUNT#a", sk: "AGG", accountId: "a" },
-          { pk: "ACCOUNT#b", sk: "AGG", accountId: "b" },
-        ],
-      },
-    });
-    ddb.on(PutCommand).resolves({});
-    // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
-    const { metrics } = await import("../../../functions/adapters/powertools.ts");
-    const added = vi.spyOn(metrics, "addMetric");
-    const { handler } = await import("../../../functions/scoring/rescore-handler.ts");
+  it(
+    "queries each shard of the due index for what is due now, and counts the scores it wrote as ScoresWritten",
+    { timeout: 20_000 },
+    async () => {
+      // Every score was swept to the active model already: no Scan, only due customers.
+      const { activeModel } = await import("../../../functions/domain/active-model.ts");
+      ddb.on(GetCommand).resolves({
+        Item: { pk: "RESCORE", sk: "MODEL_SWEPT", modelVersion: activeModel.modelVersion },
+      });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb
+        .on(QueryCommand, { ExpressionAttributeValues: { ":shard": "DUE#0", ":now": 1_000 } })
+        .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
+      vi.spyOn(Date, "now").mockReturnValue(1_000);
+      ddb.on(BatchGetCommand).resolves({
+        Responses: {
+          "health-test": [
+            { pk: "ACCOUNT#a", sk: "AGG", accountId: "a" },
+            { pk: "ACCOUNT#b", sk: "AGG", accountId: "b" },
+          ],
+        },
+      });
+      ddb.on(PutCommand).resolves({});
+      // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
+      const { metrics } = await import("../../../functions/adapters/powertools.ts");
+      const added = vi.spyOn(metrics, "addMetric");
+      const { handler } = await import("../../../functions/scoring/rescore-handler.ts");
 
-    const result = await handler({}, {
-      getRemainingTimeInMillis: () => 900_000,
-      functionName: "rescore",
-      awsRequestId: "r-1",
-    } as unknown as Context);
+      const result = await handler({}, {
+        getRemainingTimeInMillis: () => 900_000,
+        functionName: "rescore",
+        awsRequestId: "r-1",
+      } as unknown as Context);
 
-    expect(result).toMatchObject({ due: 2, written: 2 });
-    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(queries.map((q) => q.ExpressionAttributeValues?.[":shard"]).sort()).toEqual([
-      "DUE#0",
-      "DUE#1",
-      "DUE#2",
-      "DUE#3",
-    ]);
-    expect(queries.every((q) => q.IndexName === "byDue")).toBe(true);
-    expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
-    expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
-  });
+      expect(result).toMatchObject({ due: 2, written: 2 });
+      const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+      expect(queries.map((q) => q.ExpressionAttributeValues?.[":shard"]).sort()).toEqual([
+        "DUE#0",
+        "DUE#1",
+        "DUE#2",
+        "DUE#3",
+      ]);
+      expect(queries.every((q) => q.IndexName === "byDue")).toBe(true);
+      expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
+      expect(result).toMatchObject({ swept: false });
+      expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
+    },
+  );
 });

@@ -59,54 +59,93 @@ describe("rescoreDue", () => {
     expect(store.dueAt.get("a")).toBe(NOW - HOUR);
   });
 
-  it("notices silence at the same hourly run as rescoring every customer every hour, reading far fewer", async () => {
-    // Two worlds from one first score: today's way (everyone rescored every hour) and the
-    // due-only rescore, run every hour at 17 minutes past for 30 days after the last use of
-    // a customer going silent, beside one whose score does not move (a subscription only).
-    const ids = ["silent", "flat"];
-    const aggregates = {
-      silent: healthyAggregate("silent"),
-      flat: aggregateOf(
-        "flat",
-        [
-          signal({ kind: "subscription", status: "active", mrr: 9_000, seats: 3 }, 40, {
-            accountId: "flat",
-          }),
-        ],
-        compiled.model.decay,
-      ),
-    };
-    const everyHour = new MemoryScoreStore(50);
-    const dueOnly = new MemoryScoreStore(50);
-    const events: string[] = [];
-    const recording = {
-      publish: async (e: readonly HealthEvent[]) => void events.push(...e.map((x) => x.detailType)),
-    };
-    for (const store of [everyHour, dueOnly]) {
-      for (const id of ids) store.aggregates.set(id, aggregates[id as keyof typeof aggregates]);
-      await scoreAccounts({ store, publisher, model: compiled }, ids, NOW);
-    }
-    const deps = { store: dueOnly, due: dueOnly, publisher, model: compiled };
-    const totals = { due: 0, written: 0, kept: 0 };
-    const shown = (store: MemoryScoreStore) =>
-      ids.map((id) => `${id}:${store.scores.get(id)?.tier}`).join(" ");
+  it(
+    "notices silence at the same hourly run as rescoring every customer every hour, reading far fewer",
+    { timeout: 60_000 },
+    async () => {
+      // Two worlds from one first score: today's way (everyone rescored every hour) and the
+      // due-only rescore, run every hour at 17 minutes past for 30 days after the last use of
+      // a customer going silent, beside one whose score does not move (a subscription only).
+      const ids = ["silent", "flat"];
+      const aggregates = {
+        silent: healthyAggregate("silent"),
+        flat: aggregateOf(
+          "flat",
+          [
+            signal({ kind: "subscription", status: "active", mrr: 9_000, seats: 3 }, 40, {
+              accountId: "flat",
+            }),
+          ],
+          compiled.model.decay,
+        ),
+      };
+      const everyHour = new MemoryScoreStore(50);
+      const dueOnly = new MemoryScoreStore(50);
+      const events: string[] = [];
+      const recording = {
+        publish: async (e: readonly HealthEvent[]) =>
+          void events.push(...e.map((x) => x.detailType)),
+      };
+      for (const store of [everyHour, dueOnly]) {
+        for (const id of ids) store.aggregates.set(id, aggregates[id as keyof typeof aggregates]);
+        await scoreAccounts({ store, publisher, model: compiled }, ids, NOW);
+      }
+      const deps = { store: dueOnly, due: dueOnly, publisher, model: compiled };
+      const totals = { due: 0, written: 0, kept: 0 };
+      const shown = (store: MemoryScoreStore) =>
+        ids.map((id) => `${id}:${store.scores.get(id)?.tier}`).join(" ");
 
-    for (let run = NOW + 17 * 60_000; run < NOW + 30 * DAY; run += HOUR) {
-      await scoreAccounts({ store: everyHour, publisher: recording, model: compiled }, ids, run);
-      const result = await rescoreDue(deps, {}, run);
-      totals.due += result.due;
-      totals.written += result.written;
-      totals.kept += result.kept;
-      expect([new Date(run), shown(dueOnly)]).toEqual([new Date(run), shown(everyHour)]);
-    }
+      for (let run = NOW + 17 * 60_000; run < NOW + 30 * DAY; run += HOUR) {
+        await scoreAccounts({ store: everyHour, publisher: recording, model: compiled }, ids, run);
+        const result = await rescoreDue(deps, {}, run);
+        totals.due += result.due;
+        totals.written += result.written;
+        totals.kept += result.kept;
+        expect([new Date(run), shown(dueOnly)]).toEqual([new Date(run), shown(everyHour)]);
+      }
 
-    expect(events).toContain("HealthTierChanged");
-    expect(dueOnly.scores.get("silent")?.tier).not.toBe("healthy");
-    // One look a day per customer, plus one for each change an hourly rescore announced
-    // (before: 30 days × 24 runs × 2 customers = 1,440 looks and writes).
-    expect(totals.due).toBeLessThanOrEqual(ids.length * 30 + events.length);
-    // The flat customer is kept, not rewritten, every day.
-    expect(totals.kept).toBeGreaterThanOrEqual(29);
-    expect(dueOnly.scores.get("flat")?.version).toBe(1);
+      expect(events).toContain("HealthTierChanged");
+      expect(dueOnly.scores.get("silent")?.tier).not.toBe("healthy");
+      // One look a day per customer, plus one for each change an hourly rescore announced
+      // (before: 30 days × 24 runs × 2 customers = 1,440 looks and writes).
+      expect(totals.due).toBeLessThanOrEqual(ids.length * 30 + events.length);
+      // The flat customer is kept, not rewritten, every day.
+      expect(totals.kept).toBeGreaterThanOrEqual(29);
+      expect(dueOnly.scores.get("flat")?.version).toBe(1);
+    },
+  );
+
+  it("after a model change rescores every score of another model in the next run, then only due ones", async () => {
+    const store = storeWith({ a: NOW + DAY, b: NOW + DAY, c: NOW - HOUR });
+    store.swept = "older-model";
+    const old = store.scores.get("b");
+    if (old) store.scores.set("b", { ...old, modelVersion: "older-model" });
+    const deps = { store, due: store, publisher, model: compiled };
+
+    const sweep = await rescoreDue(deps, {}, NOW);
+    const next = await rescoreDue(deps, {}, NOW + 60_000);
+
+    // b had another model's score; c was due; a was neither.
+    expect(sweep).toMatchObject({ swept: true, due: 2, scored: 2 });
+    expect(store.scores.get("b")?.modelVersion).toBe(compiled.modelVersion);
+    expect(store.scores.get("a")?.version).toBe(1);
+    expect(store.swept).toBe(compiled.modelVersion);
+    expect(next).toMatchObject({ swept: false, due: 0 });
+  });
+
+  it("takes a sweep cut short by the deadline up again in the next run", async () => {
+    const store = storeWith({ a: NOW + DAY });
+    const old = store.scores.get("a");
+    if (old) store.scores.set("a", { ...old, modelVersion: "older-model" });
+    const deps = { store, due: store, publisher, model: compiled };
+
+    const cut = await rescoreDue(deps, { deadline: Date.now() - 1 }, NOW);
+    const sweptAfterCut = store.swept;
+    const next = await rescoreDue(deps, {}, NOW);
+
+    expect(cut).toMatchObject({ swept: true, scored: 0 });
+    expect(sweptAfterCut).toBeNull();
+    expect(next).toMatchObject({ swept: true, scored: 1 });
+    expect(store.swept).toBe(compiled.modelVersion);
   });
 });
