@@ -7,7 +7,7 @@
  * the sparse due index that `due-scores.ts` queries). They live on the score item rather than
  * an item of their own because almost every score written moves them anyway: a separate item
  * would add a write unit to every score written (by a webhook, or by a rescore that changed
- * something) and save one or two only on a kept rescore, whose update of the score item also
+ * something) and save two or three only on a kept rescore, whose update of the score item also
  * rewrites its tier index entry. `npm run bench -- rescore` measured 0.89 written and 0.11
  * kept scores per customer and day.
  */
