@@ -6,7 +6,7 @@
  * shows the same is kept, not rewritten.
  *
  * A new model makes every score due: until a run has swept every score computed with another
- * model (a Scan, once per model change, or per first deploy of scores without a due time),
+ * model or stored without a due time (a Scan, once per model change and at the first deploy),
  * each run also rescores those, so a model change reaches every customer within one interval.
  */
 import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
@@ -21,8 +21,11 @@ export interface DueScores {
   sweptModel(): Promise<string | null>;
   /** Records that every score has been computed with `modelVersion`. */
   markSwept(modelVersion: string): Promise<void>;
-  /** Pages of account ids of `shard` whose score was computed with a model other than `modelVersion`. */
-  otherModelAccounts(modelVersion: string, shard: number): AsyncIterable<string[]>;
+  /**
+   * Pages of account ids of `shard` whose score was computed with a model other than
+   * `modelVersion`, or records no due time (stored before due times existed).
+   */
+  unsweptAccounts(modelVersion: string, shard: number): AsyncIterable<string[]>;
 }
 
 export interface RescoreDeps extends ScoreDeps {
@@ -91,7 +94,7 @@ export async function rescoreDue(
   await Promise.all(
     Array.from({ length: deps.due.shards }, async (_, shard) => {
       await drain(deps.due.dueAccounts(now, shard));
-      if (sweeping) await drain(deps.due.otherModelAccounts(modelVersion, shard));
+      if (sweeping) await drain(deps.due.unsweptAccounts(modelVersion, shard));
     }),
   );
   // A sweep cut short, or with failures, is taken up again by the next run.

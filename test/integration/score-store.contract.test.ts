@@ -6,7 +6,13 @@ import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { aggregateUpdateExpression } from "../../functions/adapters/dynamo/aggregate-update.ts";
 import { DynamoDueScores } from "../../functions/adapters/dynamo/due-scores.ts";
-import { AGGREGATE_SK, accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import {
+  AGGREGATE_SK,
+  accountPk,
+  SCORE_SK,
+  tierPk,
+  tierSk,
+} from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { MemoryScoreStore } from "../../functions/adapters/memory/score-store.ts";
 import {
@@ -63,7 +69,14 @@ const subjects: [string, () => Promise<Subject>][] = [
           await doc.send(
             new PutCommand({
               TableName: tableName,
-              Item: { ...item, pk: accountPk(score.accountId), sk: SCORE_SK },
+              Item: {
+                ...item,
+                pk: accountPk(score.accountId),
+                sk: SCORE_SK,
+                // Every stored score is in the tier index.
+                tierPk: tierPk(score.tier),
+                tierSk: tierSk(score.score, score.accountId),
+              },
             }),
           );
         },
@@ -321,20 +334,22 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(state?.earlierScore).toBe(60);
   });
 
-  it("lists the scores of another model, each in one shard, and remembers the model swept to", async () => {
-    const { store, due } = await makeSubject();
+  it("lists the scores of another model or without a due time, each in one shard, and remembers the model swept to", async () => {
+    const { store, due, putScoreWithout } = await makeSubject();
+    // A score stored before due times existed.
+    await putScoreWithout(stored({ accountId: "no-due" }), []);
     await store.save(stored({ accountId: "old-1", modelVersion: "old#1" }), null, NOW + DAY);
     await store.save(stored({ accountId: "old-2", modelVersion: "old#1" }), null, NOW + DAY);
     await store.save(stored({ accountId: "current" }), null, NOW + DAY);
 
     const listed: string[] = [];
     for (let shard = 0; shard < due.shards; shard++) {
-      for (const page of await collect(due.otherModelAccounts(compiled.modelVersion, shard))) {
+      for (const page of await collect(due.unsweptAccounts(compiled.modelVersion, shard))) {
         listed.push(...page);
       }
     }
 
-    expect(listed.sort()).toEqual(["old-1", "old-2"]);
+    expect(listed.sort()).toEqual(["no-due", "old-1", "old-2"]);
     expect(await due.sweptModel()).toBeNull();
     await due.markSwept(compiled.modelVersion);
     expect(await due.sweptModel()).toBe(compiled.modelVersion);

@@ -3,7 +3,7 @@
  * due index (score items only, KEYS_ONLY) for `dueAt <= now`. Reading only what is due costs
  * a few read units a run, however many customers there are. After a model change (or the
  * first deploy of due times) a parallel Scan of the tier index finds the scores of another
- * model, once; a small item records the model swept to. Only the rescore function's bundle,
+ * model or without a due time, once; a small item records the model swept to. Only the rescore function's bundle,
  * and grants, hold these.
  */
 import {
@@ -47,13 +47,13 @@ export class DynamoDueScores implements DueScores {
     );
   }
 
-  otherModelAccounts(modelVersion: string, shard: number) {
+  unsweptAccounts(modelVersion: string, shard: number) {
     const input: ScanCommandInput = {
       TableName: this.options.tableName,
       IndexName: TIER_INDEX,
       Segment: shard,
       TotalSegments: DUE_SHARDS,
-      FilterExpression: "modelVersion <> :model",
+      FilterExpression: "modelVersion <> :model OR attribute_not_exists(dueAt)",
       ProjectionExpression: "pk",
       ExpressionAttributeValues: { ":model": modelVersion },
     };

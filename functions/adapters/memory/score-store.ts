@@ -111,11 +111,13 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     this.swept = modelVersion;
   }
 
-  async *otherModelAccounts(modelVersion: string, shard: number) {
+  async *unsweptAccounts(modelVersion: string, shard: number) {
     yield* this.paged(
       [...this.scores.values()]
         .filter(
-          (s) => s.modelVersion !== modelVersion && shardOf(s.accountId, this.shards) === shard,
+          (s) =>
+            (s.modelVersion !== modelVersion || !this.dueAt.has(s.accountId)) &&
+            shardOf(s.accountId, this.shards) === shard,
         )
         .map((s) => s.accountId)
         .sort(),
