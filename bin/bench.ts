@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints every benchmark figure as `name: value unit`.
- * Sections: scoring (pure, bundled), ingestion, rescore (100k customers by default:
- * BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles,
+ * Sections: scoring (pure, bundled), ingestion, rescore (48 hourly runs over 2,000 customers
+ * by default: BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles,
  * dashboard (the page in Chromium, 10k customers: BENCH_DASHBOARD_CUSTOMERS to change),
  * longlived (one heavy customer over 5 years, billed as AWS would: BENCH_LONGLIVED_YEARS).
  * `npm run bench -- scoring` runs one section. Arguments starting with `--` go to the

@@ -21,6 +21,7 @@ import {
   AttributeType,
   BillingMode,
   type ITable,
+  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
@@ -164,6 +165,7 @@ export class StatefulStack extends Stack implements StatefulResources {
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
+        projectionType: ProjectionType[index.projection ?? "ALL"],
       });
     }
 

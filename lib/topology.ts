@@ -7,6 +7,7 @@
 import { DAY_BUCKET_PREFIX } from "../functions/adapters/dynamo/aggregate-layout.ts";
 import {
   AGGREGATE_SK,
+  DUE_INDEX,
   EVENT_LOG_INDEX,
   EVENT_SK,
   SCORE_SK,
@@ -36,6 +37,8 @@ export interface TableDefinition {
     readonly name: string;
     readonly partitionKey: KeyAttribute;
     readonly sortKey: KeyAttribute;
+    /** Attributes copied into the index. @default "ALL" */
+    readonly projection?: "ALL" | "KEYS_ONLY";
   }[];
 }
 
@@ -62,6 +65,13 @@ export const HEALTH_TABLE: TableDefinition = {
       name: EVENT_LOG_INDEX,
       partitionKey: { name: "logPk", type: "S" },
       sortKey: { name: "logSk", type: "S" },
+    },
+    // Score items by when they are next due: keys only, so moving a due time writes ~1 unit.
+    {
+      name: DUE_INDEX,
+      partitionKey: { name: "duePk", type: "S" },
+      sortKey: { name: "dueAt", type: "N" },
+      projection: "KEYS_ONLY",
     },
   ],
 };
@@ -161,14 +171,16 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
   rescore: {
     id: "rescore",
     entry: "functions/scoring/rescore-handler.ts",
-    description: "Rescores customers whose score is stale, so silence decays into risk",
+    description: "Rescores customers whose score is due, so silence decays into risk",
     memoryMb: 1024,
     timeoutSeconds: 900,
     reservedConcurrency: 1,
-    // As the score function.
-    tableActions: ["Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"],
-    // Finds stale scores with a parallel Scan of the tier index (never of the table).
-    indexActions: { [TIER_INDEX]: ["Scan"] },
+    // As the score function (Query, BatchGetItem, Put, Update, Delete); reads and records
+    // the model it swept to (GetItem, Put).
+    tableActions: ["Query", "BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"],
+    // Finds the customers due with a Query of each shard of the due index; after a model
+    // change, once, the scores of another model with a parallel Scan of the tier index.
+    indexActions: { [DUE_INDEX]: ["Query"], [TIER_INDEX]: ["Scan"] },
   },
   slack: {
     id: "slack",

@@ -4,8 +4,13 @@
  * (conditional on the version read) with today's history snapshot and any events in an
  * outbox, then publish the events and clear the outbox. A retry finds an unpublished
  * outbox and publishes it; the events' ids are deterministic, so consumers dedupe.
+ *
+ * Every score written records when it is next due without new events (domain/due.ts). The
+ * rescore asks to keep unchanged scores: a score that shows the same is not rewritten; only
+ * today's history point and the next due time are (`ScoreStore.keep`).
  */
 import type { Aggregate } from "../domain/aggregate.ts";
+import { nextDueAt, showsTheSame } from "../domain/due.ts";
 import type { CompiledModel } from "../domain/model.ts";
 import { type HealthScore, score } from "../domain/score.ts";
 import type { HealthEvent } from "../events/health-events.ts";
@@ -30,8 +35,18 @@ export interface ScoreStore {
     now: number,
     windowDays: number,
   ): Promise<Map<string, AccountState>>;
-  /** Writes `next` if the stored version is still `expectedVersion`; false otherwise. */
-  save(next: StoredScore, expectedVersion: number | null): Promise<boolean>;
+  /**
+   * Writes `next`, due again at `dueAt` (@default the next UTC day start after it was
+   * computed), with today's history point, if the stored version is still
+   * `expectedVersion`; false otherwise.
+   */
+  save(next: StoredScore, expectedVersion: number | null, dueAt?: number): Promise<boolean>;
+  /**
+   * For a rescore that found `current` showing the same at `now`: writes today's history
+   * point (from `current`, as of `now`) and the next due time, without rewriting the score,
+   * if the stored version is still `current.version`; false otherwise.
+   */
+  keep(current: StoredScore, now: number, dueAt: number): Promise<boolean>;
   clearOutbox(accountId: string, version: number): Promise<void>;
 }
 
@@ -47,10 +62,20 @@ export interface ScoreDeps {
   readonly concurrency?: number;
 }
 
+export interface ScoreOptions {
+  /**
+   * Keep a score that shows the same as the stored one (no events, same score, tier, flags,
+   * drop state): the rescore's choice. New events always write their score. @default false
+   */
+  readonly keepUnchanged?: boolean;
+}
+
 export interface ScoreResult {
   readonly scored: string[];
   /** Score items written; a customer with no aggregate yet is scored but not written. */
   written: number;
+  /** Scores found unchanged and kept (only their history point and due time written). */
+  kept: number;
   published: number;
   readonly failed: Map<string, Error>;
 }
@@ -70,9 +95,16 @@ export async function scoreAccounts(
   deps: ScoreDeps,
   accountIds: readonly string[],
   now: number,
+  options: ScoreOptions = {},
 ): Promise<ScoreResult> {
   const unique = [...new Set(accountIds)];
-  const result: ScoreResult = { scored: [], written: 0, published: 0, failed: new Map() };
+  const result: ScoreResult = {
+    scored: [],
+    written: 0,
+    kept: 0,
+    published: 0,
+    failed: new Map(),
+  };
   let pending = unique;
   for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
     const conflicted: string[] = [];
@@ -83,11 +115,12 @@ export async function scoreAccounts(
         const accountId = pending[next++] as string;
         if (result.failed.has(accountId)) continue; // could not be read
         try {
-          const outcome = await scoreOne(deps, states.get(accountId), now);
+          const outcome = await scoreOne(deps, states.get(accountId), now, options);
           if (outcome === "conflict") conflicted.push(accountId);
           else {
             result.scored.push(accountId);
             result.written += outcome.written;
+            result.kept += outcome.kept;
             result.published += outcome.published;
           }
         } catch (error) {
@@ -133,12 +166,19 @@ async function loadEach(
   return states;
 }
 
+interface Outcome {
+  readonly written: number;
+  readonly kept: number;
+  readonly published: number;
+}
+
 /** What scoring one customer did, or "conflict" when another writer won. */
 async function scoreOne(
   deps: ScoreDeps,
   state: AccountState | undefined,
   now: number,
-): Promise<{ written: number; published: number } | "conflict"> {
+  options: ScoreOptions,
+): Promise<Outcome | "conflict"> {
   let published = 0;
   const current = state?.current ?? null;
   if (current && current.outbox.length > 0) {
@@ -147,7 +187,7 @@ async function scoreOne(
     await deps.store.clearOutbox(current.accountId, current.version);
     published += current.outbox.length;
   }
-  if (!state?.aggregate) return { written: 0, published };
+  if (!state?.aggregate) return { written: 0, kept: 0, published };
 
   const next = score(state.aggregate, deps.model, current, now);
   const label = labelOf(state.aggregate);
@@ -158,12 +198,26 @@ async function scoreOne(
     deps.model.model,
     label,
   );
+  const dueAt = nextDueAt(
+    {
+      aggregate: state.aggregate,
+      compiled: deps.model,
+      scored: next,
+      inDrop,
+      earlierScore: state.earlierScore,
+    },
+    now,
+  );
   const version = (current?.version ?? 0) + 1;
   const stored: StoredScore = { ...next, ...label, version, inDrop, outbox: events };
-  if (!(await deps.store.save(stored, current?.version ?? null))) return "conflict";
+  if (options.keepUnchanged && current && events.length === 0 && showsTheSame(current, stored)) {
+    if (!(await deps.store.keep(current, now, dueAt))) return "conflict";
+    return { written: 0, kept: 1, published };
+  }
+  if (!(await deps.store.save(stored, current?.version ?? null, dueAt))) return "conflict";
   if (events.length > 0) {
     await deps.publisher.publish(events);
     await deps.store.clearOutbox(next.accountId, version);
   }
-  return { written: 1, published: published + events.length };
+  return { written: 1, kept: 0, published: published + events.length };
 }

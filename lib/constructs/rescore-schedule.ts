@@ -54,7 +54,7 @@ export class RescoreSchedule extends Concern {
         "The scheduler role may invoke the rescore function and its versions or aliases (ARN:*), as grantInvoke grants; no other function.",
     });
     this.schedule = new Schedule(this, "RescoreSchedule", {
-      description: `Rescores customers whose score is older than ${interval} minutes`,
+      description: `Every ${interval} minutes, rescores the customers whose score is due`,
       schedule: ScheduleExpression.rate(Duration.minutes(interval)),
       target: new LambdaInvoke(props.target, {
         retryAttempts: props.retryAttempts ?? RESCORE_SCHEDULE.retryAttempts,

@@ -17,7 +17,7 @@ export interface CreatedTable {
   readonly streamArn: string;
 }
 
-/** The CreateTable input for `definition` (keys, GSIs with ALL projection, on demand, stream). */
+/** The CreateTable input for `definition` (keys, GSIs with their projection, on demand, stream). */
 export function createTableInput(
   definition: TableDefinition,
   tableName: string,
@@ -45,7 +45,7 @@ export function createTableInput(
         { AttributeName: index.partitionKey.name, KeyType: "HASH" },
         { AttributeName: index.sortKey.name, KeyType: "RANGE" },
       ],
-      Projection: { ProjectionType: "ALL" },
+      Projection: { ProjectionType: index.projection ?? "ALL" },
     })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: definition.streamView },
   };

@@ -94,12 +94,15 @@ describe("createTables", () => {
       StreamEnabled: true,
       StreamViewType: HEALTH_TABLE.streamView,
     });
+    // DescribeTable lists the indexes in no particular order.
     expect(
       Table?.GlobalSecondaryIndexes?.map((index) => [
         index.IndexName,
         index.Projection?.ProjectionType,
-      ]),
-    ).toEqual(HEALTH_TABLE.globalIndexes.map((index) => [index.name, "ALL"]));
+      ]).sort(),
+    ).toEqual(
+      HEALTH_TABLE.globalIndexes.map((index) => [index.name, index.projection ?? "ALL"]).sort(),
+    );
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
     expect(ttl.TimeToLiveDescription).toMatchObject({
       TimeToLiveStatus: "ENABLED",

@@ -1,12 +1,12 @@
 /**
- * The contract of the scoring ports (ScoreStore, StaleScores), run against the in-memory
+ * The contract of the scoring ports (ScoreStore, DueScores), run against the in-memory
  * store of the unit tests and the DynamoDB adapter on DynamoDB Local: both must behave alike.
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
+import { DynamoDueScores } from "../../functions/adapters/dynamo/due-scores.ts";
+import { accountPk, SCORE_SK, tierPk, tierSk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
-import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { MemoryScoreStore } from "../../functions/adapters/memory/score-store.ts";
 import {
   type AggregateUpdate,
@@ -15,7 +15,7 @@ import {
   signalToUpdate,
 } from "../../functions/domain/aggregate.ts";
 import { decideEvents } from "../../functions/scoring/decide.ts";
-import type { StaleScores } from "../../functions/scoring/rescore.ts";
+import type { DueScores } from "../../functions/scoring/rescore.ts";
 import type { ScoreStore, StoredScore } from "../../functions/scoring/score-accounts.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
@@ -24,7 +24,7 @@ import { canonicalAggregate, writeUpdates } from "../support/stored-aggregate.ts
 
 interface Subject {
   readonly store: ScoreStore;
-  readonly stale: StaleScores;
+  readonly due: DueScores;
   /** Writes a score item as a version before red flags and standing drivers stored it. */
   readonly putScoreWithout: (score: StoredScore, fields: readonly string[]) => Promise<void>;
   /** Applies an aggregate update as ingestion would. */
@@ -41,7 +41,7 @@ const subjects: [string, () => Promise<Subject>][] = [
       const store = new MemoryScoreStore();
       return {
         store,
-        stale: store,
+        due: store,
         putScoreWithout: async (score, fields) => {
           const old: Record<string, unknown> = { ...score };
           for (const field of fields) delete old[field];
@@ -60,14 +60,21 @@ const subjects: [string, () => Promise<Subject>][] = [
       const { tableName } = await freshTable("score-contract");
       return {
         store: new DynamoScoreStore(doc, { tableName }),
-        stale: new DynamoStaleScores(doc, { tableName }),
+        due: new DynamoDueScores(doc, { tableName }),
         putScoreWithout: async (score, fields) => {
           const { outbox: _, ...item }: Record<string, unknown> = { ...score };
           for (const field of fields) delete item[field];
           await doc.send(
             new PutCommand({
               TableName: tableName,
-              Item: { ...item, pk: accountPk(score.accountId), sk: SCORE_SK },
+              Item: {
+                ...item,
+                pk: accountPk(score.accountId),
+                sk: SCORE_SK,
+                // Every stored score is in the tier index.
+                tierPk: tierPk(score.tier),
+                tierSk: tierSk(score.score, score.accountId),
+              },
             }),
           );
         },
@@ -249,27 +256,93 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(sixDaysLater?.earlierScore).toBeNull();
   });
 
-  it("lists every stale score in exactly one segment, and no fresh one", async () => {
-    const { store, stale, applyAggregateUpdate } = await makeSubject();
-    const staleIds = ["s-1", "s-2", "s-3", "s-4", "s-5"];
-    for (const id of staleIds) await store.save(stored({ accountId: id, computedAt: NOW }), null);
-    for (const id of ["f-1", "f-2"]) {
-      await store.save(stored({ accountId: id, computedAt: NOW + 2 * 3_600_000 }), null);
+  it("lists every score due, each in exactly one shard, and none due later or never scored", async () => {
+    const { store, due, applyAggregateUpdate } = await makeSubject();
+    const dueIds = ["s-1", "s-2", "s-3", "s-4", "s-5", "s-6", "s-7"];
+    for (const [n, id] of dueIds.entries()) {
+      await store.save(stored({ accountId: id }), null, NOW - n * 60_000);
     }
+    await store.save(stored({ accountId: "exactly-now" }), null, NOW);
+    for (const id of ["f-1", "f-2"]) await store.save(stored({ accountId: id }), null, NOW + 1);
     // A customer with an aggregate and no score yet is the stream's business, not rescore's.
     await applyAggregateUpdate(
       "a-only",
       signalToUpdate(signal({ kind: "usage", event: "x", count: 1 })),
     );
 
-    const segments = 3;
     const listed: string[] = [];
-    for (let segment = 0; segment < segments; segment++) {
-      for (const page of await collect(stale.staleAccounts(NOW + 3_600_000, segment, segments))) {
+    for (let shard = 0; shard < due.shards; shard++) {
+      for (const page of await collect(due.dueAccounts(NOW, shard))) listed.push(...page);
+    }
+
+    expect(listed.sort()).toEqual([...dueIds, "exactly-now"].sort());
+  });
+
+  it("takes a score's due time from its latest write", async () => {
+    const { store, due } = await makeSubject();
+    await store.save(stored(), null, NOW - 60_000);
+    await store.save(stored({ version: 2 }), 1, NOW + 60_000);
+
+    const listed: string[] = [];
+    for (let shard = 0; shard < due.shards; shard++) {
+      for (const page of await collect(due.dueAccounts(NOW, shard))) listed.push(...page);
+    }
+
+    expect(listed).toEqual([]);
+  });
+
+  it("keeps a score: moves its due time and writes today's point, without touching the score", async () => {
+    const { store, due } = await makeSubject();
+    const first = stored({ score: 81, computedAt: NOW - DAY });
+    await store.save(first, null, NOW);
+
+    expect(await store.keep(first, NOW + 60_000, NOW + DAY)).toBe(true);
+
+    const listedAt = async (at: number) => {
+      const ids: string[] = [];
+      for (let shard = 0; shard < due.shards; shard++) {
+        for (const page of await collect(due.dueAccounts(at, shard))) ids.push(...page);
+      }
+      return ids;
+    };
+    expect(await listedAt(NOW + 60_000)).toEqual([]);
+    expect(await listedAt(NOW + DAY)).toEqual(["acct-1"]);
+    const state = (await store.load(["acct-1"], NOW + 7 * DAY, 7)).get("acct-1");
+    expect(state?.current).toEqual(first);
+    // Today's point (a week before the load) is the kept score.
+    expect(state?.earlierScore).toBe(81);
+  });
+
+  it("refuses to keep a score a newer one replaced, and leaves the newer one's point alone", async () => {
+    const { store } = await makeSubject();
+    await store.save(stored({ score: 80, computedAt: NOW }), null, NOW);
+    await store.save(stored({ version: 2, score: 60, computedAt: NOW + 1 }), 1, NOW + DAY);
+
+    expect(await store.keep(stored({ score: 80 }), NOW + 2, NOW + 3)).toBe(false);
+
+    const state = (await store.load(["acct-1"], NOW + 7 * DAY, 7)).get("acct-1");
+    expect(state?.current).toMatchObject({ version: 2, score: 60 });
+    expect(state?.earlierScore).toBe(60);
+  });
+
+  it("lists the scores of another model or without a due time, each in one shard, and remembers the model swept to", async () => {
+    const { store, due, putScoreWithout } = await makeSubject();
+    // A score stored before due times existed.
+    await putScoreWithout(stored({ accountId: "no-due" }), []);
+    await store.save(stored({ accountId: "old-1", modelVersion: "old#1" }), null, NOW + DAY);
+    await store.save(stored({ accountId: "old-2", modelVersion: "old#1" }), null, NOW + DAY);
+    await store.save(stored({ accountId: "current" }), null, NOW + DAY);
+
+    const listed: string[] = [];
+    for (let shard = 0; shard < due.shards; shard++) {
+      for (const page of await collect(due.unsweptAccounts(compiled.modelVersion, shard))) {
         listed.push(...page);
       }
     }
 
-    expect(listed.sort()).toEqual(staleIds);
+    expect(listed.sort()).toEqual(["no-due", "old-1", "old-2"]);
+    expect(await due.sweptModel()).toBeNull();
+    await due.markSwept(compiled.modelVersion);
+    expect(await due.sweptModel()).toBe(compiled.modelVersion);
   });
 });

@@ -1,17 +1,23 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DynamoDueScores } from "../../functions/adapters/dynamo/due-scores.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { accountPk, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
-import { DynamoStaleScores } from "../../functions/adapters/dynamo/stale-scores.ts";
 import { handleScoreStream } from "../../functions/adapters/dynamo/stream-records.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { logger } from "../../functions/adapters/powertools.ts";
 import { signalToUpdate } from "../../functions/domain/aggregate.ts";
 import { compileModel } from "../../functions/domain/model.ts";
+import { type HealthScore, score } from "../../functions/domain/score.ts";
 import type { HealthEvent } from "../../functions/events/health-events.ts";
-import { type RescoreDeps, rescoreStale } from "../../functions/scoring/rescore.ts";
+import { type RescoreDeps, rescoreDue } from "../../functions/scoring/rescore.ts";
 import type { EventPublisher } from "../../functions/scoring/score-accounts.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { type StreamPoller, startStreamPoller } from "../../lib/local/stream-poller.ts";
@@ -56,7 +62,7 @@ async function setup() {
   const scoreStore = new DynamoScoreStore(doc, { tableName });
   const deps: RescoreDeps = {
     store: scoreStore,
-    stale: new DynamoStaleScores(doc, { tableName }),
+    due: new DynamoDueScores(doc, { tableName }),
     publisher,
     model: compiled,
   };
@@ -285,7 +291,7 @@ describe("stream-driven scoring against DynamoDB Local", () => {
     const before = await env.scoreOf("acct-silent");
     expect(before?.tier).toBe("healthy");
 
-    const result = await rescoreStale(env.deps, { intervalMinutes: 60 }, Date.now() + 30 * DAY);
+    const result = await rescoreDue(env.deps, {}, Date.now() + 30 * DAY);
 
     expect(result.scored).toBeGreaterThanOrEqual(1);
     const after = await env.scoreOf("acct-silent");
@@ -294,5 +300,88 @@ describe("stream-driven scoring against DynamoDB Local", () => {
     const change = env.publisher.ofAccount("acct-silent").at(-1);
     expect(change?.detail).toMatchObject({ previousTier: "healthy", tier: after?.tier });
     expect(JSON.stringify(change?.detail)).toContain("no product usage for 30 days");
+  });
+});
+
+describe("due-only rescore against DynamoDB Local", () => {
+  const HOUR = 3_600_000;
+
+  /** A document client of its own that counts the score items its calls write. */
+  function countingClient() {
+    const counted = DynamoDBDocumentClient.from(testClients().client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const writes = { scoreItems: 0 };
+    counted.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Item?: { sk?: string } };
+        if (input.Item?.sk === SCORE_SK) writes.scoreItems++;
+        return next(args);
+      },
+      { step: "initialize", name: "countScoreWrites" },
+    );
+    return { counted, writes };
+  }
+
+  it("reads only the customers due, keeps unchanged scores, and tiers a silent customer at the same hourly run as rescoring everyone", async () => {
+    const env = await setup();
+    await env.healthyCustomer("acct-quiet");
+    // A customer whose score does not move: an active subscription and nothing else.
+    await env.send(
+      "subscription",
+      "acct-flat",
+      { status: "active", mrr: 9_000, seats: 3 },
+      Date.now() - 40 * DAY,
+    );
+    await env.poller.drain();
+    await env.poller.stop();
+    const start = Date.now();
+    const first = await env.scoreOf("acct-quiet");
+    expect(first?.tier).toBe("healthy");
+    const flatVersion = (await env.scoreOf("acct-flat"))?.version;
+
+    // What rescoring everyone every hour would show: the pure score, hour by hour.
+    const aggregate = (await env.deps.store.load(["acct-quiet"], start, 7)).get(
+      "acct-quiet",
+    )?.aggregate;
+    if (!aggregate) throw new Error("no aggregate stored");
+    const { counted, writes } = countingClient();
+    const deps: RescoreDeps = {
+      ...env.deps,
+      store: new DynamoScoreStore(counted, { tableName: env.tableName }),
+      due: new DynamoDueScores(counted, { tableName: env.tableName }),
+    };
+    let hourly: HealthScore = score(aggregate, compiled, first as HealthScore, start);
+    const totals = { runs: 0, due: 0, written: 0, kept: 0 };
+    let changedAt: number | null = null;
+
+    for (let run = start + HOUR; run < start + 16 * DAY; run += HOUR) {
+      const result = await rescoreDue(deps, {}, run);
+      totals.runs++;
+      totals.due += result.due;
+      totals.written += result.written;
+      totals.kept += result.kept;
+      const before = hourly.tier;
+      hourly = score(aggregate, compiled, hourly, run);
+      if (changedAt === null && hourly.tier !== before) {
+        changedAt = run;
+        // The due-only rescore saw it in this very run.
+        expect((await env.scoreOf("acct-quiet"))?.tier).toBe(hourly.tier);
+      }
+    }
+
+    expect(changedAt).not.toBeNull();
+    expect(["at-risk", "critical"]).toContain((await env.scoreOf("acct-quiet"))?.tier);
+    const change = env.publisher.ofAccount("acct-quiet").at(-1);
+    expect(change?.detail).toMatchObject({ previousTier: "healthy" });
+    // About one look a day per customer instead of one an hour: 2 customers × 16 days, plus
+    // a few for the changes (the rescore of everyone would have read 2 × 383).
+    expect(totals.due).toBeLessThanOrEqual(2 * 17 + 6);
+    expect(totals.due).toBeGreaterThanOrEqual(2 * 15);
+    // The flat customer was kept every day, never rewritten; only changed scores were.
+    expect((await env.scoreOf("acct-flat"))?.version).toBe(flatVersion);
+    expect(totals.kept).toBeGreaterThanOrEqual(15);
+    expect(writes.scoreItems).toBe(totals.written);
+    expect(totals.written).toBeLessThanOrEqual(17 + 6);
   });
 });

@@ -31,6 +31,25 @@ export const tierPk = (tier: string) => `TIER#${tier}`;
 export const tierSk = (score: number | null, accountId: string) =>
   `${score === null ? "000.00" : score.toFixed(2).padStart(6, "0")}#${accountId}`;
 
+/**
+ * Sparse GSI of the score items by when they are next due (`dueAt`, epoch ms, a number),
+ * KEYS_ONLY: the rescore queries each shard for `dueAt <= now`. Shards spread the writes of
+ * a day start (every customer moves its dueAt) over partitions and give the rescore's
+ * parallel readers one shard each. Their number may grow, never shrink (a shard no longer
+ * queried would never be due).
+ */
+export const DUE_INDEX = "byDue";
+export const DUE_SHARDS = 4;
+/** A customer's shard of the due index: a stable hash of its id. */
+export function dueShard(accountId: string): number {
+  let hash = 0;
+  for (let i = 0; i < accountId.length; i++) hash = (hash * 31 + accountId.charCodeAt(i)) >>> 0;
+  return hash % DUE_SHARDS;
+}
+export const duePk = (shard: number) => `DUE#${shard}`;
+/** The rescore's record of the model every score was last swept to (one small item). */
+export const MODEL_SWEEP_KEY = { pk: "RESCORE", sk: "MODEL_SWEPT" } as const;
+
 /** GSI listing every unmatched event, oldest first. */
 export const UNMATCHED_INDEX = "unmatched";
 export const UNMATCHED_GSI_PK = "UNMATCHED";

@@ -2,28 +2,39 @@
  * DynamoDB implementation of the scoring ports. Reads each customer's aggregate (a Query of
  * its `AGG*` items, then folds old days: aggregate-reads.ts), and its current score and the
  * history snapshot of the drop window in one BatchGetItem per 33 customers;
- * writes the score and today's snapshot in one transaction, conditional on the version read.
- * (Stale scores are found by `stale-scores.ts`, kept apart so that only the rescore
- * function's bundle, and grants, hold a Scan.)
+ * writes today's snapshot and the score, conditional on the version read (see `save`).
+ *
+ * The score item carries when it is next due (`dueAt`, with its shard `duePk`: the keys of
+ * the sparse due index that `due-scores.ts` queries). They live on the score item rather than
+ * an item of their own because almost every score written moves them anyway: a separate item
+ * would add a write unit to every score written (by a webhook, or by a rescore that changed
+ * something) and save two or three only on a kept rescore, whose update of the score item also
+ * rewrites its tier index entry. `npm run bench -- rescore` measured 0.89 written and 0.11
+ * kept scores per customer and day.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Aggregate } from "../../domain/aggregate.ts";
+import { nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { decodeAggregate } from "./aggregate-layout.ts";
 import { foldAggregate, readAggregateItems } from "./aggregate-reads.ts";
 import { historyItem } from "./history-item.ts";
-import { accountPk, daySk, SCORE_SK, tierPk, tierSk } from "./keys.ts";
+import {
+  accountPk,
+  daySk,
+  duePk,
+  dueShard,
+  SCORE_SK,
+  TTL_ATTRIBUTE,
+  tierPk,
+  tierSk,
+} from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
 const DAY_MS = 86_400_000;
-/** BatchGetItem takes 100 keys; each customer needs 2 (its aggregate is a Query). */
+/** BatchGetItem takes 100 keys; each customer needs 3. */
 const ACCOUNTS_PER_BATCH = 33;
 /** Tries of a BatchGetItem whose keys keep coming back unprocessed (throttled reads). */
 const BATCH_GET_ATTEMPTS = 9;
@@ -72,6 +83,8 @@ export class DynamoScoreStore implements ScoreStore {
   }
 
   /**
+
+  /**
    * Each account's aggregate (one Query of its `AGG*` items), with its old day buckets
    * then folded into their months, which changes no fact (aggregate-layout.ts).
    */
@@ -91,46 +104,94 @@ export class DynamoScoreStore implements ScoreStore {
     return aggregates;
   }
 
-  async save(next: StoredScore, expectedVersion: number | null): Promise<boolean> {
-    const pk = accountPk(next.accountId);
+  /**
+   * Two single-item writes, not a transaction (which bills each item twice): today's history
+   * point first, unless a newer version already wrote it; then the score, conditional on the
+   * version read. A score whose write failed or never came stays due (its `dueAt` did not
+   * move), so a retry or the next rescore writes both again; a point left by a writer that
+   * lost the race has the winner's version and is replaced by the winner's or the loser's
+   * retry. The outbox lives on the score item, so events stay exactly once.
+   */
+  async save(
+    next: StoredScore,
+    expectedVersion: number | null,
+    dueAt = nextDayStart(next.computedAt),
+  ): Promise<boolean> {
+    if (!(await this.putPoint(next, next.computedAt))) return false;
     const { outbox, ...score } = next;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk,
-                  sk: SCORE_SK,
-                  ...score,
-                  ...(outbox.length > 0 ? { outbox } : {}),
-                  tierPk: tierPk(next.tier),
-                  tierSk: tierSk(next.score, next.accountId),
-                },
-                // A late or retried invocation never overwrites a newer score.
-                ConditionExpression:
-                  expectedVersion === null ? "attribute_not_exists(pk)" : "version = :expected",
-                ...(expectedVersion === null
-                  ? {}
-                  : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
-              },
-            },
-            { Put: { TableName: this.table, Item: historyItem(next, this.historyDays) } },
-          ],
+    const written = await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: accountPk(next.accountId),
+            sk: SCORE_SK,
+            ...score,
+            ...(outbox.length > 0 ? { outbox } : {}),
+            tierPk: tierPk(next.tier),
+            tierSk: tierSk(next.score, next.accountId),
+            duePk: duePk(dueShard(next.accountId)),
+            dueAt,
+          },
+          // A late or retried invocation never overwrites a newer score.
+          ConditionExpression:
+            expectedVersion === null ? "attribute_not_exists(pk)" : "version = :expected",
+          ...(expectedVersion === null
+            ? {}
+            : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      const reasons =
-        error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      const conflict = reasons?.some(
-        (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
-      );
-      if (conflict) return false;
-      throw error;
-    }
+      )
+      .then(() => true, unlessConditionFailed);
+    return written;
+  }
+
+  /**
+   * The due time on the score item, if its version is still the one read; then today's
+   * history point, unless a newer version wrote it meanwhile (and then that one stands).
+   */
+  async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
+    const moved = await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: accountPk(current.accountId), sk: SCORE_SK },
+          UpdateExpression: "SET dueAt = :due, duePk = :shard",
+          ConditionExpression: "version = :v",
+          ExpressionAttributeValues: {
+            ":due": dueAt,
+            ":shard": duePk(dueShard(current.accountId)),
+            ":v": current.version,
+          },
+        }),
+      )
+      .then(() => true, unlessConditionFailed);
+    if (moved) await this.putPoint(current, now);
+    return moved;
+  }
+
+  /** Writes the history point of `score` as of `at`; false when a newer version's is there. */
+  private async putPoint(score: StoredScore, at: number): Promise<boolean> {
+    return this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.historyPoint(score, at),
+          ConditionExpression: "attribute_not_exists(version) OR version <= :v",
+          ExpressionAttributeValues: { ":v": score.version },
+        }),
+      )
+      .then(() => true, unlessConditionFailed);
+  }
+
+  /**
+   * The daily history item of `score` as of `at` (the last score of that UTC day). It
+   * carries the score's version, so a kept score never overwrites a newer one's point.
+   */
+  private historyPoint(score: StoredScore, at: number) {
+    return {
+      ...historyItem({ ...score, computedAt: at }, this.historyDays),
+      version: score.version,
+    };
   }
 
   async clearOutbox(accountId: string, version: number): Promise<void> {
@@ -155,4 +216,10 @@ export class DynamoScoreStore implements ScoreStore {
     const items = await batchGetAll(this.db, this.table, keys, BATCH_GET_ATTEMPTS);
     return new Map(items.map((item) => [`${item.pk}|${item.sk}`, item]));
   }
+}
+
+/** A write refused by its condition (another writer won) is false; anything else throws. */
+function unlessConditionFailed(error: Error): false {
+  if (error.name !== "ConditionalCheckFailedException") throw error;
+  return false;
 }

@@ -1,10 +1,10 @@
 /**
- * In-memory implementation of the scoring ports (ScoreStore, StaleScores), with the same
+ * In-memory implementation of the scoring ports (ScoreStore, DueScores), with the same
  * semantics as the DynamoDB adapter (the contract suite in
- * test/integration/score-store-contract.test.ts runs against both): versioned conditional
+ * test/integration/score-store.contract.test.ts runs against both): versioned conditional
  * writes, the outbox cleared only for the version it belongs to, one history snapshot per
- * day, stale scores listed in disjoint segments, page by page. Values are copied in and out,
- * so a caller never shares state with the store.
+ * day (never overwritten by an older version), due scores listed in disjoint shards, page by
+ * page. Values are copied in and out, so a caller never shares state with the store.
  */
 import {
   type Aggregate,
@@ -12,8 +12,9 @@ import {
   applyUpdate,
   emptyAggregate,
 } from "../../domain/aggregate.ts";
+import { nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
-import type { StaleScores } from "../../scoring/rescore.ts";
+import type { DueScores } from "../../scoring/rescore.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 
 const DAY_MS = 86_400_000;
@@ -22,15 +23,21 @@ interface DaySnapshot {
   readonly score: number | null;
   readonly tier: StoredScore["tier"];
   readonly computedAt: number;
+  readonly version: number;
 }
 
-export class MemoryScoreStore implements ScoreStore, StaleScores {
+export class MemoryScoreStore implements ScoreStore, DueScores {
   readonly aggregates = new Map<string, Aggregate>();
   readonly scores = new Map<string, StoredScore>();
+  /** When each score is next due (epoch ms), by account id. */
+  readonly dueAt = new Map<string, number>();
   /** Daily snapshots by `accountId|yyyy-mm-dd`. */
   readonly history = new Map<string, DaySnapshot>();
+  readonly shards = 3;
+  /** The model every score was last swept to (see DueScores). */
+  swept: string | null = null;
 
-  /** @param pageSize ids per page of `staleAccounts`, small enough for tests to see paging */
+  /** @param pageSize ids per page of `dueAccounts`, small enough for tests to see paging */
   constructor(private readonly pageSize = 2) {}
 
   /** Applies an aggregate update, as the ingestion side does. */
@@ -55,15 +62,37 @@ export class MemoryScoreStore implements ScoreStore, StaleScores {
     return states;
   }
 
-  async save(next: StoredScore, expectedVersion: number | null): Promise<boolean> {
+  async save(
+    next: StoredScore,
+    expectedVersion: number | null,
+    dueAt = nextDayStart(next.computedAt),
+  ): Promise<boolean> {
+    // As in DynamoDB: today's point first (not over a newer version's), then the score.
+    if (!this.writePoint(next, next.computedAt)) return false;
     const current = this.scores.get(next.accountId);
     const allowed = expectedVersion === null ? !current : current?.version === expectedVersion;
     if (!allowed) return false;
     this.scores.set(next.accountId, structuredClone(next));
-    this.history.set(`${next.accountId}|${isoDay(next.computedAt)}`, {
-      score: next.score,
-      tier: next.tier,
-      computedAt: next.computedAt,
+    this.dueAt.set(next.accountId, dueAt);
+    return true;
+  }
+
+  async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
+    if (this.scores.get(current.accountId)?.version !== current.version) return false;
+    this.dueAt.set(current.accountId, dueAt);
+    this.writePoint(current, now);
+    return true;
+  }
+
+  /** Today's history point of `score` as of `at`; false when a newer version wrote it. */
+  private writePoint(score: StoredScore, at: number): boolean {
+    const key = `${score.accountId}|${isoDay(at)}`;
+    if ((this.history.get(key)?.version ?? 0) > score.version) return false;
+    this.history.set(key, {
+      score: score.score,
+      tier: score.tier,
+      computedAt: at,
+      version: score.version,
     });
     return true;
   }
@@ -74,19 +103,42 @@ export class MemoryScoreStore implements ScoreStore, StaleScores {
     if (current?.version === version) this.scores.set(accountId, { ...current, outbox: [] });
   }
 
-  async *staleAccounts(cutoff: number, segment: number, segments: number) {
-    const stale = [...this.scores.values()]
-      .filter((s) => s.computedAt < cutoff && segmentOf(s.accountId, segments) === segment)
-      .map((s) => s.accountId)
-      .sort();
-    for (let i = 0; i < stale.length; i += this.pageSize) {
-      yield stale.slice(i, i + this.pageSize);
-    }
+  async sweptModel() {
+    return this.swept;
+  }
+
+  async markSwept(modelVersion: string) {
+    this.swept = modelVersion;
+  }
+
+  async *unsweptAccounts(modelVersion: string, shard: number) {
+    yield* this.paged(
+      [...this.scores.values()]
+        .filter(
+          (s) =>
+            (s.modelVersion !== modelVersion || !this.dueAt.has(s.accountId)) &&
+            shardOf(s.accountId, this.shards) === shard,
+        )
+        .map((s) => s.accountId)
+        .sort(),
+    );
+  }
+
+  async *dueAccounts(now: number, shard: number) {
+    const due = [...this.dueAt]
+      .filter(([id, dueAt]) => dueAt <= now && shardOf(id, this.shards) === shard)
+      .sort(([a, x], [b, y]) => x - y || a.localeCompare(b))
+      .map(([id]) => id);
+    yield* this.paged(due);
+  }
+
+  private *paged(ids: readonly string[]) {
+    for (let i = 0; i < ids.length; i += this.pageSize) yield ids.slice(i, i + this.pageSize);
   }
 }
 
-/** A stable segment for an id, as DynamoDB spreads items over a parallel Scan's segments. */
-function segmentOf(accountId: string, segments: number): number {
+/** A stable shard for an id. */
+function shardOf(accountId: string, segments: number): number {
   let hash = 0;
   for (let i = 0; i < accountId.length; i++) hash = (hash * 31 + accountId.charCodeAt(i)) >>> 0;
   return hash % segments;

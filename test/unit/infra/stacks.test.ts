@@ -105,9 +105,25 @@ describe("StatefulStack", () => {
             { AttributeName: index.partitionKey.name, KeyType: "HASH" },
             { AttributeName: index.sortKey.name, KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "ALL" },
+          Projection: { ProjectionType: index.projection ?? "ALL" },
         })),
       }),
+    });
+  });
+
+  it("indexes score items by due time as a number, keys only, so moving it writes one unit", () => {
+    stateful.hasResourceProperties("AWS::DynamoDB::Table", {
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: "dueAt", AttributeType: "N" }]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: "byDue",
+          KeySchema: [
+            { AttributeName: "duePk", KeyType: "HASH" },
+            { AttributeName: "dueAt", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        },
+      ]),
     });
   });
 
@@ -283,7 +299,8 @@ describe("StatelessStack functions", () => {
       },
       score: { table: d("BatchGetItem", "DeleteItem", "PutItem", "Query", "UpdateItem") },
       rescore: {
-        table: d("BatchGetItem", "DeleteItem", "PutItem", "Query", "UpdateItem"),
+        table: d("BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        "index/byDue": d("Query"),
         "index/byTier": d("Scan"),
       },
       slack: { table: d("DeleteItem", "GetItem", "PutItem", "UpdateItem") },

@@ -1,9 +1,10 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -21,29 +22,10 @@ describe("rescore handler configuration", () => {
     vi.unstubAllEnvs();
   });
 
-  it("loads with a whole number of minutes", async () => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", "60");
+  it("fails at load naming TABLE_NAME when it is missing", { timeout: 20_000 }, async () => {
+    vi.stubEnv("TABLE_NAME", undefined);
 
-    await expect(loadHandler()).resolves.toHaveProperty("handler");
-  });
-
-  it.each([
-    "soon",
-    "0",
-    "1.5",
-    "-5",
-    "1441",
-    " ",
-  ])("fails at load naming RESCORE_INTERVAL_MINUTES when it is %j", async (value) => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", value);
-
-    await expect(loadHandler()).rejects.toThrow(/RESCORE_INTERVAL_MINUTES/);
-  });
-
-  it("fails at load naming RESCORE_INTERVAL_MINUTES when it is missing", async () => {
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", undefined);
-
-    await expect(loadHandler()).rejects.toThrow(/RESCORE_INTERVAL_MINUTES/);
+    await expect(loadHandler()).rejects.toThrow(/TABLE_NAME/);
   });
 });
 
@@ -53,7 +35,6 @@ describe("rescore handler", () => {
     vi.resetModules();
     vi.stubEnv("TABLE_NAME", "health-test");
     vi.stubEnv("EVENT_BUS_NAME", "health-bus");
-    vi.stubEnv("RESCORE_INTERVAL_MINUTES", "60");
   });
   afterEach(() => {
     ddb.reset();
@@ -61,30 +42,56 @@ describe("rescore handler", () => {
     vi.restoreAllMocks();
   });
 
-  it("counts the scores it wrote as ScoresWritten", async () => {
-    ddb.on(ScanCommand).resolves({ Items: [] });
-    ddb
-      .on(ScanCommand, { Segment: 0 })
-      .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
-    // Each customer's aggregate is one Query of its AGG items: a state item each.
-    ddb.on(QueryCommand).callsFake((input) => {
-      const pk = String(input.ExpressionAttributeValues?.[":pk"]);
-      return { Items: [{ pk, sk: "AGG", accountId: pk.slice("ACCOUNT#".length) }] };
-    });
-    ddb.on(BatchGetCommand).resolves({ Responses: { "health-test": [] } });
-    ddb.on(TransactWriteCommand).resolves({});
-    // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
-    const { metrics } = await import("../../../functions/adapters/powertools.ts");
-    const added = vi.spyOn(metrics, "addMetric");
-    const { handler } = await import("../../../functions/scoring/rescore-handler.ts");
+  it(
+    "queries each shard of the due index for what is due now, and counts the scores it wrote as ScoresWritten",
+    { timeout: 20_000 },
+    async () => {
+      // Every score was swept to the active model already: no Scan, only due customers.
+      const { activeModel } = await import("../../../functions/domain/active-model.ts");
+      ddb.on(GetCommand).resolves({
+        Item: { pk: "RESCORE", sk: "MODEL_SWEPT", modelVersion: activeModel.modelVersion },
+      });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb
+        .on(QueryCommand, { ExpressionAttributeValues: { ":shard": "DUE#0", ":now": 1_000 } })
+        .resolves({ Items: [{ pk: "ACCOUNT#a" }, { pk: "ACCOUNT#b" }] });
+      vi.spyOn(Date, "now").mockReturnValue(1_000);
+      // Each customer's aggregate is one Query of its AGG items: a state item each.
+      for (const id of ["a", "b"]) {
+        ddb
+          .on(QueryCommand, {
+            ExpressionAttributeValues: { ":pk": `ACCOUNT#${id}`, ":agg": "AGG" },
+          })
+          .resolves({ Items: [{ pk: `ACCOUNT#${id}`, sk: "AGG", accountId: id }] });
+      }
+      ddb.on(BatchGetCommand).resolves({ Responses: { "health-test": [] } });
+      ddb.on(PutCommand).resolves({});
+      // The handler loads a fresh module graph (resetModules): spy on its metrics instance.
+      const { metrics } = await import("../../../functions/adapters/powertools.ts");
+      const added = vi.spyOn(metrics, "addMetric");
+      const { handler } = await import("../../../functions/scoring/rescore-handler.ts");
 
-    const result = await handler({}, {
-      getRemainingTimeInMillis: () => 900_000,
-      functionName: "rescore",
-      awsRequestId: "r-1",
-    } as unknown as Context);
+      const result = await handler({}, {
+        getRemainingTimeInMillis: () => 900_000,
+        functionName: "rescore",
+        awsRequestId: "r-1",
+      } as unknown as Context);
 
-    expect(result).toMatchObject({ written: 2 });
-    expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
-  });
+      expect(result).toMatchObject({ due: 2, written: 2 });
+      const queries = ddb
+        .commandCalls(QueryCommand)
+        .map((c) => c.args[0].input)
+        .filter((q) => q.IndexName !== undefined);
+      expect(queries.map((q) => q.ExpressionAttributeValues?.[":shard"]).sort()).toEqual([
+        "DUE#0",
+        "DUE#1",
+        "DUE#2",
+        "DUE#3",
+      ]);
+      expect(queries.every((q) => q.IndexName === "byDue")).toBe(true);
+      expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
+      expect(result).toMatchObject({ swept: false });
+      expect(added).toHaveBeenCalledWith("ScoresWritten", "Count", 2);
+    },
+  );
 });

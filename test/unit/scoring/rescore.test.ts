@@ -1,59 +1,147 @@
 import { describe, expect, it } from "vitest";
 import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
-import { rescoreStale } from "../../../functions/scoring/rescore.ts";
+import { aggregateOf } from "../../../functions/domain/aggregate.ts";
+import type { HealthEvent } from "../../../functions/events/health-events.ts";
+import { rescoreDue } from "../../../functions/scoring/rescore.ts";
+import { scoreAccounts } from "../../../functions/scoring/score-accounts.ts";
 import { compiled, healthyAggregate, healthyScore } from "../../support/scores.ts";
-import { NOW } from "../../support/signals.ts";
+import { DAY, NOW, signal } from "../../support/signals.ts";
 
 const HOUR = 3_600_000;
+const publisher = { publish: async () => {} };
 
-function storeWith(customers: Record<string, number>) {
+/** Customers with a healthy aggregate and a score due at the given time. */
+function storeWith(dueAt: Record<string, number>) {
   const store = new MemoryScoreStore(2);
-  for (const [id, computedAt] of Object.entries(customers)) {
+  for (const [id, at] of Object.entries(dueAt)) {
     store.aggregates.set(id, healthyAggregate(id));
     store.scores.set(id, {
-      ...healthyScore(id, computedAt),
+      ...healthyScore(id, NOW - 2 * HOUR),
       accountName: null,
       owner: null,
       version: 1,
       inDrop: false,
       outbox: [],
     });
+    store.dueAt.set(id, at);
   }
   return store;
 }
 
-const publisher = { publish: async () => {} };
-
-describe("rescoreStale", () => {
-  it("rescores every customer older than the interval, over all segments and pages", async () => {
-    const stale = ["a", "b", "c", "d", "e"];
+describe("rescoreDue", () => {
+  it("rescores every customer due, over all shards and pages, and no other", async () => {
+    const due = ["a", "b", "c", "d", "e"];
     const store = storeWith({
-      ...Object.fromEntries(stale.map((id) => [id, NOW - 2 * HOUR])),
-      fresh: NOW - HOUR / 2,
+      ...Object.fromEntries(due.map((id) => [id, NOW - HOUR])),
+      later: NOW + HOUR,
     });
 
-    const result = await rescoreStale(
-      { store, stale: store, publisher, model: compiled },
-      { intervalMinutes: 60, segments: 3 },
-      NOW,
-    );
+    const result = await rescoreDue({ store, due: store, publisher, model: compiled }, {}, NOW);
 
-    expect(result).toMatchObject({ stale: 5, scored: 5, written: 5, failed: 0 });
-    for (const id of stale)
-      expect(store.scores.get(id)).toMatchObject({ version: 2, computedAt: NOW });
-    expect(store.scores.get("fresh")?.version).toBe(1);
+    expect(result).toMatchObject({ due: 5, scored: 5, failed: 0 });
+    for (const id of due) {
+      expect(store.dueAt.get(id)).toBeGreaterThan(NOW);
+    }
+    expect(store.scores.get("later")?.version).toBe(1);
+    expect(store.dueAt.get("later")).toBe(NOW + HOUR);
   });
 
-  it("starts no new page after the deadline", async () => {
-    const store = storeWith({ a: NOW - 2 * HOUR, b: NOW - 2 * HOUR });
+  it("starts no new page after the deadline: the customers stay due", async () => {
+    const store = storeWith({ a: NOW - HOUR, b: NOW - HOUR });
 
-    const result = await rescoreStale(
-      { store, stale: store, publisher, model: compiled },
-      { intervalMinutes: 60, deadline: Date.now() - 1 },
+    const result = await rescoreDue(
+      { store, due: store, publisher, model: compiled },
+      { deadline: Date.now() - 1 },
       NOW,
     );
 
-    expect(result).toMatchObject({ stale: 0, scored: 0 });
+    expect(result).toMatchObject({ due: 0, scored: 0 });
+    expect(store.dueAt.get("a")).toBe(NOW - HOUR);
+  });
+
+  it(
+    "notices silence at the same hourly run as rescoring every customer every hour, reading far fewer",
+    { timeout: 60_000 },
+    async () => {
+      // Two worlds from one first score: today's way (everyone rescored every hour) and the
+      // due-only rescore, run every hour at 17 minutes past for 30 days after the last use of
+      // a customer going silent, beside one whose score does not move (a subscription only).
+      const ids = ["silent", "flat"];
+      const aggregates = {
+        silent: healthyAggregate("silent"),
+        flat: aggregateOf("flat", [
+          signal({ kind: "subscription", status: "active", mrr: 9_000, seats: 3 }, 40, {
+            accountId: "flat",
+          }),
+        ]),
+      };
+      const everyHour = new MemoryScoreStore(50);
+      const dueOnly = new MemoryScoreStore(50);
+      const events: string[] = [];
+      const recording = {
+        publish: async (e: readonly HealthEvent[]) =>
+          void events.push(...e.map((x) => x.detailType)),
+      };
+      for (const store of [everyHour, dueOnly]) {
+        for (const id of ids) store.aggregates.set(id, aggregates[id as keyof typeof aggregates]);
+        await scoreAccounts({ store, publisher, model: compiled }, ids, NOW);
+      }
+      const deps = { store: dueOnly, due: dueOnly, publisher, model: compiled };
+      const totals = { due: 0, written: 0, kept: 0 };
+      const shown = (store: MemoryScoreStore) =>
+        ids.map((id) => `${id}:${store.scores.get(id)?.tier}`).join(" ");
+
+      for (let run = NOW + 17 * 60_000; run < NOW + 30 * DAY; run += HOUR) {
+        await scoreAccounts({ store: everyHour, publisher: recording, model: compiled }, ids, run);
+        const result = await rescoreDue(deps, {}, run);
+        totals.due += result.due;
+        totals.written += result.written;
+        totals.kept += result.kept;
+        expect([new Date(run), shown(dueOnly)]).toEqual([new Date(run), shown(everyHour)]);
+      }
+
+      expect(events).toContain("HealthTierChanged");
+      expect(dueOnly.scores.get("silent")?.tier).not.toBe("healthy");
+      // One look a day per customer, plus one for each change an hourly rescore announced
+      // (before: 30 days × 24 runs × 2 customers = 1,440 looks and writes).
+      expect(totals.due).toBeLessThanOrEqual(ids.length * 30 + events.length);
+      // The flat customer is kept, not rewritten, every day.
+      expect(totals.kept).toBeGreaterThanOrEqual(29);
+      expect(dueOnly.scores.get("flat")?.version).toBe(1);
+    },
+  );
+
+  it("after a model change rescores every score of another model in the next run, then only due ones", async () => {
+    const store = storeWith({ a: NOW + DAY, b: NOW + DAY, c: NOW - HOUR });
+    store.swept = "older-model";
+    const old = store.scores.get("b");
+    if (old) store.scores.set("b", { ...old, modelVersion: "older-model" });
+    const deps = { store, due: store, publisher, model: compiled };
+
+    const sweep = await rescoreDue(deps, {}, NOW);
+    const next = await rescoreDue(deps, {}, NOW + 60_000);
+
+    // b had another model's score; c was due; a was neither.
+    expect(sweep).toMatchObject({ swept: true, due: 2, scored: 2 });
+    expect(store.scores.get("b")?.modelVersion).toBe(compiled.modelVersion);
     expect(store.scores.get("a")?.version).toBe(1);
+    expect(store.swept).toBe(compiled.modelVersion);
+    expect(next).toMatchObject({ swept: false, due: 0 });
+  });
+
+  it("takes a sweep cut short by the deadline up again in the next run", async () => {
+    const store = storeWith({ a: NOW + DAY });
+    const old = store.scores.get("a");
+    if (old) store.scores.set("a", { ...old, modelVersion: "older-model" });
+    const deps = { store, due: store, publisher, model: compiled };
+
+    const cut = await rescoreDue(deps, { deadline: Date.now() - 1 }, NOW);
+    const sweptAfterCut = store.swept;
+    const next = await rescoreDue(deps, {}, NOW);
+
+    expect(cut).toMatchObject({ swept: true, scored: 0 });
+    expect(sweptAfterCut).toBeNull();
+    expect(next).toMatchObject({ swept: true, scored: 1 });
+    expect(store.swept).toBe(compiled.modelVersion);
   });
 });

@@ -13,7 +13,7 @@ import {
   healthyAggregate,
   healthyScore,
 } from "../../support/scores.ts";
-import { NOW } from "../../support/signals.ts";
+import { DAY, NOW } from "../../support/signals.ts";
 
 /** Records published events; fails the next `failures` calls. */
 class FakePublisher implements EventPublisher {
@@ -105,7 +105,7 @@ class RacingStore extends MemoryScoreStore {
     super();
     this.conflictsLeft = times;
   }
-  override async save(next: StoredScore, expectedVersion: number | null) {
+  override async save(next: StoredScore, expectedVersion: number | null, dueAt?: number) {
     this.saves++;
     if (this.conflictsLeft > 0) {
       this.conflictsLeft--;
@@ -120,7 +120,7 @@ class RacingStore extends MemoryScoreStore {
         });
       }
     }
-    return super.save(next, expectedVersion);
+    return super.save(next, expectedVersion, dueAt);
   }
 }
 
@@ -172,5 +172,113 @@ describe("scoreAccounts conflicts", () => {
     expect(result.scored).toEqual(["acct-calm"]);
     expect(result.failed.get("acct-busy")?.message).toMatch(/kept conflicting/);
     expect(store.scores.get("acct-calm")?.version).toBe(1);
+  });
+});
+
+describe("scoreAccounts due times and unchanged scores", () => {
+  /** A customer whose stored score is what scoring it at `at` gives. */
+  async function scoredAt(store: MemoryScoreStore, at: number, accountId = "acct-1") {
+    store.aggregates.set(accountId, healthyAggregate(accountId));
+    await scoreAccounts(depsWith(store, new FakePublisher()), [accountId], at);
+    return store.scores.get(accountId) as StoredScore;
+  }
+
+  it("records when each written score is next due: the next day start for a steady customer", async () => {
+    const store = new MemoryScoreStore();
+
+    await scoredAt(store, NOW);
+
+    expect(store.dueAt.get("acct-1")).toBe(Date.UTC(2026, 10, 23));
+  });
+
+  it("keeps a score that shows the same when asked: no rewrite, only today's point and the due time", async () => {
+    const store = new MemoryScoreStore();
+    const stored = await scoredAt(store, NOW);
+    let saves = 0;
+    const save = store.save.bind(store);
+    store.save = async (...args) => {
+      saves++;
+      return save(...args);
+    };
+
+    // An instant later the customer scores exactly as stored.
+    const result = await scoreAccounts(
+      depsWith(store, new FakePublisher()),
+      ["acct-1"],
+      stored.computedAt + 1,
+      { keepUnchanged: true },
+    );
+
+    expect(result).toMatchObject({ written: 0, kept: 1, published: 0 });
+    expect(saves).toBe(0);
+    expect(store.scores.get("acct-1")).toEqual(stored);
+    expect(store.dueAt.get("acct-1")).toBe(Date.UTC(2026, 10, 23));
+  });
+
+  it("writes a score whose number moved even when asked to keep unchanged ones", async () => {
+    const store = new MemoryScoreStore();
+    const stored = await scoredAt(store, NOW);
+
+    const result = await scoreAccounts(
+      depsWith(store, new FakePublisher()),
+      ["acct-1"],
+      NOW + 3 * DAY,
+      { keepUnchanged: true },
+    );
+
+    expect(result).toMatchObject({ written: 1, kept: 0 });
+    expect(store.scores.get("acct-1")?.score).not.toBe(stored.score);
+    expect(store.scores.get("acct-1")?.version).toBe(2);
+  });
+
+  it("writes an unchanged score from new events (without keepUnchanged), as before", async () => {
+    const store = new MemoryScoreStore();
+    const stored = await scoredAt(store, NOW);
+
+    const result = await scoreAccounts(
+      depsWith(store, new FakePublisher()),
+      ["acct-1"],
+      stored.computedAt + 1,
+    );
+
+    expect(result).toMatchObject({ written: 1, kept: 0 });
+    expect(store.scores.get("acct-1")?.version).toBe(2);
+  });
+
+  it("writes and publishes a tier change even when asked to keep unchanged scores", async () => {
+    const store = new MemoryScoreStore();
+    customerAboutToChange(store);
+    const publisher = new FakePublisher(store);
+
+    const result = await scoreAccounts(depsWith(store, publisher), ["acct-1"], NOW, {
+      keepUnchanged: true,
+    });
+
+    expect(result).toMatchObject({ written: 1, kept: 0, published: 1 });
+    expect(publisher.published.map((e) => e.detailType)).toEqual(["HealthTierChanged"]);
+  });
+
+  it("retries a keep that lost to a newer score, and decides against that score", async () => {
+    const store = new MemoryScoreStore();
+    const stored = await scoredAt(store, NOW);
+    const originalKeep = store.keep.bind(store);
+    let keeps = 0;
+    store.keep = async (current, now, dueAt) => {
+      keeps++;
+      // A webhook's score lands between the read and this write, once.
+      if (keeps === 1) store.scores.set("acct-1", { ...stored, version: 2 });
+      return originalKeep(current, now, dueAt);
+    };
+
+    const result = await scoreAccounts(
+      depsWith(store, new FakePublisher()),
+      ["acct-1"],
+      stored.computedAt + 1,
+      { keepUnchanged: true },
+    );
+
+    expect(keeps).toBe(2);
+    expect(result).toMatchObject({ scored: ["acct-1"], kept: 1, written: 0 });
+    expect(store.scores.get("acct-1")?.version).toBe(2);
   });
 });

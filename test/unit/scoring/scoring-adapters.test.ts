@@ -1,10 +1,12 @@
-import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -43,44 +45,93 @@ describe("DynamoScoreStore", () => {
     outbox: [],
   });
 
-  it("writes the score conditional on the version it read, with today's history snapshot", async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+  const putsOf = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+  const conditionFailed = () =>
+    new ConditionalCheckFailedException({ message: "failed", $metadata: {} });
 
-    expect(await store.save(stored(), 4)).toBe(true);
+  it("writes today's history point, then the score conditional on the version it read, with its due time", async () => {
+    ddb.on(PutCommand).resolves({});
 
-    const input = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input;
-    const [scorePut, historyPut] = input?.TransactItems ?? [];
-    expect(scorePut?.Put?.ConditionExpression).toBe("version = :expected");
-    expect(scorePut?.Put?.ExpressionAttributeValues).toEqual({ ":expected": 4 });
-    expect(scorePut?.Put?.Item).toMatchObject({
+    expect(await store.save(stored(), 4, NOW + 3_600_000)).toBe(true);
+
+    const [historyPut, scorePut] = putsOf();
+    expect(historyPut?.Item).toMatchObject({
+      sk: `DAY#${new Date(NOW).toISOString().slice(0, 10)}`,
+      version: 5,
+    });
+    expect(historyPut?.Item?.expiresAt).toBeGreaterThan(NOW / 1000 + 399 * 86_400);
+    // A point a newer version wrote is never overwritten.
+    expect(historyPut?.ConditionExpression).toBe("attribute_not_exists(version) OR version <= :v");
+    expect(historyPut?.ExpressionAttributeValues).toEqual({ ":v": 5 });
+    expect(scorePut?.ConditionExpression).toBe("version = :expected");
+    expect(scorePut?.ExpressionAttributeValues).toEqual({ ":expected": 4 });
+    expect(scorePut?.Item).toMatchObject({
       pk: "ACCOUNT#acct-1",
       sk: "SCORE",
       version: 5,
       tierPk: "TIER#healthy",
+      duePk: expect.stringMatching(/^DUE#[0-3]$/),
+      dueAt: NOW + 3_600_000,
     });
-    expect(historyPut?.Put?.Item?.sk).toBe(`DAY#${new Date(NOW).toISOString().slice(0, 10)}`);
-    expect(historyPut?.Put?.Item?.expiresAt).toBeGreaterThan(NOW / 1000 + 399 * 86_400);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it("creates a first score only if none exists", async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+  it("creates a first score only if none exists, due at the next day start by default", async () => {
+    ddb.on(PutCommand).resolves({});
 
     await store.save({ ...stored(), version: 1 }, null);
 
-    const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
-    expect(put?.ConditionExpression).toBe("attribute_not_exists(pk)");
+    const scorePut = putsOf()[1];
+    expect(scorePut?.ConditionExpression).toBe("attribute_not_exists(pk)");
+    expect(scorePut?.Item?.dueAt).toBe(Date.UTC(2026, 10, 23));
   });
 
   it("reports a lost race as false so the use case rereads", async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: "cancelled",
-        $metadata: {},
-        CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
-      }),
-    );
+    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
 
     expect(await store.save(stored(), 4)).toBe(false);
+  });
+
+  it("writes no score when a newer version already wrote today's point", async () => {
+    ddb.on(PutCommand).rejectsOnce(conditionFailed());
+
+    expect(await store.save(stored(), 4)).toBe(false);
+    expect(putsOf()).toHaveLength(1);
+  });
+
+  it("keeps a score: moves its due time if its version holds, then writes today's point", async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store.keep(stored(), NOW + 86_400_000, NOW + 2 * 86_400_000)).toBe(true);
+
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update).toMatchObject({
+      Key: { pk: "ACCOUNT#acct-1", sk: "SCORE" },
+      ConditionExpression: "version = :v",
+    });
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ":v": 5,
+      ":due": NOW + 2 * 86_400_000,
+    });
+    expect(putsOf()[0]?.Item).toMatchObject({
+      sk: `DAY#${new Date(NOW + 86_400_000).toISOString().slice(0, 10)}`,
+      score: stored().score,
+      computedAt: NOW + 86_400_000,
+    });
+  });
+
+  it("keeps nothing when a newer score replaced the one read", async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    expect(await store.keep(stored(), NOW, NOW + 1)).toBe(false);
+    expect(putsOf()).toHaveLength(0);
+  });
+
+  it("throws what is not a lost race", async () => {
+    ddb.on(PutCommand).rejects(new Error("AccessDenied"));
+
+    await expect(store.save(stored(), 4)).rejects.toThrow(/AccessDenied/);
   });
 
   it("reads the aggregate's items in one Query, score and the drop-window snapshot in one BatchGet", async () => {
