@@ -1,8 +1,6 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoCustomerReads } from "../../functions/adapters/dynamo/customer-reads.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
 import { errorResponse } from "../../functions/adapters/http.ts";
 import { type ApiDeps, routeApi } from "../../functions/api/routes.ts";
@@ -12,6 +10,7 @@ import { shortDate } from "../../functions/domain/time.ts";
 import { scoreAccounts } from "../../functions/scoring/score-accounts.ts";
 import { receiveWebhook } from "../../functions/webhook/receive.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
+import { storedAggregate, totalOf } from "../support/stored-aggregate.ts";
 import { testModelInput } from "../support/test-model.ts";
 import {
   genericPayload,
@@ -313,16 +312,8 @@ describe("admin API against DynamoDB Local", () => {
   }
 
   /** Tickets opened in an account's aggregate: how many waiting events reached it. */
-  const ticketsOf = async (accountId: string) => {
-    const out = await doc.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: { pk: accountPk(accountId), sk: AGGREGATE_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return Number(out.Item?.n_ticket_opened ?? 0);
-  };
+  const ticketsOf = async (accountId: string) =>
+    totalOf(await storedAggregate(doc, tableName, accountId), "ticketsOpened");
 
   it("registers aliases, applies the waiting unmatched event once, and lists unmatched events", async () => {
     const orphan = stripeInvoiceFailed("evt_api_orphan", "cus_api", "in_api");

@@ -6,13 +6,13 @@
  * is `stored` (answered accepted), applied once, never mislabelled `duplicate`.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { AGGREGATE_SK, accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import type { EventRecord } from "../../functions/webhook/ingest.ts";
 import { updateFor } from "../../functions/webhook/ingest.ts";
 import { freshTable, LOCAL_CLIENT_CONFIG, testClients } from "../support/dynamo.ts";
+import { storedAggregate, totalOf } from "../support/stored-aggregate.ts";
 import { testModel } from "../support/test-model.ts";
 
 /**
@@ -70,13 +70,8 @@ describe("an SDK retry of a committed event transaction", () => {
     expect(handler.tokens[0]).toMatch(/^[\w-]{1,36}$/);
     expect(handler.tokens[1]).toBe(handler.tokens[0]);
     expect(outcome).toBe("stored");
-    const aggregate = await doc.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: { pk: accountPk("acct-retried"), sk: AGGREGATE_SK },
-        ConsistentRead: true,
-      }),
-    );
-    expect(aggregate.Item?.n_nps).toBe(1);
+    const aggregate = await storedAggregate(doc, tableName, "acct-retried");
+    const answers = ["npsPromoters", "npsPassives", "npsDetractors"] as const;
+    expect(answers.reduce((n, metric) => n + totalOf(aggregate, metric), 0)).toBe(1);
   });
 });

@@ -115,7 +115,8 @@ describe("preview against DynamoDB Local", () => {
     ).toEqual(expected.map((e) => ({ ...e, to: "critical", same: true })));
     // Five customers in pages of two: three Scan pages (plus the empty last one at most).
     expect(sent.filter((name) => name === "ScanCommand").length).toBeGreaterThanOrEqual(3);
-    expect(new Set(sent)).toEqual(new Set(["ScanCommand", "BatchGetCommand"]));
+    // Read-only: score pages from the tier index, each customer's aggregate by one Query.
+    expect(new Set(sent)).toEqual(new Set(["ScanCommand", "QueryCommand"]));
   });
 
   it("shows how scores move when the weights change", async () => {
