@@ -3,13 +3,14 @@
  * A missing or malformed setting fails the synth with the name of the context key, never
  * silently falls back to a default.
  */
+
 import type { Node } from "constructs";
 import {
   AlertSettingsError,
   parseDashboardUrl,
   parseOwnerIds,
 } from "../functions/alerts/settings.ts";
-import { DIGEST_SCHEDULE } from "./topology.ts";
+import { DIGEST_SCHEDULE, HEALTH_TABLE } from "./topology.ts";
 
 export interface DeploymentConfig {
   /** Short name of the deployment (`dev`, `prod`…): part of stack and resource names. */
@@ -29,6 +30,12 @@ export interface DeploymentConfig {
    * imports: one deploy with it on, then one with it off (README: Upgrade).
    */
   readonly legacyExports: boolean;
+  /**
+   * Global secondary indexes of the table to leave out of this deploy: DynamoDB adds one
+   * index per table update, so an upgrade that brings two deploys twice (README: Upgrade).
+   * @default - none
+   */
+  readonly deferIndexes: readonly string[];
   /**
    * Alerts: dashboard link, owners in Slack, daily digest.
    * @default - no link, no mentions, one Slack message per change
@@ -169,8 +176,21 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
       `CDK context "legacyExports" must be true or false (got ${JSON.stringify(rawLegacy)})`,
     );
   }
+  const rawDefer = node.tryGetContext("deferIndexes") ?? "";
+  const deferIndexes = String(rawDefer)
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  const indexNames = HEALTH_TABLE.globalIndexes.map((index) => index.name);
+  const unknownIndex = deferIndexes.find((name) => !indexNames.includes(name));
+  if (unknownIndex !== undefined) {
+    throw new ConfigError(
+      `CDK context "deferIndexes" names ${JSON.stringify(unknownIndex)}, not an index of the table (${indexNames.join(", ")})`,
+    );
+  }
   return {
     stage,
+    deferIndexes,
     alertEmails: emailList(node, "alertEmails"),
     opsEmails: emailList(node, "opsEmails"),
     slackWebhookSecretName: nonEmptyString(node, "slackWebhookSecretName"),

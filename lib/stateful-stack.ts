@@ -161,6 +161,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of def.globalIndexes) {
+      if (config.deferIndexes.includes(index.name)) continue;
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),

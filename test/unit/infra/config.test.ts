@@ -15,6 +15,7 @@ describe("readDeploymentConfig", () => {
       modelFile: "functions/domain/model.default.ts",
       rescoreIntervalMinutes: 60,
       legacyExports: false,
+      deferIndexes: [],
       alerts: { dashboardUrl: undefined, slackOwnersJson: "{}", digest: false, digestHourUtc: 8 },
     });
   });

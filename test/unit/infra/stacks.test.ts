@@ -489,6 +489,7 @@ function statefulAlone(overrides: Partial<DeploymentConfig>): StatefulStack {
     modelFile: "functions/domain/model.default.ts",
     rescoreIntervalMinutes: 60,
     legacyExports: false,
+    deferIndexes: [],
     ...overrides,
   };
   return new StatefulStack(new App(), stackNames("test").stateful, { config });
@@ -953,5 +954,24 @@ describe("IAM", () => {
         for (const action of actionsOf(statement)) expect(allowedOnStar).toContain(action);
       }
     }
+  });
+});
+
+describe("deferring a table index (DynamoDB adds one per table update)", () => {
+  it("leaves the named index out of this deploy and keeps the others", () => {
+    const names = (stack: StatefulStack) =>
+      (
+        Template.fromStack(stack).findResources("AWS::DynamoDB::Table") as Record<
+          string,
+          { Properties: { GlobalSecondaryIndexes: { IndexName: string }[] } }
+        >
+      )[
+        Object.keys(Template.fromStack(stack).findResources("AWS::DynamoDB::Table"))[0] as string
+      ]?.Properties.GlobalSecondaryIndexes.map((index) => index.IndexName);
+
+    expect(names(statefulAlone({ deferIndexes: ["eventLog"] }))).toEqual(
+      HEALTH_TABLE.globalIndexes.map((index) => index.name).filter((name) => name !== "eventLog"),
+    );
+    expect(names(statefulAlone({}))).toEqual(HEALTH_TABLE.globalIndexes.map((index) => index.name));
   });
 });
