@@ -11,8 +11,8 @@
  * | `TKT#{id}`/`INV#{id}`| one ticket's / invoice's registers: order guard, never scored |
  *
  * Webhooks write only small items (a day, the state, one ticket); the score function
- * moves days older than yesterday into their month (`planFold`), so scoring reads the
- * state, a day or two and at most 14 months: one Query of `begins_with(sk, "AGG")`.
+ * moves days older than a week into their month (`planFold`), so scoring reads the
+ * state, a week of days and at most 14 months: one Query of `begins_with(sk, "AGG")`.
  */
 import {
   type Aggregate,
@@ -119,8 +119,20 @@ const FOLDED = "folded";
 const FOLDED_ATTR = { first: "fa", last: "la", mrr: "mrr", features: "fu" } as const;
 export const VERSION = "v";
 
-/** Seconds since the epoch at which an item about `lastDay` can expire. */
-const expiresAfter = (lastDay: number) => (lastDay + RETENTION_DAYS + 2) * 86_400;
+/**
+ * Days stay in their own bucket for a week before the score function folds them into their
+ * month: a fold rewrites the month item (1-3 KB, twice in a transaction), so folding weekly
+ * rather than daily saves most of that, and a week of buckets stays a small read.
+ */
+export const BUCKET_DAYS = 7;
+/** The first day still kept in its own bucket at `now`. */
+export const firstBucketDay = (now: number) => epochDay(now) - BUCKET_DAYS;
+
+/**
+ * Seconds since the epoch at which an item about `lastDay` can expire: well after the
+ * retention, so that a late fold still carries a dropped month's MRR forward first.
+ */
+const expiresAfter = (lastDay: number) => (lastDay + RETENTION_DAYS + 35) * 86_400;
 export const dayExpiresAt = (day: number) => expiresAfter(monthDays(monthOfDay(day)).last);
 
 // ---------------------------------------------------------------- decoding
@@ -388,7 +400,7 @@ export function invoiceItem(accountId: string, id: string, invoice: Invoice): It
 
 /**
  * The items an aggregate is stored as at `now`, in the same form the online writes and
- * folds converge to: days before yesterday in their months, older months folded. Replay
+ * folds converge to: days older than a week in their months, older months folded. Replay
  * writes these; reading them back gives the same facts.
  */
 export function encodeAggregate(aggregate: Aggregate, now: number): Item[] {
@@ -397,7 +409,7 @@ export function encodeAggregate(aggregate: Aggregate, now: number): Item[] {
   const state = stateItem(kept);
   // Webhooks that change no register never write a state item: neither does replay.
   const items: Item[] = Object.keys(state).length > 3 ? [state] : [];
-  const bucketFrom = epochDay(now) - 1;
+  const bucketFrom = firstBucketDay(now);
   const exactMonths = new Map<number, { days: [number, Day][]; features: [string, number][] }>();
   const monthEntry = (month: number) => {
     let entry = exactMonths.get(month);
@@ -451,13 +463,13 @@ const versionOf = (item: Item | undefined) =>
   item === undefined ? null : typeof item[VERSION] === "number" ? (item[VERSION] as number) : 0;
 
 /**
- * What to move at `now`, given an account's `AGG*` items: day buckets before yesterday into
+ * What to move at `now`, given an account's `AGG*` items: day buckets older than a week into
  * their month, months older than the exact window folded, months beyond the retention
  * dropped. Each step is written conditionally on the versions read, so a webhook writing a
  * day meanwhile only delays it to the next scoring. Facts read the same before and after.
  */
 export function planFold(accountId: string, items: readonly Item[], now: number) {
-  const bucketFrom = epochDay(now) - 1;
+  const bucketFrom = firstBucketDay(now);
   const monthItems = new Map<number, Item>();
   const late = new Map<number, Item[]>();
   for (const item of items) {

@@ -14,7 +14,7 @@ import {
   VERSION,
 } from "./aggregate-layout.ts";
 import { accountPk } from "./keys.ts";
-import { type TransactItem, transactionCodes } from "./transactions.ts";
+import { MAX_TRANSACTION_ITEMS, type TransactItem, transactionCodes } from "./transactions.ts";
 
 /** Every `AGG*` item of an account (state, day buckets, months), consistently read. */
 export async function readAggregateItems(
@@ -45,8 +45,10 @@ export async function readAggregateItems(
 function atVersion(version: number | null) {
   if (version === null) return { ConditionExpression: "attribute_not_exists(pk)" };
   return {
-    // Items written before versions (or by replay) have none: they read as version 0.
-    ConditionExpression: version === 0 ? "attribute_not_exists(#v) OR #v = :v" : "#v = :v",
+    // Items written before versions (or by replay) have none: they read as version 0. The
+    // item must still exist: a bucket another fold took meanwhile is not taken twice.
+    ConditionExpression:
+      version === 0 ? "attribute_exists(pk) AND (attribute_not_exists(#v) OR #v = :v)" : "#v = :v",
     ExpressionAttributeNames: { "#v": VERSION },
     ExpressionAttributeValues: { ":v": version },
   };
@@ -81,18 +83,25 @@ export async function foldAggregate(
 ): Promise<number> {
   const pk = accountPk(accountId);
   const { folds, drops } = planFold(accountId, items, now);
-  const transactions = [
-    ...folds.map((step) => foldItems(table, pk, step)),
-    ...(drops.length > 0 ? [drops.map((step) => dropItem(table, pk, step))] : []),
-  ];
   let written = 0;
-  for (const transaction of transactions) {
+  const run = async (transaction: TransactItem[]) => {
     try {
-      // At most a month of days (32 items) per fold; drops are few.
-      const codes = await transactionCodes(db, transaction.slice(0, 100));
+      const codes = await transactionCodes(db, transaction);
       if (codes === null) written++;
+      return codes === null;
     } catch (error) {
       logger.warn("fold left for the next scoring", { accountId, error: (error as Error).message });
+      return false;
+    }
+  };
+  // At most a month of days (32 items) per fold.
+  let folded = true;
+  for (const step of folds) folded = (await run(foldItems(table, pk, step))) && folded;
+  // Drops only once every fold went through: the first month kept carries the dropped
+  // months' newest MRR forward, and must hold it before they go.
+  if (folded) {
+    for (let i = 0; i < drops.length; i += MAX_TRANSACTION_ITEMS) {
+      await run(drops.slice(i, i + MAX_TRANSACTION_ITEMS).map((step) => dropItem(table, pk, step)));
     }
   }
   return written;
