@@ -20,16 +20,7 @@ import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-
 import { decodeAggregate } from "./aggregate-layout.ts";
 import { foldAggregate, readAggregateItems } from "./aggregate-reads.ts";
 import { historyItem } from "./history-item.ts";
-import {
-  accountPk,
-  daySk,
-  duePk,
-  dueShard,
-  SCORE_SK,
-  TTL_ATTRIBUTE,
-  tierPk,
-  tierSk,
-} from "./keys.ts";
+import { accountPk, daySk, duePk, dueShard, SCORE_SK, tierPk, tierSk } from "./keys.ts";
 import { toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
