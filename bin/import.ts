@@ -16,6 +16,7 @@ import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import { importLines } from "../functions/replay/import.ts";
 import { EVENT_RETENTION_DAYS, STALE_MARGIN_DAYS } from "../functions/webhook/ingest.ts";
 import { openLines } from "../lib/quality/backtest/load.ts";
+import { runCli } from "../lib/quality/cli.ts";
 import { chosenModel, indexLagMs, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
 import { resolveStackTable, TableTargetError } from "../lib/stack-table.ts";
 
@@ -117,10 +118,4 @@ function parse() {
   });
 }
 
-main().catch((error: unknown) => {
-  const e = error as Error;
-  process.stderr.write(
-    `import: ${e.name === "Error" || !e.name ? e.message : `${e.name}: ${e.message}`}\n`,
-  );
-  process.exit(1);
-});
+runCli("import", main);

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { BACKGROUND_TIMEOUTS, documentClient } from "../functions/adapters/dynamo/client.ts";
+import { runCli } from "../lib/quality/cli.ts";
 import { CHECKPOINT_FILE, CheckpointError, FileCheckpoint } from "../lib/replay/checkpoint-file.ts";
 import {
   allAccounts,
@@ -101,10 +102,4 @@ function parse() {
   });
 }
 
-main().catch((error: unknown) => {
-  const e = error as Error;
-  process.stderr.write(
-    `replay: ${e.name === "Error" || !e.name ? e.message : `${e.name}: ${e.message}`}\n`,
-  );
-  process.exit(1);
-});
+runCli("replay", main);

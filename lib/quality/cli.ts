@@ -1,6 +1,6 @@
 /**
- * What the quality command lines (backtest, calibrate) share: one way to stop with a
- * usage error, and one way to read a date option.
+ * What the command lines (backtest, calibrate, replay, import) share: one way to stop with
+ * a usage error, one way to report a failure, and one way to read a date option.
  */
 
 /** A CLI's `fail`: the message on stderr after the command's name, exit code 2. */
@@ -9,6 +9,20 @@ export function failer(command: string) {
     process.stderr.write(`${command}: ${message}\n`);
     process.exit(2);
   };
+}
+
+/** The error's words, with its name unless it is a plain Error. */
+export const errorText = (error: unknown) => {
+  const e = error as Error;
+  return e.name === "Error" || !e.name ? e.message : `${e.name}: ${e.message}`;
+};
+
+/** Runs a CLI's `main`; a failure is one line on stderr after the command's name, exit 1. */
+export function runCli(command: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${command}: ${errorText(error)}\n`);
+    process.exit(1);
+  });
 }
 
 /** An option's date: `YYYY-MM-DD` (midnight UTC) or any ISO 8601 time. */

@@ -254,7 +254,7 @@ describe("stored aggregate on DynamoDB Local", () => {
           now,
         );
 
-        // Folding changes no fact (aggregate-layout.ts planFold), beyond the folded months' 1%.
+        // Folding changes no fact (month-folds.ts planFold), beyond the folded months' 1%.
         const folded = decodeAggregate(
           accountId,
           await readAggregateItems(doc, tableName, accountId),

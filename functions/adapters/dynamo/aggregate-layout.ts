@@ -11,7 +11,7 @@
  * | `TKT#{id}`/`INV#{id}`| one ticket's / invoice's registers: order guard, never scored |
  *
  * Webhooks write only small items (a day, the state, one ticket); the score function
- * moves days older than yesterday into their month (`planFold`), so scoring reads the
+ * moves days older than yesterday into their month (`planFold`, month-folds.ts), so scoring reads the
  * state, a day or two and at most 14 months: one Query of `begins_with(sk, "AGG")`.
  */
 import {
@@ -21,28 +21,16 @@ import {
   type FailedInvoice,
   type FoldedMonth,
   type Invoice,
-  isNewer,
   type LatestValue,
   METRICS,
   type Metric,
   type Moments,
-  newer,
   type OpenTicket,
   STATE_REGISTERS,
   type StateRegister,
   type Ticket,
 } from "../../domain/aggregate.ts";
-import {
-  compactAggregate,
-  firstRetainedDay,
-  foldDays,
-  isFoldableMonth,
-  isRetainedMonth,
-  monthDays,
-  monthOfDay,
-  RETENTION_DAYS,
-  withBaselineMrr,
-} from "../../domain/history.ts";
+import { compactAggregate, monthDays, monthOfDay, RETENTION_DAYS } from "../../domain/history.ts";
 import { epochDay, isoDay } from "../../domain/time.ts";
 import { accountPk, TTL_ATTRIBUTE } from "./keys.ts";
 
@@ -54,7 +42,7 @@ export const STATE_SK = "AGG";
 /** Day buckets: the score stream reacts to them (topology.ts SCORE_STREAM). */
 export const DAY_BUCKET_PREFIX = "AGG#D#";
 const DAY_PREFIX = DAY_BUCKET_PREFIX;
-const MONTH_PREFIX = "AGG#M#";
+export const MONTH_PREFIX = "AGG#M#";
 const TICKET_PREFIX = "TKT#";
 const INVOICE_PREFIX = "INV#";
 
@@ -64,8 +52,9 @@ export const monthSk = (month: number) =>
 export const ticketSk = (id: string) => `${TICKET_PREFIX}${id}`;
 export const invoiceSk = (id: string) => `${INVOICE_PREFIX}${id}`;
 
-const dayOfSk = (sk: string) => epochDay(Date.parse(`${sk.slice(DAY_PREFIX.length)}T00:00:00Z`));
-const monthOfSk = (sk: string) => Number(sk.slice(MONTH_PREFIX.length).replace("-", ""));
+export const dayOfSk = (sk: string) =>
+  epochDay(Date.parse(`${sk.slice(DAY_PREFIX.length)}T00:00:00Z`));
+export const monthOfSk = (sk: string) => Number(sk.slice(MONTH_PREFIX.length).replace("-", ""));
 
 /** Stored names of the state registers. */
 const REGISTER_NAMES: Readonly<Record<StateRegister, string>> = {
@@ -115,7 +104,7 @@ export const DAY_ATTR = { active: "a", features: "f", mrr: "mrr", version: "v" }
 const MONTH_ACTIVE = "a";
 const MONTH_MRR = "r";
 const FEATURE = "f_";
-const FOLDED = "folded";
+export const FOLDED = "folded";
 const FOLDED_ATTR = { first: "fa", last: "la", mrr: "mrr", features: "fu" } as const;
 export const VERSION = "v";
 
@@ -444,81 +433,4 @@ export function encodeAggregate(aggregate: Aggregate, now: number): Item[] {
   for (const [id, ticket] of kept.tickets) items.push(ticketItem(accountId, id, ticket));
   for (const [id, invoice] of kept.invoices) items.push(invoiceItem(accountId, id, invoice));
   return items;
-}
-
-// ---------------------------------------------------------------- folding
-
-/** One fold: a month item written over the version read, and the day buckets it took in. */
-export interface FoldStep {
-  readonly month: Item;
-  /** The month's version as read; null when it did not exist. */
-  readonly monthVersion: number | null;
-  readonly days: readonly { readonly sk: string; readonly version: number }[];
-}
-/** A month beyond the retention, deleted over the version read. */
-export interface DropStep {
-  readonly sk: string;
-  readonly version: number | null;
-}
-
-const versionOf = (item: Item | undefined) =>
-  item === undefined ? null : typeof item[VERSION] === "number" ? (item[VERSION] as number) : 0;
-
-/**
- * What to move at `now`, given an account's `AGG*` items: day buckets before yesterday into
- * their month, months older than the exact window folded, months beyond the retention
- * dropped. Each step is written conditionally on the versions read, so a webhook writing a
- * day meanwhile only delays it to the next scoring. Facts read the same before and after.
- */
-export function planFold(accountId: string, items: readonly Item[], now: number) {
-  const bucketFrom = firstBucketDay(now);
-  const monthItems = new Map<number, Item>();
-  const late = new Map<number, Item[]>();
-  for (const item of items) {
-    const sk = String(item.sk);
-    if (sk.startsWith(MONTH_PREFIX)) monthItems.set(monthOfSk(sk), item);
-    else if (sk.startsWith(DAY_PREFIX) && dayOfSk(sk) < bucketFrom) {
-      const month = monthOfDay(dayOfSk(sk));
-      late.set(month, [...(late.get(month) ?? []), item]);
-    }
-  }
-  const folds: FoldStep[] = [];
-  const drops: DropStep[] = [];
-  // What is beyond the retention is dropped, but its newest MRR moves into the first month
-  // kept: the contraction lookback still reads it (history.ts compactAggregate does the same).
-  let baseline: LatestValue | undefined;
-  for (const month of [...new Set([...monthItems.keys(), ...late.keys()])]) {
-    if (isRetainedMonth(month, now)) continue;
-    const stored = monthItems.get(month);
-    const buckets = late.get(month) ?? [];
-    const view = decodeAggregate(accountId, [...(stored ? [stored] : []), ...buckets]);
-    for (const folded of view.months.values()) baseline = newer(folded.mrr, baseline);
-    for (const day of view.days.values()) baseline = newer(day.mrr, baseline);
-    if (stored) drops.push({ sk: monthSk(month), version: versionOf(stored) });
-    for (const b of buckets) drops.push({ sk: String(b.sk), version: versionOf(b) });
-  }
-  const firstKept = monthOfDay(firstRetainedDay(now));
-  const months = new Set([...monthItems.keys(), ...late.keys(), ...(baseline ? [firstKept] : [])]);
-  for (const month of [...months].sort((a, b) => a - b)) {
-    if (!isRetainedMonth(month, now)) continue;
-    const stored = monthItems.get(month);
-    const buckets = late.get(month) ?? [];
-    const foldable = isFoldableMonth(month, now);
-    const alreadyFolded = stored?.[FOLDED] === true;
-    const view = decodeAggregate(accountId, [...(stored ? [stored] : []), ...buckets]);
-    const carried = month === firstKept && baseline !== undefined;
-    const moves = carried && isNewer(baseline as LatestValue, view.months.get(month)?.mrr);
-    if (buckets.length === 0 && (!foldable || alreadyFolded) && !moves) continue;
-    let folded = foldDays(month, view.months.get(month), view.days, view.features.size > 0);
-    if (carried) folded = withBaselineMrr(folded, baseline as LatestValue);
-    const next = foldable
-      ? foldedMonthItem(accountId, month, folded)
-      : exactMonthItem(accountId, month, view.days, view.features);
-    folds.push({
-      month: { ...next, [VERSION]: (versionOf(stored) ?? 0) + 1 },
-      monthVersion: versionOf(stored),
-      days: buckets.map((b) => ({ sk: String(b.sk), version: versionOf(b) ?? 0 })),
-    });
-  }
-  return { folds, drops };
 }

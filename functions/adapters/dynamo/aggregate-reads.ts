@@ -1,19 +1,13 @@
 /**
  * Reading an account's aggregate (one Query of its `AGG*` items) and folding its old day
- * buckets into their months (aggregate-layout.ts `planFold`). Shared by scoring, which
+ * buckets into their months (month-folds.ts `planFold`). Shared by scoring, which
  * folds after reading, and by the read-only tools, which only read.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { logger } from "../powertools.ts";
-import {
-  AGGREGATE_PREFIX,
-  type DropStep,
-  type FoldStep,
-  type Item,
-  planFold,
-  VERSION,
-} from "./aggregate-layout.ts";
+import { AGGREGATE_PREFIX, type Item, VERSION } from "./aggregate-layout.ts";
 import { accountPk } from "./keys.ts";
+import { type DropStep, type FoldStep, planFold } from "./month-folds.ts";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactionCodes } from "./transactions.ts";
 
 /** Every `AGG*` item of an account (state, day buckets, months), consistently read. */
