@@ -59,24 +59,6 @@ function countersOf(item: Record<string, unknown>): Counters {
   return out;
 }
 
-const reasons = (list: unknown): CustomerPage["holdingDown"] =>
-  Array.isArray(list)
-    ? list.map((d: Record<string, unknown>) => ({
-        component: String(d.component),
-        impact: Number(d.impact ?? 0),
-        reason: String(d.reason ?? ""),
-      }))
-    : [];
-
-const flagsOf = (list: unknown): CustomerPage["flags"] =>
-  Array.isArray(list)
-    ? list.map((f: Record<string, unknown>) => ({
-        name: String(f.name),
-        tier: f.tier as Tier,
-        reason: String(f.reason ?? ""),
-      }))
-    : [];
-
 function alertOf(item: Record<string, unknown>): AlertItem {
   return {
     at: String(item.at),
@@ -208,10 +190,11 @@ export class DynamoDashboardReads implements DashboardReads {
     );
     if (!out.Item) return null;
     // Scores stored before flags and standing drivers existed have neither: [].
+    const score = toStoredScore(out.Item);
     return {
-      score: toStoredScore(out.Item),
-      holdingDown: reasons(out.Item.holdingDown),
-      flags: flagsOf(out.Item.flags),
+      score,
+      holdingDown: score.holdingDown,
+      flags: score.flags.map(({ name, tier, reason }) => ({ name, tier, reason })),
     };
   }
 

@@ -17,6 +17,7 @@ import type { ScoreWritten } from "../../dashboard/summary.ts";
 import type { Tier } from "../../domain/tiers.ts";
 import { DETAIL_TYPES } from "../../events/health-events.ts";
 import { accountIdFromPk, EVENT_SK, SCORE_SK } from "./keys.ts";
+import { explanationOf } from "./score-item.ts";
 
 /** A stream image's attribute as a plain value (the document client's shapes). */
 export function fromAttribute(value: AttributeValue): unknown {
@@ -48,6 +49,7 @@ const firstReason = (list: unknown): string | null => {
 
 /** What the dashboard reads from a score item (flags and holdingDown may be absent: older scores). */
 export function scoreWrittenOf(item: Record<string, unknown>): ScoreWritten {
+  const { flags, holdingDown, drivers } = explanationOf(item);
   return {
     accountId: accountIdFromPk(String(item.pk)),
     version: Number(item.version ?? 0),
@@ -57,7 +59,7 @@ export function scoreWrittenOf(item: Record<string, unknown>): ScoreWritten {
     accountName: typeof item.accountName === "string" ? item.accountName : null,
     owner: typeof item.owner === "string" ? item.owner : null,
     segment: String(item.segment ?? ""),
-    reason: firstReason(item.flags) ?? firstReason(item.holdingDown) ?? firstReason(item.drivers),
+    reason: (flags[0] ?? holdingDown[0] ?? drivers[0])?.reason ?? null,
     inDrop: item.inDrop === true,
   };
 }

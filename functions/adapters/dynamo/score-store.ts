@@ -21,7 +21,7 @@ import { decodeAggregate } from "./aggregate-layout.ts";
 import { foldAggregate, readAggregateItems } from "./aggregate-reads.ts";
 import { historyItem } from "./history-item.ts";
 import { accountPk, daySk, duePk, dueShard, SCORE_SK, tierPk, tierSk } from "./keys.ts";
-import { toStoredScore } from "./score-item.ts";
+import { toScoreItem, toStoredScore } from "./score-item.ts";
 import { batchGetAll } from "./transactions.ts";
 
 const DAY_MS = 86_400_000;
@@ -109,16 +109,12 @@ export class DynamoScoreStore implements ScoreStore {
     dueAt = nextDayStart(next.computedAt),
   ): Promise<boolean> {
     if (!(await this.putPoint(next, next.computedAt))) return false;
-    const { outbox, ...score } = next;
     const written = await this.db
       .send(
         new PutCommand({
           TableName: this.table,
           Item: {
-            pk: accountPk(next.accountId),
-            sk: SCORE_SK,
-            ...score,
-            ...(outbox.length > 0 ? { outbox } : {}),
+            ...toScoreItem(next),
             tierPk: tierPk(next.tier),
             tierSk: tierSk(next.score, next.accountId),
             duePk: duePk(dueShard(next.accountId)),
