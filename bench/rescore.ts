@@ -7,8 +7,12 @@
  * in the same run, a few hourly runs of the way before it (every customer listed by a Scan,
  * scored and rewritten every hour) as the baseline.
  */
+
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
+import { DynamoProjectionStore } from "../functions/adapters/dynamo/dashboard-projection.ts";
+import { handleDashboardStream } from "../functions/adapters/dynamo/dashboard-stream.ts";
 import { DynamoDueScores } from "../functions/adapters/dynamo/due-scores.ts";
 import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import {
@@ -27,8 +31,9 @@ import { type RescoreDeps, type RescoreResult, rescoreDue } from "../functions/s
 import { scoreAccounts } from "../functions/scoring/score-accounts.ts";
 import { type EventRecord, updateFor } from "../functions/webhook/ingest.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
+import { startStreamPoller } from "../lib/local/stream-poller.ts";
 import { createTables } from "../lib/local/tables.ts";
-import { HEALTH_TABLE } from "../lib/topology.ts";
+import { DASHBOARD_STREAM, FUNCTIONS, HEALTH_TABLE } from "../lib/topology.ts";
 import { itemBytes, localClients } from "./dynamo.ts";
 import { type Report, seededRandom } from "./report.ts";
 import { emptyUnits, indexUnits, meter, type Units } from "./rescore-meter.ts";
@@ -38,9 +43,12 @@ const HOUR = 3_600_000;
 /** us-east-1 on-demand list prices (the README's cost section). */
 const USD_PER_WRITE_UNIT = 0.625 / 1e6;
 const USD_PER_READ_UNIT = 0.125 / 1e6;
-/** Lambda arm64 per GB-second, and the rescore function's memory (lib/topology.ts). */
+/**
+ * Lambda arm64 per GB-second, and the rescore function's memory (lib/topology.ts); the
+ * dashboard stream function's share of the CPU time is billed at it too (it has less).
+ */
 const USD_PER_GB_SECOND = 0.0000133334;
-const RESCORE_MEMORY_GB = 1;
+const RESCORE_MEMORY_GB = FUNCTIONS.rescore.memoryMb / 1024;
 const RUNS_PER_MONTH = 730;
 const DUE_RUNS = 48;
 const BASELINE_RUNS = 3;
@@ -131,7 +139,7 @@ export async function benchRescore(report: Report): Promise<void> {
     const { client, doc } = localClients(local.endpoint);
     const { doc: raw } = localClients(local.endpoint);
     const tally = meter(doc, raw, HEALTH_TABLE);
-    const { tableName } = await createTables(client, "bench-rescore");
+    const { tableName, streamArn } = await createTables(client, "bench-rescore");
     const compiled = compileModel(defaultModel);
     const deps: RescoreDeps = {
       store: new DynamoScoreStore(doc, { tableName }),
@@ -144,6 +152,45 @@ export async function benchRescore(report: Report): Promise<void> {
     const t0 = Math.floor(Date.now() / DAY) * DAY - HOUR / 2;
     const random = seededRandom(7);
     const ids = Array.from({ length: customers }, (_, i) => `c${i}`);
+
+    // The dashboard's stream consumer, as deployed, on its own metered client: each score
+    // written (or due time moved) reaches it, and its rows and summary are part of the bill.
+    const projection = localClients(local.endpoint);
+    const projectionTally = meter(projection.doc, raw, HEALTH_TABLE);
+    let projectionFailures = 0;
+    const dashboard = startStreamPoller({
+      ...DASHBOARD_STREAM,
+      streamsClient: new DynamoDBStreamsClient({
+        endpoint: local.endpoint,
+        region: "local",
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      }),
+      streamArn,
+      startingPosition: "TRIM_HORIZON",
+      pollIntervalMs: 50,
+      handler: (event) =>
+        handleDashboardStream(
+          { store: new DynamoProjectionStore(projection.doc, { tableName }), live: null },
+          event.Records,
+          () => {},
+        ),
+      onFailure: (records) => {
+        projectionFailures += records.length;
+      },
+    });
+    /** Both bills of one run: the rescore's, and the dashboard's once it has seen every write. */
+    const metered = async (run: () => Promise<void>) => {
+      tally.current = emptyUnits();
+      projectionTally.current = emptyUnits();
+      const cpu = process.cpuUsage();
+      await run();
+      await dashboard.drain(60_000);
+      return {
+        cpuSeconds: cpuSecondsSince(cpu),
+        rescore: tally.current,
+        dashboard: projectionTally.current,
+      };
+    };
 
     // Seed through the ingestion store (unmetered), then score everyone as the stream would.
     const seedStart = performance.now();
@@ -162,25 +209,31 @@ export async function benchRescore(report: Report): Promise<void> {
         t0,
       );
     }
-    // Every score is of the active model: no sweep (that is once per model change).
-    await deps.due.markSwept(compiled.modelVersion);
+    // Every score is of the active model and was swept at t0: the day's first run (00:30)
+    // sweeps for the scores due at the day start, as every day.
+    await deps.due.markSwept(compiled.modelVersion, t0);
+    await dashboard.drain(120_000);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     // The due-only rescore: 48 hourly runs, metered.
     const due = emptyUnits();
+    const dueDashboard = emptyUnits();
     const totals = { due: 0, scored: 0, written: 0, kept: 0, failed: 0, published: 0 };
     let cpuSeconds = 0;
     let busiest = { due: 0, seconds: 1 };
     for (let run = 1; run <= DUE_RUNS; run++) {
-      tally.current = emptyUnits();
       const started = performance.now();
-      const cpu = process.cpuUsage();
-      const result: RescoreResult = await rescoreDue(deps, {}, t0 + run * HOUR);
+      let result: RescoreResult | undefined;
+      const bill = await metered(async () => {
+        result = await rescoreDue(deps, {}, t0 + run * HOUR);
+      });
       const took = (performance.now() - started) / 1000;
-      cpuSeconds += cpuSecondsSince(cpu);
+      if (!result) throw new Error("the rescore returned nothing");
+      cpuSeconds += bill.cpuSeconds;
       if (result.due > busiest.due) busiest = { due: result.due, seconds: took };
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
-      add(due, tally.current);
+      add(due, bill.rescore);
+      add(dueDashboard, bill.dashboard);
     }
     const scoreItem = (
       await raw.send(
@@ -191,30 +244,34 @@ export async function benchRescore(report: Report): Promise<void> {
     // The baseline: every customer listed (a Scan of the tier index), scored and rewritten
     // with its history point in one transaction (billed twice), as before.
     const baseline = emptyUnits();
+    const baselineDashboard = emptyUnits();
     tally.singleWriteFactor = 2;
     let baselineCpuSeconds = 0;
     const afterDue = t0 + DUE_RUNS * HOUR;
     for (let run = 1; run <= BASELINE_RUNS; run++) {
-      tally.current = emptyUnits();
-      const cpu = process.cpuUsage();
-      const listed: string[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new ScanCommand({
-            TableName: tableName,
-            IndexName: TIER_INDEX,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        listed.push(...(page.Items ?? []).map((item) => String(item.pk).slice("ACCOUNT#".length)));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      for (let i = 0; i < listed.length; i += 99) {
-        await scoreAccounts(deps, listed.slice(i, i + 99), afterDue + run * HOUR);
-      }
-      baselineCpuSeconds += cpuSecondsSince(cpu);
-      add(baseline, tally.current);
+      const bill = await metered(async () => {
+        const listed: string[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await doc.send(
+            new ScanCommand({
+              TableName: tableName,
+              IndexName: TIER_INDEX,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          listed.push(
+            ...(page.Items ?? []).map((item) => String(item.pk).slice("ACCOUNT#".length)),
+          );
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        for (let i = 0; i < listed.length; i += 99) {
+          await scoreAccounts(deps, listed.slice(i, i + 99), afterDue + run * HOUR);
+        }
+      });
+      baselineCpuSeconds += bill.cpuSeconds;
+      add(baseline, bill.rescore);
+      add(baselineDashboard, bill.dashboard);
     }
 
     tally.singleWriteFactor = 1;
@@ -223,10 +280,11 @@ export async function benchRescore(report: Report): Promise<void> {
     const dueScale = (RUNS_PER_MONTH / DUE_RUNS) * per10k;
     const baseScale = (RUNS_PER_MONTH / BASELINE_RUNS) * per10k;
     const lambda = (s: number, scale: number) => s * scale * RESCORE_MEMORY_GB * USD_PER_GB_SECOND;
-    const dueUsd = usd(due) * dueScale + lambda(cpuSeconds, dueScale);
+    const dueUsd = (usd(due) + usd(dueDashboard)) * dueScale + lambda(cpuSeconds, dueScale);
     // The byDue index did not exist before: its writes are not the baseline's.
     const baselineUsd =
-      usd(baseline, [DUE_INDEX]) * baseScale + lambda(baselineCpuSeconds, baseScale);
+      (usd(baseline, [DUE_INDEX]) + usd(baselineDashboard)) * baseScale +
+      lambda(baselineCpuSeconds, baseScale);
     const perCustomerDay = (n: number) => (n / customers / (DUE_RUNS / 24)).toFixed(2);
 
     report("rescore.customers", customers, "customers");
@@ -261,6 +319,18 @@ export async function benchRescore(report: Report): Promise<void> {
     }
     report("rescore.aws_rru_per_customer_day", perCustomerDay(due.reads), "RRU");
     report(
+      "rescore.dashboard_aws_wru_per_customer_day",
+      perCustomerDay(dueDashboard.table + indexUnits(dueDashboard)),
+      "WRU",
+    );
+    report("rescore.dashboard_aws_rru_per_customer_day", perCustomerDay(dueDashboard.reads), "RRU");
+    report("rescore.dashboard_failed_records", projectionFailures, "records");
+    report(
+      "rescore.dashboard_aws_usd_per_10k_customers_month",
+      (usd(dueDashboard) * dueScale).toFixed(2),
+      "USD",
+    );
+    report(
       "rescore.lambda_cpu_seconds_per_10k_customers_month",
       (cpuSeconds * dueScale).toFixed(0),
       "s",
@@ -286,6 +356,7 @@ export async function benchRescore(report: Report): Promise<void> {
       ((tally.current.bySk.get(SCORE_SK)?.writes ?? 0) / streamCustomers).toFixed(2),
       "writes",
     );
+    await dashboard.stop();
   } finally {
     await local.stop();
   }

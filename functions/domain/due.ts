@@ -32,6 +32,16 @@ export interface DueInput {
 /** Start of the UTC day after the one holding `ms`. */
 export const nextDayStart = (ms: number) => (Math.floor(ms / DAY_MS) + 1) * DAY_MS;
 
+/** Start of the UTC day holding `ms`. */
+export const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+
+/**
+ * Whether a score looked at `now` is due again before the next day start: decay will change
+ * what it shows today. Every other score is due at the next day start, with every customer
+ * (its history point), and is found by that day's sweep rather than by its own due time.
+ */
+export const dueWithinDay = (dueAt: number, now: number) => dueAt < nextDayStart(now);
+
 /**
  * The earliest time (epoch ms) at which, without a new event, a rescore could change what a
  * user sees: the first moment today the tier, the set of red flags or the drop state differs

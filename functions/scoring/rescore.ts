@@ -1,31 +1,44 @@
 /**
  * The rescore use case: a customer whose score is due (its `dueAt` has passed: a new UTC day
  * needs its history point, or decay may now move its tier, red flags or drop state) is scored
- * again, so a customer who goes silent decays toward at-risk without any new event. Only due
- * customers are read, from the `DueScores` port, one shard per parallel reader; a score that
- * shows the same is kept, not rewritten.
+ * again, so a customer who goes silent decays toward at-risk without any new event. A score
+ * that shows the same is kept, not rewritten.
  *
- * A new model makes every score due: until a run has swept every score computed with another
- * model or stored without a due time (a Scan, once per model change and at the first deploy),
- * each run also rescores those, so a model change reaches every customer within one interval.
+ * Every customer is due once a day, at the day start, for its history point: the first run of
+ * each UTC day sweeps every score (a Scan) for those due. Within a day only the few whose decay
+ * reaches a boundary are due, and each run reads just those from the `DueScores` port, one
+ * shard per parallel reader. A new model makes every score due: the sweep also takes the
+ * scores of another model or without a due time, so a model change reaches every customer
+ * within one interval. A sweep cut short or with failures is run again by the next run.
  */
+import { dayStart } from "../domain/due.ts";
 import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
 
 /** Read port: which customers are due for a rescore. */
 export interface DueScores {
   /** Disjoint shards that together hold every score; each is read on its own. */
   readonly shards: number;
-  /** Pages of account ids of `shard` whose score is due at `now` (dueAt <= now, epoch ms). */
-  dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
-  /** The model version every score was last swept to; null before any sweep. */
-  sweptModel(): Promise<string | null>;
-  /** Records that every score has been computed with `modelVersion`. */
-  markSwept(modelVersion: string): Promise<void>;
   /**
-   * Pages of account ids of `shard` whose score was computed with a model other than
-   * `modelVersion`, or records no due time (stored before due times existed).
+   * Pages of account ids of `shard` whose score is due at `now` (dueAt <= now, epoch ms) and
+   * was due within the day it was looked at (`dueWithinDay`); the others are the sweep's.
    */
-  unsweptAccounts(modelVersion: string, shard: number): AsyncIterable<string[]>;
+  dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
+  /** The last complete sweep (its model and when it started); null before any. */
+  lastSweep(): Promise<Sweep | null>;
+  /** Records a complete sweep: every score due at `at` was looked at with `modelVersion`. */
+  markSwept(modelVersion: string, at: number): Promise<void>;
+  /**
+   * Pages of account ids of `shard` whose score is due at `now` (whether or not within the
+   * day), was computed with a model other than `modelVersion`, or records no due time
+   * (stored before due times existed).
+   */
+  unsweptAccounts(modelVersion: string, now: number, shard: number): AsyncIterable<string[]>;
+}
+
+export interface Sweep {
+  readonly modelVersion: string;
+  /** When it started (epoch ms). */
+  readonly at: number;
 }
 
 export interface RescoreDeps extends ScoreDeps {
@@ -53,6 +66,10 @@ export interface RescoreResult {
   readonly published: number;
 }
 
+/** Whether a run at `now` sweeps: no complete sweep since the day started, or another model. */
+export const needsSweep = (last: Sweep | null, modelVersion: string, now: number) =>
+  last === null || last.modelVersion !== modelVersion || last.at < dayStart(now);
+
 /** Rescores every customer due at `now`, and after a model change every other score too. */
 export async function rescoreDue(
   deps: RescoreDeps,
@@ -61,7 +78,7 @@ export async function rescoreDue(
 ): Promise<RescoreResult> {
   const chunkSize = options.chunkSize ?? 99;
   const modelVersion = deps.model.modelVersion;
-  const sweeping = (await deps.due.sweptModel()) !== modelVersion;
+  const sweeping = needsSweep(await deps.due.lastSweep(), modelVersion, now);
   const totals = { due: 0, scored: 0, written: 0, kept: 0, failed: 0, published: 0 };
   let cut = false;
 
@@ -78,7 +95,8 @@ export async function rescoreDue(
       totals.published += result.published;
     }
   };
-  // Scan segments are not due shards: one set for the run scores a customer in both once.
+  // A score rewritten during the sweep moves within the index the Scan reads, and may be read
+  // again: one set for the run scores it once.
   const seen = new Set<string>();
   const drain = async (pages: AsyncIterable<string[]>) => {
     for await (const ids of pages) {
@@ -91,13 +109,17 @@ export async function rescoreDue(
       await score(fresh);
     }
   };
+  // A sweep finds every score due, those of the due index too.
   await Promise.all(
-    Array.from({ length: deps.due.shards }, async (_, shard) => {
-      await drain(deps.due.dueAccounts(now, shard));
-      if (sweeping) await drain(deps.due.unsweptAccounts(modelVersion, shard));
-    }),
+    Array.from({ length: deps.due.shards }, (_, shard) =>
+      drain(
+        sweeping
+          ? deps.due.unsweptAccounts(modelVersion, now, shard)
+          : deps.due.dueAccounts(now, shard),
+      ),
+    ),
   );
   // A sweep cut short, or with failures, is taken up again by the next run.
-  if (sweeping && !cut && totals.failed === 0) await deps.due.markSwept(modelVersion);
+  if (sweeping && !cut && totals.failed === 0) await deps.due.markSwept(modelVersion, now);
   return { ...totals, swept: sweeping };
 }

@@ -14,12 +14,16 @@ import {
   emptyAggregate,
   signalToUpdate,
 } from "../../functions/domain/aggregate.ts";
+import { nextDayStart } from "../../functions/domain/due.ts";
 import { decideEvents } from "../../functions/scoring/decide.ts";
 import type { DueScores } from "../../functions/scoring/rescore.ts";
 import type { ScoreStore, StoredScore } from "../../functions/scoring/score-accounts.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
 import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
+
+const HOUR = 3_600_000;
+
 import { canonicalAggregate, writeUpdates } from "../support/stored-aggregate.ts";
 
 interface Subject {
@@ -296,21 +300,29 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     const first = stored({ score: 81, computedAt: NOW - DAY });
     await store.save(first, null, NOW);
 
-    expect(await store.keep(first, NOW + 60_000, NOW + DAY)).toBe(true);
+    expect(await store.keep(first, NOW + 60_000, NOW + HOUR)).toBe(true);
 
-    const listedAt = async (at: number) => {
-      const ids: string[] = [];
-      for (let shard = 0; shard < due.shards; shard++) {
-        for (const page of await collect(due.dueAccounts(at, shard))) ids.push(...page);
-      }
-      return ids;
-    };
-    expect(await listedAt(NOW + 60_000)).toEqual([]);
-    expect(await listedAt(NOW + DAY)).toEqual(["acct-1"]);
+    expect(await dueAt(due, NOW + 60_000)).toEqual([]);
+    expect(await dueAt(due, NOW + HOUR)).toEqual(["acct-1"]);
     const state = (await store.load(["acct-1"], NOW + 7 * DAY, 7)).get("acct-1");
     expect(state?.current).toEqual(first);
     // Today's point (a week before the load) is the kept score.
     expect(state?.earlierScore).toBe(81);
+  });
+
+  it("leaves a score due at the next day start to the sweep, kept or written", async () => {
+    const { store, due } = await makeSubject();
+    const dayStart = nextDayStart(NOW);
+    const kept = stored({ accountId: "kept" });
+    await store.save(kept, null, NOW + HOUR);
+    await store.keep(kept, NOW + 60_000, dayStart);
+    await store.save(stored({ accountId: "written" }), null, dayStart);
+    await store.save(stored({ accountId: "within" }), null, NOW + HOUR);
+
+    // Within the day only "within" is in the due index; at the day start the sweep has all.
+    expect(await dueAt(due, dayStart)).toEqual(["within"]);
+    expect((await swept(due, dayStart)).sort()).toEqual(["kept", "within", "written"]);
+    expect(await swept(due, dayStart - 1)).toEqual(["within"]);
   });
 
   it("refuses to keep a score a newer one replaced, and leaves the newer one's point alone", async () => {
@@ -325,7 +337,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(state?.earlierScore).toBe(60);
   });
 
-  it("lists the scores of another model or without a due time, each in one shard, and remembers the model swept to", async () => {
+  it("sweeps the scores due, of another model or without a due time, each in one shard, and remembers the sweep", async () => {
     const { store, due, putScoreWithout } = await makeSubject();
     // A score stored before due times existed.
     await putScoreWithout(stored({ accountId: "no-due" }), []);
@@ -333,16 +345,29 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     await store.save(stored({ accountId: "old-2", modelVersion: "old#1" }), null, NOW + DAY);
     await store.save(stored({ accountId: "current" }), null, NOW + DAY);
 
-    const listed: string[] = [];
-    for (let shard = 0; shard < due.shards; shard++) {
-      for (const page of await collect(due.unsweptAccounts(compiled.modelVersion, shard))) {
-        listed.push(...page);
-      }
-    }
-
-    expect(listed.sort()).toEqual(["no-due", "old-1", "old-2"]);
-    expect(await due.sweptModel()).toBeNull();
-    await due.markSwept(compiled.modelVersion);
-    expect(await due.sweptModel()).toBe(compiled.modelVersion);
+    expect((await swept(due, NOW)).sort()).toEqual(["no-due", "old-1", "old-2"]);
+    expect(await due.lastSweep()).toBeNull();
+    await due.markSwept(compiled.modelVersion, NOW);
+    expect(await due.lastSweep()).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
   });
 });
+
+/** Every id the due index lists at `at`, over all shards. */
+async function dueAt(due: DueScores, at: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let shard = 0; shard < due.shards; shard++) {
+    for (const page of await collect(due.dueAccounts(at, shard))) ids.push(...page);
+  }
+  return ids;
+}
+
+/** Every id a sweep at `at` with the current model lists, over all shards. */
+async function swept(due: DueScores, at: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let shard = 0; shard < due.shards; shard++) {
+    for (const page of await collect(due.unsweptAccounts(compiled.modelVersion, at, shard))) {
+      ids.push(...page);
+    }
+  }
+  return ids;
+}

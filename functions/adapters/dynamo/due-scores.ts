@@ -1,10 +1,13 @@
 /**
- * DynamoDB implementation of the rescore's DueScores port: a Query of one shard of the sparse
- * due index (score items only, KEYS_ONLY) for `dueAt <= now`. Reading only what is due costs
- * a few read units a run, however many customers there are. After a model change (or the
- * first deploy of due times) a parallel Scan of the tier index finds the scores of another
- * model or without a due time, once; a small item records the model swept to. Only the rescore function's bundle,
- * and grants, hold these.
+ * DynamoDB implementation of the rescore's DueScores port.
+ * - Within a day: a Query of one shard of the sparse due index (score items due before the
+ *   next day start only, KEYS_ONLY) for `dueAt <= now`: a few read units a run, however many
+ *   customers there are.
+ * - The sweep (first run of a day, or a new model): a parallel Scan of the tier index, one
+ *   segment per shard, for scores due, of another model, or without a due time. The index
+ *   holds the small score items, so it costs ~0.1 read unit per customer (eventually
+ *   consistent). A small item records the last complete sweep.
+ * Only the rescore function's bundle, and grants, hold these.
  */
 import {
   type DynamoDBDocumentClient,
@@ -14,15 +17,8 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { DueScores } from "../../scoring/rescore.ts";
-import {
-  accountIdFromPk,
-  DUE_INDEX,
-  DUE_SHARDS,
-  duePk,
-  MODEL_SWEEP_KEY,
-  TIER_INDEX,
-} from "./keys.ts";
+import type { DueScores, Sweep } from "../../scoring/rescore.ts";
+import { accountIdFromPk, DUE_INDEX, DUE_SHARDS, duePk, SWEEP_KEY, TIER_INDEX } from "./keys.ts";
 
 export class DynamoDueScores implements DueScores {
   readonly shards = DUE_SHARDS;
@@ -47,37 +43,36 @@ export class DynamoDueScores implements DueScores {
     );
   }
 
-  unsweptAccounts(modelVersion: string, shard: number) {
+  unsweptAccounts(modelVersion: string, now: number, shard: number) {
     const input: ScanCommandInput = {
       TableName: this.options.tableName,
       IndexName: TIER_INDEX,
       Segment: shard,
       TotalSegments: DUE_SHARDS,
-      FilterExpression: "modelVersion <> :model OR attribute_not_exists(dueAt)",
+      FilterExpression: "dueAt <= :now OR modelVersion <> :model OR attribute_not_exists(dueAt)",
       ProjectionExpression: "pk",
-      ExpressionAttributeValues: { ":model": modelVersion },
+      ExpressionAttributeValues: { ":now": now, ":model": modelVersion },
     };
     return this.pages((ExclusiveStartKey) =>
       this.db.send(new ScanCommand({ ...input, ExclusiveStartKey })),
     );
   }
 
-  async sweptModel(): Promise<string | null> {
+  async lastSweep(): Promise<Sweep | null> {
     const out = await this.db.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: MODEL_SWEEP_KEY,
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.options.tableName, Key: SWEEP_KEY, ConsistentRead: true }),
     );
-    return typeof out.Item?.modelVersion === "string" ? out.Item.modelVersion : null;
+    const item = out.Item;
+    if (typeof item?.modelVersion !== "string") return null;
+    // A record from before sweeps were daily has no time: as old as can be.
+    return { modelVersion: item.modelVersion, at: typeof item.at === "number" ? item.at : 0 };
   }
 
-  async markSwept(modelVersion: string): Promise<void> {
+  async markSwept(modelVersion: string, at: number): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { ...MODEL_SWEEP_KEY, modelVersion, sweptAt: new Date().toISOString() },
+        Item: { ...SWEEP_KEY, modelVersion, at, sweptAt: new Date(at).toISOString() },
       }),
     );
   }

@@ -32,11 +32,11 @@ export const tierSk = (score: number | null, accountId: string) =>
   `${score === null ? "000.00" : score.toFixed(2).padStart(6, "0")}#${accountId}`;
 
 /**
- * Sparse GSI of the score items by when they are next due (`dueAt`, epoch ms, a number),
- * KEYS_ONLY: the rescore queries each shard for `dueAt <= now`. Shards spread the writes of
- * a day start (every customer moves its dueAt) over partitions and give the rescore's
- * parallel readers one shard each. Their number may grow, never shrink (a shard no longer
- * queried would never be due).
+ * Sparse GSI of the score items due again within the day they were looked at (`dueAt`, epoch
+ * ms, a number; `duePk` is set only then), KEYS_ONLY: the rescore queries each shard for
+ * `dueAt <= now`. A score due at the next day start, as most are, stays out of it, so moving
+ * that due time every day writes nothing to the index: the day's sweep finds it. Shards
+ * give the rescore's parallel readers (and the sweep's Scan segments) one each.
  */
 export const DUE_INDEX = "byDue";
 export const DUE_SHARDS = 4;
@@ -47,8 +47,8 @@ export function dueShard(accountId: string): number {
   return hash % DUE_SHARDS;
 }
 export const duePk = (shard: number) => `DUE#${shard}`;
-/** The rescore's record of the model every score was last swept to (one small item). */
-export const MODEL_SWEEP_KEY = { pk: "RESCORE", sk: "MODEL_SWEPT" } as const;
+/** The rescore's record of its last complete sweep: model and time (one small item). */
+export const SWEEP_KEY = { pk: "RESCORE", sk: "MODEL_SWEPT" } as const;
 
 /** GSI listing every unmatched event, oldest first. */
 export const UNMATCHED_INDEX = "unmatched";

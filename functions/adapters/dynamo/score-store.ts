@@ -4,17 +4,18 @@
  * history snapshot of the drop window in one BatchGetItem per 33 customers;
  * writes today's snapshot and the score, conditional on the version read (see `save`).
  *
- * The score item carries when it is next due (`dueAt`, with its shard `duePk`: the keys of
- * the sparse due index that `due-scores.ts` queries). They live on the score item rather than
- * an item of their own because almost every score written moves them anyway: a separate item
- * would add a write unit to every score written (by a webhook, or by a rescore that changed
- * something) and save two or three only on a kept rescore, whose update of the score item also
- * rewrites its tier index entry. `npm run bench -- rescore` measured 0.89 written and 0.11
+ * The score item carries when it is next due (`dueAt`) and, only when that is within the day
+ * it was looked at, its shard `duePk`: the keys of the sparse due index that `due-scores.ts`
+ * queries (the day's sweep finds the others). They live on the score item rather than an item
+ * of their own because almost every score written moves them anyway: a separate item would
+ * add a write unit to every score written (by a webhook, or by a rescore that changed
+ * something) and save one only on a kept rescore, whose update of the score item also
+ * rewrites its tier index entry. `npm run bench -- rescore` measured 0.90 written and 0.10
  * kept scores per customer and day.
  */
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Aggregate } from "../../domain/aggregate.ts";
-import { nextDayStart } from "../../domain/due.ts";
+import { dueWithinDay, nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { decodeAggregate } from "./aggregate-layout.ts";
@@ -117,8 +118,10 @@ export class DynamoScoreStore implements ScoreStore {
             ...toScoreItem(next),
             tierPk: tierPk(next.tier),
             tierSk: tierSk(next.score, next.accountId),
-            duePk: duePk(dueShard(next.accountId)),
             dueAt,
+            ...(dueWithinDay(dueAt, next.computedAt)
+              ? { duePk: duePk(dueShard(next.accountId)) }
+              : {}),
           },
           // A late or retried invocation never overwrites a newer score.
           ConditionExpression:
@@ -137,17 +140,20 @@ export class DynamoScoreStore implements ScoreStore {
    * history point, unless a newer version wrote it meanwhile (and then that one stands).
    */
   async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
+    const withinDay = dueWithinDay(dueAt, now);
     const moved = await this.db
       .send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: accountPk(current.accountId), sk: SCORE_SK },
-          UpdateExpression: "SET dueAt = :due, duePk = :shard",
+          UpdateExpression: withinDay
+            ? "SET dueAt = :due, duePk = :shard"
+            : "SET dueAt = :due REMOVE duePk",
           ConditionExpression: "version = :v",
           ExpressionAttributeValues: {
             ":due": dueAt,
-            ":shard": duePk(dueShard(current.accountId)),
             ":v": current.version,
+            ...(withinDay ? { ":shard": duePk(dueShard(current.accountId)) } : {}),
           },
         }),
       )

@@ -12,9 +12,9 @@ import {
   applyUpdate,
   emptyAggregate,
 } from "../../domain/aggregate.ts";
-import { nextDayStart } from "../../domain/due.ts";
+import { dueWithinDay, nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
-import type { DueScores } from "../../scoring/rescore.ts";
+import type { DueScores, Sweep } from "../../scoring/rescore.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 
 const DAY_MS = 86_400_000;
@@ -31,11 +31,13 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
   readonly scores = new Map<string, StoredScore>();
   /** When each score is next due (epoch ms), by account id. */
   readonly dueAt = new Map<string, number>();
+  /** The ids in the due index: due again within the day they were looked at. */
+  readonly dueWithinDay = new Set<string>();
   /** Daily snapshots by `accountId|yyyy-mm-dd`. */
   readonly history = new Map<string, DaySnapshot>();
   readonly shards = 3;
-  /** The model every score was last swept to (see DueScores). */
-  swept: string | null = null;
+  /** The last complete sweep (see DueScores). */
+  swept: Sweep | null = null;
 
   /** @param pageSize ids per page of `dueAccounts`, small enough for tests to see paging */
   constructor(private readonly pageSize = 2) {}
@@ -73,15 +75,21 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     const allowed = expectedVersion === null ? !current : current?.version === expectedVersion;
     if (!allowed) return false;
     this.scores.set(next.accountId, structuredClone(next));
-    this.dueAt.set(next.accountId, dueAt);
+    this.setDue(next.accountId, dueAt, next.computedAt);
     return true;
   }
 
   async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
     if (this.scores.get(current.accountId)?.version !== current.version) return false;
-    this.dueAt.set(current.accountId, dueAt);
+    this.setDue(current.accountId, dueAt, now);
     this.writePoint(current, now);
     return true;
+  }
+
+  private setDue(accountId: string, at: number, lookedAt: number) {
+    this.dueAt.set(accountId, at);
+    if (dueWithinDay(at, lookedAt)) this.dueWithinDay.add(accountId);
+    else this.dueWithinDay.delete(accountId);
   }
 
   /** Today's history point of `score` as of `at`; false when a newer version wrote it. */
@@ -103,22 +111,22 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     if (current?.version === version) this.scores.set(accountId, { ...current, outbox: [] });
   }
 
-  async sweptModel() {
+  async lastSweep() {
     return this.swept;
   }
 
-  async markSwept(modelVersion: string) {
-    this.swept = modelVersion;
+  async markSwept(modelVersion: string, at: number) {
+    this.swept = { modelVersion, at };
   }
 
-  async *unsweptAccounts(modelVersion: string, shard: number) {
+  async *unsweptAccounts(modelVersion: string, now: number, shard: number) {
+    const unswept = (s: StoredScore) => {
+      const due = this.dueAt.get(s.accountId);
+      return due === undefined || due <= now || s.modelVersion !== modelVersion;
+    };
     yield* this.paged(
       [...this.scores.values()]
-        .filter(
-          (s) =>
-            (s.modelVersion !== modelVersion || !this.dueAt.has(s.accountId)) &&
-            shardOf(s.accountId, this.shards) === shard,
-        )
+        .filter((s) => unswept(s) && shardOf(s.accountId, this.shards) === shard)
         .map((s) => s.accountId)
         .sort(),
     );
@@ -126,7 +134,9 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
 
   async *dueAccounts(now: number, shard: number) {
     const due = [...this.dueAt]
-      .filter(([id, dueAt]) => dueAt <= now && shardOf(id, this.shards) === shard)
+      .filter(
+        ([id, at]) => this.dueWithinDay.has(id) && at <= now && shardOf(id, this.shards) === shard,
+      )
       .sort(([a, x], [b, y]) => x - y || a.localeCompare(b))
       .map(([id]) => id);
     yield* this.paged(due);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
+import { dueWithinDay, nextDayStart } from "../../../functions/domain/due.ts";
 import type { HealthEvent } from "../../../functions/events/health-events.ts";
 import { rescoreDue } from "../../../functions/scoring/rescore.ts";
 import { scoreAccounts } from "../../../functions/scoring/score-accounts.ts";
@@ -10,9 +11,13 @@ import { DAY, NOW, signal } from "../../support/signals.ts";
 const HOUR = 3_600_000;
 const publisher = { publish: async () => {} };
 
-/** Customers with a healthy aggregate and a score due at the given time. */
+/**
+ * Customers with a healthy aggregate and a score due at the given time, looked at an hour
+ * before NOW (in the due index when due the same day), and today's sweep done.
+ */
 function storeWith(dueAt: Record<string, number>) {
   const store = new MemoryScoreStore(2);
+  store.swept = { modelVersion: compiled.modelVersion, at: NOW - HOUR };
   for (const [id, at] of Object.entries(dueAt)) {
     store.aggregates.set(id, healthyAggregate(id));
     store.scores.set(id, {
@@ -24,6 +29,7 @@ function storeWith(dueAt: Record<string, number>) {
       outbox: [],
     });
     store.dueAt.set(id, at);
+    if (dueWithinDay(at, NOW - HOUR)) store.dueWithinDay.add(id);
   }
   return store;
 }
@@ -113,7 +119,7 @@ describe("rescoreDue", () => {
 
   it("after a model change rescores every score of another model in the next run, then only due ones", async () => {
     const store = storeWith({ a: NOW + DAY, b: NOW + DAY, c: NOW - HOUR });
-    store.swept = "older-model";
+    store.swept = { modelVersion: "older-model", at: NOW - HOUR };
     const old = store.scores.get("b");
     if (old) store.scores.set("b", { ...old, modelVersion: "older-model" });
     const deps = { store, due: store, publisher, model: compiled };
@@ -125,12 +131,13 @@ describe("rescoreDue", () => {
     expect(sweep).toMatchObject({ swept: true, due: 2, scored: 2 });
     expect(store.scores.get("b")?.modelVersion).toBe(compiled.modelVersion);
     expect(store.scores.get("a")?.version).toBe(1);
-    expect(store.swept).toBe(compiled.modelVersion);
+    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
     expect(next).toMatchObject({ swept: false, due: 0 });
   });
 
   it("takes a sweep cut short by the deadline up again in the next run", async () => {
     const store = storeWith({ a: NOW + DAY });
+    store.swept = { modelVersion: "older-model", at: NOW - HOUR };
     const old = store.scores.get("a");
     if (old) store.scores.set("a", { ...old, modelVersion: "older-model" });
     const deps = { store, due: store, publisher, model: compiled };
@@ -140,8 +147,27 @@ describe("rescoreDue", () => {
     const next = await rescoreDue(deps, {}, NOW);
 
     expect(cut).toMatchObject({ swept: true, scored: 0 });
-    expect(sweptAfterCut).toBeNull();
+    expect(sweptAfterCut).toEqual({ modelVersion: "older-model", at: NOW - HOUR });
     expect(next).toMatchObject({ swept: true, scored: 1 });
-    expect(store.swept).toBe(compiled.modelVersion);
+    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
+  });
+
+  it("sweeps at the first run of a day for the scores due at its start, then reads only the due index", async () => {
+    const dayStart = nextDayStart(NOW);
+    // "daily" waits for the day start (not indexed); "decaying" is due within today.
+    const store = storeWith({ daily: dayStart, decaying: NOW + HOUR, later: dayStart + DAY });
+    const deps = { store, due: store, publisher, model: compiled };
+
+    const today = await rescoreDue(deps, {}, NOW + HOUR);
+    expect(today).toMatchObject({ swept: false, due: 1 });
+    expect(store.scores.get("decaying")?.computedAt).toBe(NOW + HOUR);
+
+    const first = await rescoreDue(deps, {}, dayStart + HOUR / 2);
+    const second = await rescoreDue(deps, {}, dayStart + HOUR + HOUR / 2);
+    // The day's first run sweeps: "daily", and "decaying" (due again at the day start).
+    expect(first).toMatchObject({ swept: true, due: 2, failed: 0 });
+    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: dayStart + HOUR / 2 });
+    expect(second).toMatchObject({ swept: false, due: 0 });
+    expect(store.scores.get("later")?.version).toBe(1);
   });
 });
