@@ -211,7 +211,7 @@ export async function benchRescore(report: Report): Promise<void> {
     }
     // Every score is of the active model and was swept at t0: the day's first run (00:30)
     // sweeps for the scores due at the day start, as every day.
-    await deps.due.markSwept(compiled.modelVersion, t0);
+    await deps.due.markSwept({ modelVersion: compiled.modelVersion, at: t0 });
     await dashboard.drain(120_000);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 

@@ -2,7 +2,9 @@
  * `npm run preview -- --model FILE [--url URL | --aws [--table NAME] [--stage STAGE]]
  *   [--endpoint URL] [--limit N]`
  * Scores every current customer with a candidate model and prints how many would change
- * tier, which ones (from → to, score old → new), and how the scores move. Reads only:
+ * tier, which ones (from → to, score old → new), and how the scores move, and whether the
+ * candidate weighs usage events differently from the deployed model (then stored events
+ * need `npm run replay -- --all` after the deploy). Reads only:
  * nothing is written anywhere. How it works: docs/quality.md ("Preview").
  *
  * --url: the `npm start` stack at URL (default http://127.0.0.1:${PORT:-3000}); its
@@ -13,9 +15,10 @@
 import { parseArgs } from "node:util";
 import { BACKGROUND_TIMEOUTS, documentClient } from "../functions/adapters/dynamo/client.ts";
 import { DynamoCurrentCustomers } from "../functions/adapters/dynamo/current-customers.ts";
+import { DynamoDueScores } from "../functions/adapters/dynamo/due-scores.ts";
 import { loadModel } from "../lib/model-source.ts";
 import { previewModel } from "../lib/preview/preview.ts";
-import { formatSummary, summarize } from "../lib/preview/summary.ts";
+import { formatSummary, replayLine, summarize } from "../lib/preview/summary.ts";
 import { resolveStackTable, type StackTable, TableTargetError } from "../lib/stack-table.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -60,10 +63,12 @@ async function main() {
   const db = documentClient(endpoint, BACKGROUND_TIMEOUTS);
   const changes = await previewModel(new DynamoCurrentCustomers(db, { tableName }), candidate);
   const summary = summarize(changes);
+  const deployed = await new DynamoDueScores(db, { tableName }).lastSweep();
   process.stdout.write(
     `${[
       `preview.model: ${candidate.modelVersion}`,
       `preview.source: ${where} (read only)`,
+      replayLine(deployed?.impacts ?? null, candidate),
       ...formatSummary(summary, limit),
     ].join("\n")}\n`,
   );

@@ -226,6 +226,40 @@ export interface CompiledModel {
 export const IMPACTS_NOTE =
   "engagement.impacts and engagement.defaultImpact apply when an event is stored: a changed impact applies to new events only (events already stored keep the impact they were stored with until the history is replayed)";
 
+/** The usage impacts a model applies when an event is stored (`engagement`). */
+export interface UsageImpacts {
+  readonly impacts: Readonly<Record<string, number>>;
+  readonly defaultImpact: number;
+}
+
+export const usageImpactsOf = (model: Model): UsageImpacts => {
+  const { impacts, defaultImpact } = model.components.engagement;
+  return { impacts, defaultImpact };
+};
+
+/**
+ * How `next` weighs usage events differently from `stored` (the impacts of the model that
+ * stored them), in words: "login 1 → 2", "events not named 1 → 0.5"; [] when every event
+ * weighs the same. Only such a change needs a replay: every other setting is read-time.
+ */
+export function impactChanges(stored: UsageImpacts, next: UsageImpacts): string[] {
+  const changes: string[] = [];
+  const names = [...new Set([...Object.keys(stored.impacts), ...Object.keys(next.impacts)])];
+  for (const name of names.sort()) {
+    const before = stored.impacts[name] ?? stored.defaultImpact;
+    const after = next.impacts[name] ?? next.defaultImpact;
+    if (before !== after) changes.push(`${name} ${before} → ${after}`);
+  }
+  if (stored.defaultImpact !== next.defaultImpact) {
+    changes.push(`events not named ${stored.defaultImpact} → ${next.defaultImpact}`);
+  }
+  return changes;
+}
+
+/** What to tell whoever deploys a model that weighs stored events differently. */
+export const replayNotice = (changes: readonly string[]) =>
+  `usage impacts differ from the deployed model's (${changes.join(", ")}): events already stored keep the impact they were stored with until \`npm run replay -- --all\` (with --aws in AWS) rebuilds every customer after the deploy`;
+
 function notesOn(model: Model): string[] {
   const e = model.components.engagement;
   return Object.keys(e.impacts).length > 0 || e.defaultImpact !== 1 ? [IMPACTS_NOTE] : [];

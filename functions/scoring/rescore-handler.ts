@@ -26,6 +26,7 @@ export const handler = lambdaHandler<unknown, unknown>(async (_event, context: C
   const result = await rescoreDue(deps, { deadline });
   countMetric("ScoresWritten", result.written);
   countMetric("ScoresKept", result.kept);
+  if (result.replayNotice) logger.warn(result.replayNotice);
   logger.info("rescore finished", { ...result });
   return result;
 });

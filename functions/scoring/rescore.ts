@@ -12,6 +12,7 @@
  * within one interval. A sweep cut short or with failures is run again by the next run.
  */
 import { dayStart } from "../domain/due.ts";
+import { impactChanges, replayNotice, type UsageImpacts, usageImpactsOf } from "../domain/model.ts";
 import { type ScoreDeps, scoreAccounts } from "./score-accounts.ts";
 
 /** Read port: which customers are due for a rescore. */
@@ -25,8 +26,8 @@ export interface DueScores {
   dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
   /** The last complete sweep (its model and when it started); null before any. */
   lastSweep(): Promise<Sweep | null>;
-  /** Records a complete sweep: every score due at `at` was looked at with `modelVersion`. */
-  markSwept(modelVersion: string, at: number): Promise<void>;
+  /** Records a complete sweep: every score due at `sweep.at` was looked at with its model. */
+  markSwept(sweep: Sweep): Promise<void>;
   /**
    * Pages of account ids of `shard` whose score is due at `now` (whether or not within the
    * day), was computed with a model other than `modelVersion`, or records no due time
@@ -39,6 +40,8 @@ export interface Sweep {
   readonly modelVersion: string;
   /** When it started (epoch ms). */
   readonly at: number;
+  /** The usage impacts of its model; absent in records from before they were kept. */
+  readonly impacts?: UsageImpacts;
 }
 
 export interface RescoreDeps extends ScoreDeps {
@@ -64,6 +67,11 @@ export interface RescoreResult {
   readonly kept: number;
   readonly failed: number;
   readonly published: number;
+  /**
+   * Set at the sweep of a model that weighs usage events differently from the model swept
+   * before: what changed, and that stored events need a replay to follow.
+   */
+  readonly replayNotice: string | null;
 }
 
 /** Whether a run at `now` sweeps: no complete sweep since the day started, or another model. */
@@ -78,7 +86,12 @@ export async function rescoreDue(
 ): Promise<RescoreResult> {
   const chunkSize = options.chunkSize ?? 99;
   const modelVersion = deps.model.modelVersion;
-  const sweeping = needsSweep(await deps.due.lastSweep(), modelVersion, now);
+  const last = await deps.due.lastSweep();
+  const sweeping = needsSweep(last, modelVersion, now);
+  const impacts = usageImpactsOf(deps.model.model);
+  // Impacts weigh events as they are stored: a model that changes them changes no stored
+  // event, and the person who deployed it must hear that a replay is needed.
+  const changed = last?.impacts ? impactChanges(last.impacts, impacts) : [];
   const totals = { due: 0, scored: 0, written: 0, kept: 0, failed: 0, published: 0 };
   let cut = false;
 
@@ -120,6 +133,12 @@ export async function rescoreDue(
     ),
   );
   // A sweep cut short, or with failures, is taken up again by the next run.
-  if (sweeping && !cut && totals.failed === 0) await deps.due.markSwept(modelVersion, now);
-  return { ...totals, swept: sweeping };
+  if (sweeping && !cut && totals.failed === 0) {
+    await deps.due.markSwept({ modelVersion, at: now, impacts });
+  }
+  return {
+    ...totals,
+    swept: sweeping,
+    replayNotice: changed.length > 0 ? replayNotice(changed) : null,
+  };
 }

@@ -3,6 +3,13 @@
  * first), and how the scores move (a histogram of new − old, the median and 90th
  * percentile of the absolute change), as `name: value unit` lines.
  */
+import {
+  type CompiledModel,
+  impactChanges,
+  replayNotice,
+  type UsageImpacts,
+  usageImpactsOf,
+} from "../../functions/domain/model.ts";
 import type { Tier } from "../../functions/domain/tiers.ts";
 import type { CustomerChange } from "./preview.ts";
 
@@ -118,4 +125,17 @@ export function formatSummary(summary: PreviewSummary, limit = 50): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * Whether deploying the candidate needs a replay: it weighs usage events differently from
+ * the deployed model (`deployed`: the impacts the rescore last recorded, null when none is
+ * recorded yet). Impacts apply when an event is stored; every other setting is read-time.
+ */
+export function replayLine(deployed: UsageImpacts | null, candidate: CompiledModel): string {
+  if (deployed === null) {
+    return "preview.replay_needed: unknown (no rescore has recorded the deployed model's usage impacts yet)";
+  }
+  const changes = impactChanges(deployed, usageImpactsOf(candidate.model));
+  return `preview.replay_needed: ${changes.length > 0 ? `yes: ${replayNotice(changes)}` : "no"}`;
 }

@@ -347,8 +347,13 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
 
     expect((await swept(due, NOW)).sort()).toEqual(["no-due", "old-1", "old-2"]);
     expect(await due.lastSweep()).toBeNull();
-    await due.markSwept(compiled.modelVersion, NOW);
-    expect(await due.lastSweep()).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
+    const sweep = {
+      modelVersion: compiled.modelVersion,
+      at: NOW,
+      impacts: { impacts: { login: 1, error_shown: -2 }, defaultImpact: 0.5 },
+    };
+    await due.markSwept(sweep);
+    expect(await due.lastSweep()).toEqual(sweep);
   });
 });
 

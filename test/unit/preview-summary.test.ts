@@ -1,7 +1,9 @@
 /** The preview's summary: tier moves worst first, the histogram and the change quantiles. */
 import { describe, expect, it } from "vitest";
+import { compileModel } from "../../functions/domain/model.ts";
 import type { CustomerChange } from "../../lib/preview/preview.ts";
-import { formatSummary, quantile, summarize } from "../../lib/preview/summary.ts";
+import { formatSummary, quantile, replayLine, summarize } from "../../lib/preview/summary.ts";
+import { testModelInput } from "../support/test-model.ts";
 
 const change = (
   accountId: string,
@@ -75,5 +77,33 @@ describe("quantile", () => {
   it("takes the nearest rank", () => {
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
+  });
+});
+
+describe("replayLine", () => {
+  const input = testModelInput();
+  const candidate = compileModel({
+    ...input,
+    components: {
+      ...input.components,
+      engagement: {
+        ...input.components.engagement,
+        impacts: { seat_removed: -5 },
+        defaultImpact: 1,
+      },
+    },
+  });
+
+  it("says a replay is needed, and why, when the candidate weighs usage events differently", () => {
+    expect(replayLine({ impacts: {}, defaultImpact: 1 }, candidate)).toMatch(
+      /^preview\.replay_needed: yes: usage impacts differ .*\(seat_removed 1 → -5\).*npm run replay -- --all/,
+    );
+  });
+
+  it("says no when only read-time settings differ, and unknown before any rescore", () => {
+    expect(replayLine({ impacts: { seat_removed: -5 }, defaultImpact: 1 }, candidate)).toBe(
+      "preview.replay_needed: no",
+    );
+    expect(replayLine(null, candidate)).toMatch(/^preview\.replay_needed: unknown/);
   });
 });

@@ -17,6 +17,7 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import type { UsageImpacts } from "../../domain/model.ts";
 import type { DueScores, Sweep } from "../../scoring/rescore.ts";
 import { accountIdFromPk, DUE_INDEX, DUE_SHARDS, duePk, SWEEP_KEY, TIER_INDEX } from "./keys.ts";
 
@@ -64,15 +65,19 @@ export class DynamoDueScores implements DueScores {
     );
     const item = out.Item;
     if (typeof item?.modelVersion !== "string") return null;
-    // A record from before sweeps were daily has no time: as old as can be.
-    return { modelVersion: item.modelVersion, at: typeof item.at === "number" ? item.at : 0 };
+    return {
+      modelVersion: item.modelVersion,
+      // A record from before sweeps were daily has no time: as old as can be.
+      at: typeof item.at === "number" ? item.at : 0,
+      ...(item.impacts ? { impacts: item.impacts as UsageImpacts } : {}),
+    };
   }
 
-  async markSwept(modelVersion: string, at: number): Promise<void> {
+  async markSwept(sweep: Sweep): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { ...SWEEP_KEY, modelVersion, at, sweptAt: new Date(at).toISOString() },
+        Item: { ...SWEEP_KEY, ...sweep, sweptAt: new Date(sweep.at).toISOString() },
       }),
     );
   }

@@ -115,8 +115,8 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
     return this.swept;
   }
 
-  async markSwept(modelVersion: string, at: number) {
-    this.swept = { modelVersion, at };
+  async markSwept(sweep: Sweep) {
+    this.swept = structuredClone(sweep);
   }
 
   async *unsweptAccounts(modelVersion: string, now: number, shard: number) {

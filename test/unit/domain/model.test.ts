@@ -5,7 +5,9 @@ import {
   evalCurve,
   IMPACTS_NOTE,
   InvalidModelError,
+  impactChanges,
   type Model,
+  replayNotice,
   segmentFor,
 } from "../../../functions/domain/model.ts";
 import { testCompiled, testModel, testModelInput } from "../../support/test-model.ts";
@@ -311,6 +313,25 @@ describe("compileModel: red flags, impacts and policy", () => {
     expect(withImpacts.notes).toEqual([IMPACTS_NOTE]);
     expect(IMPACTS_NOTE).toContain("a changed impact applies to new events only");
     expect(without.notes).toEqual([]);
+  });
+
+  it("names each usage event a new model weighs differently from the stored one's, and nothing else", () => {
+    const stored = { impacts: { login: 1, report_exported: 5 }, defaultImpact: 1 };
+
+    expect(impactChanges(stored, stored)).toEqual([]);
+    // A name given its old default weight changes nothing.
+    expect(
+      impactChanges(stored, { ...stored, impacts: { ...stored.impacts, seat_added: 1 } }),
+    ).toEqual([]);
+    expect(
+      impactChanges(stored, { impacts: { login: 2, error_shown: -2 }, defaultImpact: 0.5 }),
+    ).toEqual([
+      "error_shown 1 → -2",
+      "login 1 → 2",
+      "report_exported 5 → 0.5",
+      "events not named 1 → 0.5",
+    ]);
+    expect(replayNotice(["login 1 → 2"])).toMatch(/\(login 1 → 2\).*npm run replay -- --all/);
   });
 
   it("holds the policy that was code: urgent priorities, dispute weight, driver threshold", () => {

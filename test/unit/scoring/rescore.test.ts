@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
 import { dueWithinDay, nextDayStart } from "../../../functions/domain/due.ts";
+import { compileModel } from "../../../functions/domain/model.ts";
 import type { HealthEvent } from "../../../functions/events/health-events.ts";
 import { rescoreDue } from "../../../functions/scoring/rescore.ts";
 import { scoreAccounts } from "../../../functions/scoring/score-accounts.ts";
@@ -131,7 +132,7 @@ describe("rescoreDue", () => {
     expect(sweep).toMatchObject({ swept: true, due: 2, scored: 2 });
     expect(store.scores.get("b")?.modelVersion).toBe(compiled.modelVersion);
     expect(store.scores.get("a")?.version).toBe(1);
-    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
+    expect(store.swept).toMatchObject({ modelVersion: compiled.modelVersion, at: NOW });
     expect(next).toMatchObject({ swept: false, due: 0 });
   });
 
@@ -149,7 +150,7 @@ describe("rescoreDue", () => {
     expect(cut).toMatchObject({ swept: true, scored: 0 });
     expect(sweptAfterCut).toEqual({ modelVersion: "older-model", at: NOW - HOUR });
     expect(next).toMatchObject({ swept: true, scored: 1 });
-    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: NOW });
+    expect(store.swept).toMatchObject({ modelVersion: compiled.modelVersion, at: NOW });
   });
 
   it("sweeps at the first run of a day for the scores due at its start, then reads only the due index", async () => {
@@ -166,8 +167,38 @@ describe("rescoreDue", () => {
     const second = await rescoreDue(deps, {}, dayStart + HOUR + HOUR / 2);
     // The day's first run sweeps: "daily", and "decaying" (due again at the day start).
     expect(first).toMatchObject({ swept: true, due: 2, failed: 0 });
-    expect(store.swept).toEqual({ modelVersion: compiled.modelVersion, at: dayStart + HOUR / 2 });
+    expect(store.swept).toMatchObject({
+      modelVersion: compiled.modelVersion,
+      at: dayStart + HOUR / 2,
+    });
     expect(second).toMatchObject({ swept: false, due: 0 });
     expect(store.scores.get("later")?.version).toBe(1);
+  });
+
+  it("says plainly, at the sweep of a model that weighs usage events differently, that a replay is needed", async () => {
+    const store = storeWith({ a: NOW + DAY });
+    store.swept = {
+      modelVersion: compiled.modelVersion,
+      at: NOW - HOUR,
+      impacts: { impacts: { login: 1 }, defaultImpact: 1 },
+    };
+    const engagement = compiled.model.components.engagement;
+    const reweighed = compileModel({
+      ...compiled.model,
+      version: "reweighed",
+      components: {
+        ...compiled.model.components,
+        engagement: { ...engagement, impacts: { login: 2, error_shown: -2 }, defaultImpact: 1 },
+      },
+    });
+    const deps = { store, due: store, publisher, model: reweighed };
+
+    const sweep = await rescoreDue(deps, {}, NOW);
+    const next = await rescoreDue(deps, {}, NOW + HOUR);
+
+    expect(sweep.swept).toBe(true);
+    expect(sweep.replayNotice).toContain("(error_shown 1 → -2, login 1 → 2)");
+    expect(sweep.replayNotice).toContain("npm run replay -- --all");
+    expect(next.replayNotice).toBeNull();
   });
 });
