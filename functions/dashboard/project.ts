@@ -125,6 +125,9 @@ function planAccount(
   return { write, delta, live, alerts, applied };
 }
 
+/** Items a commit may add beyond rows and counters: the filter values, the count of row writes. */
+const EXTRA_ITEMS = 2;
+
 /** Packs account plans into transactions of at most MAX_TRANSACTION_ITEMS items. */
 function pack(plans: readonly AccountPlan[]): AccountPlan[][] {
   const chunks: AccountPlan[][] = [];
@@ -133,7 +136,7 @@ function pack(plans: readonly AccountPlan[]): AccountPlan[][] {
   for (const plan of plans) {
     if (!plan.write) continue;
     const merged = new Set([...keys, ...plan.delta.keys()]);
-    if (chunk.length > 0 && chunk.length + 1 + merged.size + 1 > MAX_TRANSACTION_ITEMS) {
+    if (chunk.length > 0 && chunk.length + 1 + merged.size + EXTRA_ITEMS > MAX_TRANSACTION_ITEMS) {
       chunks.push(chunk);
       chunk = [];
       keys = new Set(plan.delta.keys());

@@ -40,7 +40,7 @@ export interface DashboardReads {
   filterValues(): Promise<FilterValues>;
   /** The rows of the lowest-scored customers of each tier, up to `perTier` each. */
   lowestOf(tiers: readonly ("critical" | "at-risk")[], perTier: number): Promise<DashboardRow[]>;
-  /** Every customer's row. */
+  /** Every customer's row (it may be up to a few seconds old while rows keep changing). */
   rows(): Promise<DashboardRow[]>;
   row(accountId: string): Promise<DashboardRow | null>;
   /** Each customer's score on `day` (its daily snapshot), when it has one. */

@@ -4,7 +4,7 @@
  * batches, the summary equals a recomputation from the scores; the customers table pages
  * through every customer once in each sort.
  */
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoProjectionStore } from "../../functions/adapters/dynamo/dashboard-projection.ts";
 import { DynamoDashboardReads } from "../../functions/adapters/dynamo/dashboard-reads.ts";
@@ -18,7 +18,14 @@ import {
   sortValue,
 } from "../../functions/dashboard/customers.ts";
 import { projectChanges, type StreamChange } from "../../functions/dashboard/project.ts";
-import { ALL_SCOPE, counter, moveOf, segmentScope } from "../../functions/dashboard/summary.ts";
+import {
+  ALL_SCOPE,
+  counter,
+  type DashboardRow,
+  moveOf,
+  type ScoreWritten,
+  segmentScope,
+} from "../../functions/dashboard/summary.ts";
 import type { Tier } from "../../functions/domain/tiers.ts";
 import type { StoredScore } from "../../functions/scoring/score-accounts.ts";
 import { freshTable, testClients } from "../support/dynamo.ts";
@@ -282,5 +289,63 @@ describe("dashboard summary on DynamoDB Local", () => {
       NOW,
     );
     expect(renewing.items).toHaveLength(0);
+  });
+
+  it("reads every row again only once a row changed, and at most once per refresh interval", async () => {
+    let clock = NOW;
+    const sent: string[] = [];
+    const recording = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return doc.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const cached = new DynamoDashboardReads(recording, {
+      tableName,
+      rowsRefreshMs: 5_000,
+      now: () => clock,
+    });
+    const queries = () => sent.filter((name) => name === "QueryCommand").length;
+    const acmeScore = (rows: readonly DashboardRow[]) =>
+      rows.find((row) => row.accountId === "acme")?.score;
+    const store = new DynamoProjectionStore(doc, { tableName });
+    const scoreAcme = async (score: number) => {
+      const acme = (await reads.row("acme")) as DashboardRow;
+      const written: ScoreWritten = {
+        accountId: "acme",
+        version: acme.version + 1,
+        score,
+        tier: tierOf(score),
+        computedAt: NOW,
+        accountName: "ACME",
+        owner: "Aisha",
+        segment: "enterprise",
+        reason: null,
+        inDrop: false,
+      };
+      await projectChanges(store, [{ kind: "score", score: written, alerts: [] }]);
+    };
+
+    const first = await cached.rows();
+    const everyRow = queries();
+    expect(everyRow).toBeGreaterThan(0);
+    clock += 60_000;
+    // Nothing changed: one small read, no Query.
+    expect(await cached.rows()).toEqual(first);
+    expect(queries()).toBe(everyRow);
+
+    await scoreAcme(99);
+    expect(acmeScore(await cached.rows())).toBe(99);
+    expect(queries()).toBe(2 * everyRow);
+
+    // Changed again within the refresh interval: the rows read a second ago stand...
+    await scoreAcme(98);
+    clock += 1_000;
+    expect(acmeScore(await cached.rows())).toBe(99);
+    expect(queries()).toBe(2 * everyRow);
+    // ...until it has passed.
+    clock += 5_000;
+    expect(acmeScore(await cached.rows())).toBe(98);
+    expect(queries()).toBe(3 * everyRow);
   });
 });

@@ -4,6 +4,7 @@
  * | item                         | pk                      | sk                                 |
  * |------------------------------|-------------------------|------------------------------------|
  * | customer row (listing)       | DASHROWS#{0..7}         | {accountId}                        |
+ * | count of row writes          | DASHROWS                | WRITTEN                            |
  * | portfolio totals of a scope  | DASHSUM#{scope}         | NOW                                |
  * | one day of a scope           | DASHSUM#{scope}         | DAY#{yyyy-mm-dd}                   |
  * | event log line of a customer | ACCOUNT#{accountId}     | FEED#{occurredAt ISO}#{source}#{id}|
@@ -22,6 +23,8 @@ export const rowShard = (accountId: string) =>
   createHash("sha1").update(accountId).digest().readUInt32BE(0) % ROW_SHARDS;
 export const rowPk = (shard: number) => `DASHROWS#${shard}`;
 export const rowKey = (accountId: string) => ({ pk: rowPk(rowShard(accountId)), sk: accountId });
+/** How many rows the projection has written: a reader's cache of rows is current while it holds. */
+export const ROWS_WRITTEN_KEY = { pk: "DASHROWS", sk: "WRITTEN" } as const;
 
 export const summaryPk = (scope: string) => `DASHSUM#${scope}`;
 export const SUMMARY_NOW_SK = "NOW";

@@ -1,8 +1,9 @@
 /**
  * DynamoDB implementation of the dashboard projection: rows and billing read in one
  * BatchGetItem, rows and summary counters written in one transaction (each row on the
- * condition that its version is still the one read; counters with ADD), alerts and event
- * log lines written by key (PutItem; writing one again is harmless).
+ * condition that its version is still the one read; counters with ADD, the count of row
+ * writes too), alerts and event log lines written by key (PutItem; writing one again is
+ * harmless).
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
@@ -23,6 +24,7 @@ import {
   accountAlertSk,
   alertFeedSk,
   feedSk,
+  ROWS_WRITTEN_KEY,
   rowKey,
   SUMMARY_NOW_SK,
   summaryDaySk,
@@ -110,6 +112,17 @@ export class DynamoProjectionStore implements ProjectionStore {
       items.push(updateOf(this.#table, ALL_SCOPE, null, adds, sets, names, values));
     }
     if (items.length === 0) return true;
+    if (rows.length > 0) {
+      items.push({
+        Update: {
+          TableName: this.#table,
+          Key: ROWS_WRITTEN_KEY,
+          UpdateExpression: "ADD #n :n",
+          ExpressionAttributeNames: { "#n": "rows" },
+          ExpressionAttributeValues: { ":n": rows.length },
+        },
+      });
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#db.send(new TransactWriteCommand({ TransactItems: items }));

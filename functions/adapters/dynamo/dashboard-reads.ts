@@ -2,7 +2,8 @@
  * DynamoDB implementation of the dashboard reads. The portfolio is one Query of its scope's
  * summary partition (totals and 90 days) and a GetItem of the filter values; "needs
  * attention" reads the tier index for the lowest-scored critical and at-risk customers and
- * their rows; the customers table reads the rows (8 partitions, ~0.3 KB a customer).
+ * their rows; the customers table reads the rows (8 partitions, ~0.3 KB a customer), again
+ * only once a row changed (`rows`).
  * Reads are eventually consistent (half the cost; a page a second behind is fine).
  */
 import {
@@ -29,6 +30,7 @@ import {
   ALERTS_PK,
   FEED_PREFIX,
   ROW_SHARDS,
+  ROWS_WRITTEN_KEY,
   rowKey,
   rowPk,
   SUMMARY_NOW_SK,
@@ -72,13 +74,26 @@ function alertOf(item: Record<string, unknown>): AlertItem {
   };
 }
 
+export interface DashboardReadsOptions {
+  readonly tableName: string;
+  /** Least time between two reads of every row (see `rows`). @default 5_000 */
+  readonly rowsRefreshMs?: number;
+  readonly now?: () => number;
+}
+
 export class DynamoDashboardReads implements DashboardReads {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #rowsRefreshMs: number;
+  readonly #now: () => number;
+  /** The rows last read, with the count of row writes read just before them. */
+  #rows: { rows: DashboardRow[]; written: number; readAt: number } | null = null;
 
-  constructor(db: DynamoDBDocumentClient, options: { readonly tableName: string }) {
+  constructor(db: DynamoDBDocumentClient, options: DashboardReadsOptions) {
     this.#db = db;
     this.#table = options.tableName;
+    this.#rowsRefreshMs = options.rowsRefreshMs ?? 5_000;
+    this.#now = options.now ?? Date.now;
   }
 
   async summary(scope: string, fromDay: string): Promise<ScopeSummary> {
@@ -142,7 +157,25 @@ export class DynamoDashboardReads implements DashboardReads {
     return items.map(rowFromItem);
   }
 
+  /**
+   * The customers table filters and sorts every row, so reading them all for each page view
+   * would cost page views × customers (~400 read units a view at 10,000 customers). An
+   * instance keeps the rows it read and reads them again only when the projection wrote a
+   * row since (the count of row writes, one small read, tells), and then at most once per
+   * `rowsRefreshMs`: while scores keep changing, a view may show rows that old (open pages
+   * get every score live anyway).
+   */
   async rows(): Promise<DashboardRow[]> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: ROWS_WRITTEN_KEY }),
+    );
+    const written = Number(out.Item?.rows ?? 0);
+    const kept = this.#rows;
+    if (kept && (kept.written === written || this.#now() - kept.readAt < this.#rowsRefreshMs)) {
+      return kept.rows;
+    }
+    // The count is read before the rows: a row written meanwhile makes the next view read again.
+    const readAt = this.#now();
     const shards = await Promise.all(
       Array.from({ length: ROW_SHARDS }, (_, shard) =>
         this.#queryAll({
@@ -151,7 +184,9 @@ export class DynamoDashboardReads implements DashboardReads {
         }),
       ),
     );
-    return shards.flat().map(rowFromItem);
+    const rows = shards.flat().map(rowFromItem);
+    this.#rows = { rows, written, readAt };
+    return rows;
   }
 
   async row(accountId: string): Promise<DashboardRow | null> {
