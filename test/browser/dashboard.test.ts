@@ -146,17 +146,24 @@ describe.skipIf(!executable)("dashboard in the browser, on the local stack", () 
     expect(await page.getByRole("region", { name: "Red flags" }).textContent()).toMatch(
       /subscription set to cancel at period end on \w{3} \d+/,
     );
+    // Billing comes from its subscription: 12 Growth seats, renewing in 12 days.
+    expect(await page.locator(".customer-head").textContent()).toMatch(
+      /\$588 MRR · renews in 1[12] days/,
+    );
     const chart = page.getByRole("region", { name: "Score history" });
     const canvas = chart.locator("canvas");
     await canvas.waitFor();
     const box = await canvas.boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.height).toBeGreaterThan(100);
-    // Its one day is drawn (a dot: a single day has no line), in the series' colour.
+    // Its history (rebuilt from the events, as the demo does) is drawn in the series' colour,
+    // a point a day since its first event, and ends on today's score.
     expect(await seriesPixels(canvas)).toBeGreaterThan(10);
-    // Scored today only (the stack scores "now"): one day, today's score.
+    expect(expected.history.length).toBeGreaterThanOrEqual(30);
     expect(await chart.locator("figcaption").textContent()).toMatch(
-      new RegExp(`daily score: ${scoreText(expected.score)} on \\w{3} \\d+`),
+      new RegExp(
+        `daily score: [\\d.]+ on \\w{3} \\d+, ${scoreText(expected.score)} on \\w{3} \\d+`,
+      ),
     );
     const worst = expected.holdingDown[0];
     expect(worst).toBeDefined();

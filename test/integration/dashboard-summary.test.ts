@@ -6,6 +6,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerName } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { DynamoProjectionStore } from "../../functions/adapters/dynamo/dashboard-projection.ts";
 import { DynamoDashboardReads } from "../../functions/adapters/dynamo/dashboard-reads.ts";
 import { alertsOf, scoreWrittenOf } from "../../functions/adapters/dynamo/dashboard-stream.ts";
@@ -123,7 +124,7 @@ describe("dashboard summary on DynamoDB Local", () => {
           Item: {
             pk: accountPk(account.id),
             sk: AGGREGATE_SK,
-            l_sub: {
+            [registerName("subscription")]: {
               ts: 1,
               eid: "e",
               status: "active",

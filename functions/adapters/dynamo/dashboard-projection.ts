@@ -30,6 +30,7 @@ import {
   summaryDaySk,
   summaryPk,
 } from "./dashboard-keys.ts";
+import { registerName } from "./aggregate-layout.ts";
 import { rowFromItem } from "./dashboard-rows.ts";
 import { AGGREGATE_SK, accountPk, TTL_ATTRIBUTE } from "./keys.ts";
 import { backoff, batchGetAll, sleep, type TransactItem } from "./transactions.ts";
@@ -232,7 +233,7 @@ function updateOf(
 
 /** MRR, currency and renewal from the aggregate's subscription register. */
 export function billingOf(aggregate: Record<string, unknown>): Billing {
-  const sub = aggregate.l_sub as Record<string, unknown> | undefined;
+  const sub = aggregate[registerName("subscription")] as Record<string, unknown> | undefined;
   if (!sub) return NO_BILLING;
   const renews = typeof sub.renewsAt === "number" ? sub.renewsAt : null;
   // A canceled subscription brings no revenue; one set to cancel still does until it ends.

@@ -4,7 +4,8 @@
  * small portfolio fed as the tools would feed it, through signed webhooks: six of the demo's
  * customers (bin/demo/customers.ts) with their Segment profile, a subscription, a month of
  * product usage and a survey; five use the product steadily, Vandelay Imports barely and has
- * asked to cancel at the end of its period.
+ * asked to cancel at the end of its period. Their daily history is then rebuilt from the
+ * event log, as the demo does.
  */
 import { CUSTOMERS, type Customer, SEAT_PRICE } from "../../../bin/demo/customers.ts";
 import type { CustomerPage } from "../../../functions/dashboard/contract.ts";
@@ -158,6 +159,24 @@ export async function startRealDashboard(): Promise<RealDashboard> {
       ...HEALTHY.map((id) => feed(customer(id), false)),
       feed(customer(TROUBLED), true),
     ]);
+    await stack.settle();
+    // Each customer's daily history from its events, as `npm run replay` (and the demo) build
+    // it: the history chart shows the month, not just today.
+    const { chosenModel, rebuildInTable } = await import("../../../lib/replay/run.ts");
+    const { BACKGROUND_TIMEOUTS, documentClient } = await import(
+      "../../../functions/adapters/dynamo/client.ts"
+    );
+    const rebuilt = await rebuildInTable(
+      {
+        db: documentClient(stack.dynamoEndpoint, BACKGROUND_TIMEOUTS),
+        tableName: stack.tableName,
+        model: await chosenModel(undefined),
+      },
+      [...HEALTHY, TROUBLED],
+    );
+    if (rebuilt.failed.size > 0) {
+      throw new Error(`history rebuild failed: ${[...rebuilt.failed.keys()].join(", ")}`);
+    }
     await stack.settle();
   } catch (error) {
     await proxy.stop();
