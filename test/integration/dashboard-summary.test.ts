@@ -4,7 +4,7 @@
  * batches, the summary equals a recomputation from the scores; the customers table pages
  * through every customer once in each sort.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerName } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { DynamoProjectionStore } from "../../functions/adapters/dynamo/dashboard-projection.ts";
@@ -29,7 +29,7 @@ import {
 } from "../../functions/dashboard/summary.ts";
 import type { Tier } from "../../functions/domain/tiers.ts";
 import type { StoredScore } from "../../functions/scoring/score-accounts.ts";
-import { freshTable, testClients } from "../support/dynamo.ts";
+import { freshTable, recordingClient, testClients } from "../support/dynamo.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 29, 12);
@@ -294,14 +294,8 @@ describe("dashboard summary on DynamoDB Local", () => {
 
   it("reads every row again only once a row changed, and at most once per refresh interval", async () => {
     let clock = NOW;
-    const sent: string[] = [];
-    const recording = {
-      send: (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name);
-        return doc.send(command as never);
-      },
-    } as unknown as DynamoDBDocumentClient;
-    const cached = new DynamoDashboardReads(recording, {
+    const { client, sent } = recordingClient(doc);
+    const cached = new DynamoDashboardReads(client, {
       tableName,
       rowsRefreshMs: 5_000,
       now: () => clock,

@@ -3,7 +3,6 @@
  * stored as the score function stores them; a candidate model is previewed through the
  * DynamoDB adapter, page by page, with nothing but reads sent.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoCurrentCustomers } from "../../functions/adapters/dynamo/current-customers.ts";
 import { DynamoScoreStore } from "../../functions/adapters/dynamo/score-store.ts";
@@ -13,7 +12,7 @@ import { score } from "../../functions/domain/score.ts";
 import type { Signal } from "../../functions/domain/signals.ts";
 import { previewModel } from "../../lib/preview/preview.ts";
 import { summarize } from "../../lib/preview/summary.ts";
-import { freshTable, testClients } from "../support/dynamo.ts";
+import { freshTable, recordingClient, testClients } from "../support/dynamo.ts";
 import { dailyUsage, NOW, signal } from "../support/signals.ts";
 import { writeUpdates } from "../support/stored-aggregate.ts";
 import { testModelInput } from "../support/test-model.ts";
@@ -38,18 +37,6 @@ function customers(): Record<string, Signal[]> {
     ]),
     "acct-gone": of("acct-gone", [...dailyUsage(5, 2, 25), sub("canceled", 1)]),
   };
-}
-
-/** A document client that records the name of every command it sends. */
-function recording(db: DynamoDBDocumentClient) {
-  const sent: string[] = [];
-  const client = {
-    send: (command: { constructor: { name: string } }) => {
-      sent.push(command.constructor.name);
-      return db.send(command as never);
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return { client, sent };
 }
 
 describe("preview against DynamoDB Local", () => {
@@ -89,7 +76,7 @@ describe("preview against DynamoDB Local", () => {
       tiers: { healthy: 99, atRisk: 98, margin: 0 },
       segments: testModelInput().segments.map((s) => ({ ...s, tiers: undefined })),
     });
-    const { client, sent } = recording(doc);
+    const { client, sent } = recordingClient(doc);
     const changes = await previewModel(
       new DynamoCurrentCustomers(client, { tableName, pageSize: 2 }),
       candidate,

@@ -45,3 +45,15 @@ export async function freshTable(prefix: string): Promise<CreatedTable> {
   const name = `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`;
   return createTables(testClients().client, name);
 }
+
+/** `db`, recording the class name of every command sent through it (`sent`, in order). */
+export function recordingClient(db: DynamoDBDocumentClient) {
+  const sent: string[] = [];
+  const client = {
+    send: (command: { constructor: { name: string } }) => {
+      sent.push(command.constructor.name);
+      return db.send(command as never);
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return { client, sent };
+}
