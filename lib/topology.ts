@@ -258,9 +258,8 @@ export const FUNCTIONS: Record<FunctionId, FunctionDefinition> = {
     description: "Live feed WebSocket routes: keeps the open connections",
     memoryMb: 256,
     timeoutSeconds: 10,
-    // Connections (Put, Delete); Query is in the bundle (the connections adapter lists them for
-    // the stream function) and granted so the grant covers the bundle's calls.
-    tableActions: ["PutItem", "DeleteItem", "Query"],
+    // Connections (Put, Delete); listing them is the dashboard stream function's.
+    tableActions: ["PutItem", "DeleteItem"],
   },
   dashboardAuth: {
     id: "dashboardAuth",

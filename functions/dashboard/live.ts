@@ -2,15 +2,22 @@
  * The live feed (issue 12 item 3): open pages hold a WebSocket (API Gateway WebSocket API in
  * AWS, the local runtime's stand-in of it on `npm start`); every score written is posted to
  * each connection as a LiveMessage. A connection the gateway says is gone is forgotten.
- * Use cases over the Connections and ConnectionSender ports.
+ * Use cases over the Connections (OpenConnections) and ConnectionSender ports.
  */
 import type { LiveMessage } from "./contract.ts";
 import type { LiveFeed } from "./project.ts";
 
-/** Storage port: the open connections (each kept with a TTL beyond API Gateway's 2 h limit). */
+/**
+ * Storage port: the open connections (each kept with a TTL beyond API Gateway's 2 h limit),
+ * as the WebSocket routes keep them.
+ */
 export interface Connections {
   add(connectionId: string, now: number): Promise<void>;
   remove(connectionId: string): Promise<void>;
+}
+
+/** The open connections as the broadcaster reads them (apart: the routes never list them). */
+export interface OpenConnections extends Connections {
   list(): Promise<string[]>;
 }
 
@@ -24,7 +31,7 @@ export const CONNECTION_TTL_SECONDS = 3 * 3600;
 
 /** A LiveFeed posting each message to every open connection. */
 export function broadcaster(
-  connections: Connections,
+  connections: OpenConnections,
   sender: ConnectionSender,
   onError: (error: unknown) => void = () => {},
 ): LiveFeed & { sendCounts(): { sent: number; gone: number } } {

@@ -9,7 +9,7 @@ import {
   managementClient,
 } from "../adapters/apigw/connection-sender.ts";
 import { BACKGROUND_TIMEOUTS, documentClient, requiredEnv } from "../adapters/dynamo/client.ts";
-import { DynamoConnections } from "../adapters/dynamo/connections.ts";
+import { DynamoOpenConnections } from "../adapters/dynamo/connection-list.ts";
 import { DynamoProjectionStore } from "../adapters/dynamo/dashboard-projection.ts";
 import { handleDashboardStream } from "../adapters/dynamo/dashboard-stream.ts";
 import { lambdaHandler, logger } from "../adapters/powertools.ts";
@@ -24,7 +24,7 @@ const deps = {
   store: new DynamoProjectionStore(db, { tableName }),
   live: liveEndpoint
     ? broadcaster(
-        new DynamoConnections(db, { tableName }),
+        new DynamoOpenConnections(db, { tableName }),
         new ApiGatewayConnectionSender(managementClient(liveEndpoint)),
         warn,
       )

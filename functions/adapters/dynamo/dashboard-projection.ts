@@ -19,6 +19,7 @@ import {
   type DashboardRow,
   type SummaryDelta,
 } from "../../dashboard/summary.ts";
+import { registerName } from "./aggregate-layout.ts";
 import {
   ALERTS_PK,
   accountAlertSk,
@@ -30,7 +31,6 @@ import {
   summaryDaySk,
   summaryPk,
 } from "./dashboard-keys.ts";
-import { registerName } from "./aggregate-layout.ts";
 import { rowFromItem } from "./dashboard-rows.ts";
 import { AGGREGATE_SK, accountPk, TTL_ATTRIBUTE } from "./keys.ts";
 import { backoff, batchGetAll, sleep, type TransactItem } from "./transactions.ts";

@@ -313,7 +313,7 @@ describe("StatelessStack functions", () => {
       dashboard: { table: d("BatchGetItem", "GetItem", "Query"), "index/byTier": d("Query") },
       dashboardStream: { table: d("BatchGetItem", "DeleteItem", "PutItem", "Query", "UpdateItem") },
       // Query: the connections adapter in its bundle can list connections (see the topology).
-      dashboardLive: { table: d("DeleteItem", "PutItem", "Query") },
+      dashboardLive: { table: d("DeleteItem", "PutItem") },
       dashboardAuth: {},
     });
     const everywhere = Object.values(granted).flatMap((g) => Object.values(g).flat());
