@@ -10,11 +10,16 @@
  *   attributes, keys and 100 bytes): a put when the entry appears or changes, a delete when
  *   it goes, both when its key changes, nothing when nothing projected changed;
  * - a read costs 1 unit per started 4 KB of each item (GetItem, BatchGetItem, at least 1 per
- *   key) or of the sum of the items one Query or Scan page reads; half when eventually
- *   consistent (every GSI read is).
+ *   key) or of the sum of the items one Query or Scan page reads, whole and before any
+ *   filter; half when eventually consistent (every GSI read is).
  * Old and new images are read around each write with a second, unmetered client.
  */
-import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { TableDefinition } from "../lib/topology.ts";
 import { itemBytes } from "./dynamo.ts";
 
@@ -124,6 +129,42 @@ export function meter(
     return readUnits(bytes) * (consistent ? 1 : 0.5);
   };
 
+  /**
+   * The items a Query or Scan page read, as billed: a filter and a projection apply after
+   * the read, so the same page is read again without them (through `raw`).
+   */
+  const itemsRead = async (name: string, input: Item, returned: Item[]): Promise<Item[]> => {
+    if (input.FilterExpression === undefined && input.ProjectionExpression === undefined) {
+      return returned;
+    }
+    const {
+      FilterExpression: _filter,
+      ProjectionExpression: _projection,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...request
+    } = input;
+    // Only the placeholders the key condition still uses may be sent.
+    const keyCondition = String(request.KeyConditionExpression ?? "");
+    const usedIn = (placeholders: unknown) => {
+      const kept = Object.entries((placeholders ?? {}) as Item).filter(([k]) =>
+        keyCondition.includes(k),
+      );
+      return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+    };
+    const unfiltered = {
+      ...request,
+      ExpressionAttributeNames: usedIn(names),
+      ExpressionAttributeValues: usedIn(values),
+    };
+    const out = await raw.send(
+      name === "QueryCommand"
+        ? new QueryCommand(unfiltered as never)
+        : new ScanCommand(unfiltered as never),
+    );
+    return (out.Items ?? []) as Item[];
+  };
+
   doc.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? "unknown";
@@ -159,7 +200,7 @@ export function meter(
           }
         } else if (name === "QueryCommand" || name === "ScanCommand") {
           units.reads += pageReads(
-            (out.Items ?? []) as Item[],
+            await itemsRead(name, input, (out.Items ?? []) as Item[]),
             input.ConsistentRead === true,
             input.IndexName as string | undefined,
           );

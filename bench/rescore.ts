@@ -5,9 +5,9 @@
  * are ingested through the real ingestion store and scored once, as the stream would; then
  * 48 hourly runs of the due-only rescore (two day starts, no new events) are metered, and,
  * in the same run, a few hourly runs of the way before it (every customer listed by a Scan,
- * scored and rewritten every hour) as the baseline.
+ * scored and rewritten every hour) as the baseline. Both include what the scores written
+ * cost the dashboard: its stream consumer runs as deployed, on its own metered client.
  */
-
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
@@ -31,7 +31,7 @@ import { type RescoreDeps, type RescoreResult, rescoreDue } from "../functions/s
 import { scoreAccounts } from "../functions/scoring/score-accounts.ts";
 import { type EventRecord, updateFor } from "../functions/webhook/ingest.ts";
 import { startDynamoDbLocal } from "../lib/local/dynamodb-local.ts";
-import { startStreamPoller } from "../lib/local/stream-poller.ts";
+import { type StreamPoller, startStreamPoller } from "../lib/local/stream-poller.ts";
 import { createTables } from "../lib/local/tables.ts";
 import { DASHBOARD_STREAM, FUNCTIONS, HEALTH_TABLE } from "../lib/topology.ts";
 import { itemBytes, localClients } from "./dynamo.ts";
@@ -133,6 +133,7 @@ export async function benchRescore(report: Report): Promise<void> {
   const customers = Number(process.env.BENCH_RESCORE_CUSTOMERS ?? 2_000);
   const per10k = 10_000 / customers;
   const local = await startDynamoDbLocal();
+  let dashboard: StreamPoller | undefined;
   try {
     // Two clients: a document client shares its client's middleware stack, so the meter's
     // own reads of the images around each write must go through another client.
@@ -158,7 +159,7 @@ export async function benchRescore(report: Report): Promise<void> {
     const projection = localClients(local.endpoint);
     const projectionTally = meter(projection.doc, raw, HEALTH_TABLE);
     let projectionFailures = 0;
-    const dashboard = startStreamPoller({
+    const poller = startStreamPoller({
       ...DASHBOARD_STREAM,
       streamsClient: new DynamoDBStreamsClient({
         endpoint: local.endpoint,
@@ -178,13 +179,14 @@ export async function benchRescore(report: Report): Promise<void> {
         projectionFailures += records.length;
       },
     });
+    dashboard = poller;
     /** Both bills of one run: the rescore's, and the dashboard's once it has seen every write. */
     const metered = async (run: () => Promise<void>) => {
       tally.current = emptyUnits();
       projectionTally.current = emptyUnits();
       const cpu = process.cpuUsage();
       await run();
-      await dashboard.drain(60_000);
+      await poller.drain(60_000);
       return {
         cpuSeconds: cpuSecondsSince(cpu),
         rescore: tally.current,
@@ -212,7 +214,7 @@ export async function benchRescore(report: Report): Promise<void> {
     // Every score is of the active model and was swept at t0: the day's first run (00:30)
     // sweeps for the scores due at the day start, as every day.
     await deps.due.markSwept({ modelVersion: compiled.modelVersion, at: t0 });
-    await dashboard.drain(120_000);
+    await poller.drain(120_000);
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     // The due-only rescore: 48 hourly runs, metered.
@@ -356,8 +358,8 @@ export async function benchRescore(report: Report): Promise<void> {
       ((tally.current.bySk.get(SCORE_SK)?.writes ?? 0) / streamCustomers).toFixed(2),
       "writes",
     );
-    await dashboard.stop();
   } finally {
+    await dashboard?.stop();
     await local.stop();
   }
 }

@@ -21,7 +21,8 @@ export interface DueScores {
   readonly shards: number;
   /**
    * Pages of account ids of `shard` whose score is due at `now` (dueAt <= now, epoch ms) and
-   * was due within the day it was looked at (`dueWithinDay`); the others are the sweep's.
+   * in the due index (`inDueIndex`: due again within the day it was looked at, or looked at
+   * in the day's last hour); the others are the sweep's.
    */
   dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
   /** The last complete sweep (its model and when it started); null before any. */
@@ -51,8 +52,10 @@ export interface RescoreDeps extends ScoreDeps {
 export interface RescoreOptions {
   /** Customers scored per call of the scoring use case (one BatchGet round per 33). @default 99 */
   readonly chunkSize?: number;
-  /** Stop starting new pages after this time (epoch ms): the next run picks up the rest. */
+  /** Stop starting new chunks after this time (epoch ms): the next run picks up the rest. */
   readonly deadline?: number;
+  /** Chunks scored at once. @default 4 */
+  readonly workers?: number;
 }
 
 export interface RescoreResult {
@@ -78,6 +81,12 @@ export interface RescoreResult {
 export const needsSweep = (last: Sweep | null, modelVersion: string, now: number) =>
   last === null || last.modelVersion !== modelVersion || last.at < dayStart(now);
 
+async function allPages(pages: AsyncIterable<string[]>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of pages) ids.push(...page);
+  return ids;
+}
+
 /** Rescores every customer due at `now`, and after a model change every other score too. */
 export async function rescoreDue(
   deps: RescoreDeps,
@@ -95,42 +104,41 @@ export async function rescoreDue(
   const totals = { due: 0, scored: 0, written: 0, kept: 0, failed: 0, published: 0 };
   let cut = false;
 
-  const score = async (ids: readonly string[]) => {
-    totals.due += ids.length;
-    for (let i = 0; i < ids.length; i += chunkSize) {
-      const result = await scoreAccounts(deps, ids.slice(i, i + chunkSize), now, {
-        keepUnchanged: true,
-      });
-      totals.scored += result.scored.length;
-      totals.written += result.written;
-      totals.kept += result.kept;
-      totals.failed += result.failed.size;
-      totals.published += result.published;
-    }
+  const score = async (chunk: readonly string[]) => {
+    totals.due += chunk.length;
+    const result = await scoreAccounts(deps, chunk, now, { keepUnchanged: true });
+    totals.scored += result.scored.length;
+    totals.written += result.written;
+    totals.kept += result.kept;
+    totals.failed += result.failed.size;
+    totals.published += result.published;
   };
-  // A score rewritten during the sweep moves within the index the Scan reads, and may be read
-  // again: one set for the run scores it once.
-  const seen = new Set<string>();
-  const drain = async (pages: AsyncIterable<string[]>) => {
-    for await (const ids of pages) {
-      if (options.deadline !== undefined && Date.now() > options.deadline) {
-        cut = true;
-        return;
-      }
-      const fresh = ids.filter((id) => !seen.has(id));
-      for (const id of fresh) seen.add(id);
-      await score(fresh);
-    }
-  };
-  // A sweep finds every score due, those of the due index too.
-  await Promise.all(
+  // Every id due first (a sweep finds those of the due index too), then scored a chunk at
+  // a time by parallel workers: how unevenly a Scan's segments split the tier index (one
+  // partition per tier) does not decide how parallel the day's biggest run is.
+  const listed = await Promise.all(
     Array.from({ length: deps.due.shards }, (_, shard) =>
-      drain(
+      allPages(
         sweeping
           ? deps.due.unsweptAccounts(modelVersion, now, shard)
           : deps.due.dueAccounts(now, shard),
       ),
     ),
+  );
+  const ids = [...new Set(listed.flat())];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.workers ?? 4 }, async () => {
+      while (next < ids.length) {
+        if (options.deadline !== undefined && Date.now() > options.deadline) {
+          cut = true;
+          return;
+        }
+        const chunk = ids.slice(next, next + chunkSize);
+        next += chunkSize;
+        await score(chunk);
+      }
+    }),
   );
   // A sweep cut short, or with failures, is taken up again by the next run.
   if (sweeping && !cut && totals.failed === 0) {

@@ -22,9 +22,9 @@ import { freshTable, testClients } from "../support/dynamo.ts";
 import { compiled, criticalScore, healthyScore, label } from "../support/scores.ts";
 import { DAY, dailyUsage, NOW, signal } from "../support/signals.ts";
 
-const HOUR = 3_600_000;
-
 import { canonicalAggregate, writeUpdates } from "../support/stored-aggregate.ts";
+
+const HOUR = 3_600_000;
 
 interface Subject {
   readonly store: ScoreStore;
@@ -310,7 +310,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(state?.earlierScore).toBe(81);
   });
 
-  it("leaves a score due at the next day start to the sweep, kept or written", async () => {
+  it("leaves a score due at the next day start to the sweep, kept or written, unless looked at in the day's last hour", async () => {
     const { store, due } = await makeSubject();
     const dayStart = nextDayStart(NOW);
     const kept = stored({ accountId: "kept" });
@@ -318,10 +318,12 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     await store.keep(kept, NOW + 60_000, dayStart);
     await store.save(stored({ accountId: "written" }), null, dayStart);
     await store.save(stored({ accountId: "within" }), null, NOW + HOUR);
+    // Written just before midnight: it could land after the new day's sweep read past it.
+    await store.save(stored({ accountId: "late", computedAt: dayStart - 600_000 }), null, dayStart);
 
-    // Within the day only "within" is in the due index; at the day start the sweep has all.
-    expect(await dueAt(due, dayStart)).toEqual(["within"]);
-    expect((await swept(due, dayStart)).sort()).toEqual(["kept", "within", "written"]);
+    // The due index holds "within" and "late"; at the day start the sweep has them all.
+    expect((await dueAt(due, dayStart)).sort()).toEqual(["late", "within"]);
+    expect((await swept(due, dayStart)).sort()).toEqual(["kept", "late", "within", "written"]);
     expect(await swept(due, dayStart - 1)).toEqual(["within"]);
   });
 

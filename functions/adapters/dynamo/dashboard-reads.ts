@@ -4,7 +4,8 @@
  * attention" reads the tier index for the lowest-scored critical and at-risk customers and
  * their rows; the customers table reads the rows (8 partitions, ~0.3 KB a customer), again
  * only once a row changed (`rows`).
- * Reads are eventually consistent (half the cost; a page a second behind is fine).
+ * Reads are eventually consistent (half the cost; a page a second behind is fine), but for
+ * the rows the customers table keeps (`rows`).
  */
 import {
   BatchGetCommand,
@@ -174,13 +175,16 @@ export class DynamoDashboardReads implements DashboardReads {
     if (kept && (kept.written === written || this.#now() - kept.readAt < this.#rowsRefreshMs)) {
       return kept.rows;
     }
-    // The count is read before the rows: a row written meanwhile makes the next view read again.
+    // The count is read before the rows: a row written meanwhile makes the next view read
+    // again. The rows are read strongly consistent: rows a moment behind the count would be
+    // kept until the next row write, however long that takes.
     const readAt = this.#now();
     const shards = await Promise.all(
       Array.from({ length: ROW_SHARDS }, (_, shard) =>
         this.#queryAll({
           KeyConditionExpression: "pk = :pk",
           ExpressionAttributeValues: { ":pk": rowPk(shard) },
+          ConsistentRead: true,
         }),
       ),
     );

@@ -7,7 +7,8 @@
  *   segment per shard, for scores due, of another model, or without a due time. The index
  *   holds the small score items, so it costs ~0.1 read unit per customer (eventually
  *   consistent). A small item records the last complete sweep.
- * Only the rescore function's bundle, and grants, hold these.
+ * Of the functions, only the rescore's bundle and grants hold these (`npm run preview` reads
+ * the sweep record).
  */
 import {
   type DynamoDBDocumentClient,

@@ -4,9 +4,9 @@
  * history snapshot of the drop window in one BatchGetItem per 33 customers;
  * writes today's snapshot and the score, conditional on the version read (see `save`).
  *
- * The score item carries when it is next due (`dueAt`) and, only when that is within the day
- * it was looked at, its shard `duePk`: the keys of the sparse due index that `due-scores.ts`
- * queries (the day's sweep finds the others). They live on the score item rather than an item
+ * The score item carries when it is next due (`dueAt`) and, only when it belongs in the due
+ * index (due.ts `inDueIndex`), its shard `duePk`: the keys of the sparse index that
+ * `due-scores.ts` queries (the day's sweep finds the others). They live on the score item rather than an item
  * of their own because almost every score written moves them anyway: a separate item would
  * add a write unit to every score written (by a webhook, or by a rescore that changed
  * something) and save one only on a kept rescore, whose update of the score item also
@@ -15,7 +15,7 @@
  */
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Aggregate } from "../../domain/aggregate.ts";
-import { dueWithinDay, nextDayStart } from "../../domain/due.ts";
+import { inDueIndex, nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
 import { decodeAggregate } from "./aggregate-layout.ts";
@@ -119,7 +119,7 @@ export class DynamoScoreStore implements ScoreStore {
             tierPk: tierPk(next.tier),
             tierSk: tierSk(next.score, next.accountId),
             dueAt,
-            ...(dueWithinDay(dueAt, next.computedAt)
+            ...(inDueIndex(dueAt, next.computedAt)
               ? { duePk: duePk(dueShard(next.accountId)) }
               : {}),
           },
@@ -140,20 +140,20 @@ export class DynamoScoreStore implements ScoreStore {
    * history point, unless a newer version wrote it meanwhile (and then that one stands).
    */
   async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
-    const withinDay = dueWithinDay(dueAt, now);
+    const indexed = inDueIndex(dueAt, now);
     const moved = await this.db
       .send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: accountPk(current.accountId), sk: SCORE_SK },
-          UpdateExpression: withinDay
+          UpdateExpression: indexed
             ? "SET dueAt = :due, duePk = :shard"
             : "SET dueAt = :due REMOVE duePk",
           ConditionExpression: "version = :v",
           ExpressionAttributeValues: {
             ":due": dueAt,
             ":v": current.version,
-            ...(withinDay ? { ":shard": duePk(dueShard(current.accountId)) } : {}),
+            ...(indexed ? { ":shard": duePk(dueShard(current.accountId)) } : {}),
           },
         }),
       )

@@ -12,7 +12,7 @@ import {
   applyUpdate,
   emptyAggregate,
 } from "../../domain/aggregate.ts";
-import { dueWithinDay, nextDayStart } from "../../domain/due.ts";
+import { inDueIndex, nextDayStart } from "../../domain/due.ts";
 import { isoDay } from "../../domain/time.ts";
 import type { DueScores, Sweep } from "../../scoring/rescore.ts";
 import type { AccountState, ScoreStore, StoredScore } from "../../scoring/score-accounts.ts";
@@ -31,8 +31,8 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
   readonly scores = new Map<string, StoredScore>();
   /** When each score is next due (epoch ms), by account id. */
   readonly dueAt = new Map<string, number>();
-  /** The ids in the due index: due again within the day they were looked at. */
-  readonly dueWithinDay = new Set<string>();
+  /** The ids in the due index (due.ts `inDueIndex`). */
+  readonly indexedDue = new Set<string>();
   /** Daily snapshots by `accountId|yyyy-mm-dd`. */
   readonly history = new Map<string, DaySnapshot>();
   readonly shards = 3;
@@ -88,8 +88,8 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
 
   private setDue(accountId: string, at: number, lookedAt: number) {
     this.dueAt.set(accountId, at);
-    if (dueWithinDay(at, lookedAt)) this.dueWithinDay.add(accountId);
-    else this.dueWithinDay.delete(accountId);
+    if (inDueIndex(at, lookedAt)) this.indexedDue.add(accountId);
+    else this.indexedDue.delete(accountId);
   }
 
   /** Today's history point of `score` as of `at`; false when a newer version wrote it. */
@@ -135,7 +135,7 @@ export class MemoryScoreStore implements ScoreStore, DueScores {
   async *dueAccounts(now: number, shard: number) {
     const due = [...this.dueAt]
       .filter(
-        ([id, at]) => this.dueWithinDay.has(id) && at <= now && shardOf(id, this.shards) === shard,
+        ([id, at]) => this.indexedDue.has(id) && at <= now && shardOf(id, this.shards) === shard,
       )
       .sort(([a, x], [b, y]) => x - y || a.localeCompare(b))
       .map(([id]) => id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryScoreStore } from "../../../functions/adapters/memory/score-store.ts";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
-import { dueWithinDay, nextDayStart } from "../../../functions/domain/due.ts";
+import { inDueIndex, nextDayStart } from "../../../functions/domain/due.ts";
 import { compileModel } from "../../../functions/domain/model.ts";
 import type { HealthEvent } from "../../../functions/events/health-events.ts";
 import { rescoreDue } from "../../../functions/scoring/rescore.ts";
@@ -30,7 +30,7 @@ function storeWith(dueAt: Record<string, number>) {
       outbox: [],
     });
     store.dueAt.set(id, at);
-    if (dueWithinDay(at, NOW - HOUR)) store.dueWithinDay.add(id);
+    if (inDueIndex(at, NOW - HOUR)) store.indexedDue.add(id);
   }
   return store;
 }
