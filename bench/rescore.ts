@@ -151,6 +151,8 @@ export async function benchRescore(report: Report): Promise<void> {
     };
     // The first run is at 00:30 UTC: 48 hourly runs hold two day starts, as any 48 hours do.
     const t0 = Math.floor(Date.now() / DAY) * DAY - HOUR / 2;
+    /** The simulated time of the run being metered. */
+    let clock = t0;
     const random = seededRandom(7);
     const ids = Array.from({ length: customers }, (_, i) => `c${i}`);
 
@@ -171,7 +173,11 @@ export async function benchRescore(report: Report): Promise<void> {
       pollIntervalMs: 50,
       handler: (event) =>
         handleDashboardStream(
-          { store: new DynamoProjectionStore(projection.doc, { tableName }), live: null },
+          {
+            // On the simulated clock, as the scores it projects (its day items are by day).
+            store: new DynamoProjectionStore(projection.doc, { tableName, now: () => clock }),
+            live: null,
+          },
           event.Records,
           () => {},
         ),
@@ -227,7 +233,8 @@ export async function benchRescore(report: Report): Promise<void> {
       const started = performance.now();
       let result: RescoreResult | undefined;
       const bill = await metered(async () => {
-        result = await rescoreDue(deps, {}, t0 + run * HOUR);
+        clock = t0 + run * HOUR;
+        result = await rescoreDue(deps, {}, clock);
       });
       const took = (performance.now() - started) / 1000;
       if (!result) throw new Error("the rescore returned nothing");
@@ -268,7 +275,8 @@ export async function benchRescore(report: Report): Promise<void> {
           startKey = page.LastEvaluatedKey;
         } while (startKey);
         for (let i = 0; i < listed.length; i += 99) {
-          await scoreAccounts(deps, listed.slice(i, i + 99), afterDue + run * HOUR);
+          clock = afterDue + run * HOUR;
+          await scoreAccounts(deps, listed.slice(i, i + 99), clock);
         }
       });
       baselineCpuSeconds += bill.cpuSeconds;

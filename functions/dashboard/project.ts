@@ -125,7 +125,10 @@ function planAccount(
   return { write, delta, live, alerts, applied };
 }
 
-/** Items a commit may add beyond rows and counters: the filter values, the count of row writes. */
+/**
+ * Items a commit may add beyond rows and counters: the filter values, and today's "all" day
+ * item for the count of row writes.
+ */
 const EXTRA_ITEMS = 2;
 
 /** Packs account plans into transactions of at most MAX_TRANSACTION_ITEMS items. */

@@ -35,14 +35,18 @@ export const nextDayStart = (ms: number) => (Math.floor(ms / DAY_MS) + 1) * DAY_
 /** Start of the UTC day holding `ms`. */
 export const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
-/** A score looked at this close before a day start may be written after that day's sweep read past it. */
-const SWEEP_MARGIN_MS = 3_600_000;
+/**
+ * A score looked at this close before a day start may be written after that day's sweep
+ * read past it: the score function's timeout (60 s) with a margin.
+ */
+const SWEEP_MARGIN_MS = 5 * 60_000;
 
 /**
  * Whether a score looked at `now`, due at `dueAt`, goes in the due index: it is due again
  * before the next day start (decay will change what it shows today), or was looked at in
- * the day's last hour. Every other score is due at the next day start, with every customer
- * (its history point), and is found by that day's sweep rather than by its own due time.
+ * the day's last minutes. Every other score is due at the next day start, with every
+ * customer (its history point), and is found by that day's sweep rather than by its own
+ * due time.
  */
 export const inDueIndex = (dueAt: number, now: number) =>
   dueAt < nextDayStart(now) || nextDayStart(now) - now < SWEEP_MARGIN_MS;

@@ -22,7 +22,7 @@ export interface DueScores {
   /**
    * Pages of account ids of `shard` whose score is due at `now` (dueAt <= now, epoch ms) and
    * in the due index (`inDueIndex`: due again within the day it was looked at, or looked at
-   * in the day's last hour); the others are the sweep's.
+   * in the day's last minutes); the others are the sweep's.
    */
   dueAccounts(now: number, shard: number): AsyncIterable<string[]>;
   /** The last complete sweep (its model and when it started); null before any. */

@@ -303,7 +303,8 @@ describe("dashboard summary on DynamoDB Local", () => {
     const queries = () => sent.filter((name) => name === "QueryCommand").length;
     const acmeScore = (rows: readonly DashboardRow[]) =>
       rows.find((row) => row.accountId === "acme")?.score;
-    const store = new DynamoProjectionStore(doc, { tableName });
+    // The count of row writes is kept per day of the projection's clock: the same clock.
+    const store = new DynamoProjectionStore(doc, { tableName, now: () => clock });
     const scoreAcme = async (score: number) => {
       const acme = (await reads.row("acme")) as DashboardRow;
       const written: ScoreWritten = {

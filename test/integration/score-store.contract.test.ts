@@ -310,7 +310,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     expect(state?.earlierScore).toBe(81);
   });
 
-  it("leaves a score due at the next day start to the sweep, kept or written, unless looked at in the day's last hour", async () => {
+  it("leaves a score due at the next day start to the sweep, kept or written, unless looked at in the day's last minutes", async () => {
     const { store, due } = await makeSubject();
     const dayStart = nextDayStart(NOW);
     const kept = stored({ accountId: "kept" });
@@ -319,7 +319,7 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     await store.save(stored({ accountId: "written" }), null, dayStart);
     await store.save(stored({ accountId: "within" }), null, NOW + HOUR);
     // Written just before midnight: it could land after the new day's sweep read past it.
-    await store.save(stored({ accountId: "late", computedAt: dayStart - 600_000 }), null, dayStart);
+    await store.save(stored({ accountId: "late", computedAt: dayStart - 60_000 }), null, dayStart);
 
     // The due index holds "within" and "late"; at the day start the sweep has them all.
     expect((await dueAt(due, dayStart)).sort()).toEqual(["late", "within"]);

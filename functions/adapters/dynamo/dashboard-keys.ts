@@ -4,7 +4,6 @@
  * | item                         | pk                      | sk                                 |
  * |------------------------------|-------------------------|------------------------------------|
  * | customer row (listing)       | DASHROWS#{0..7}         | {accountId}                        |
- * | count of row writes          | DASHROWS                | WRITTEN                            |
  * | portfolio totals of a scope  | DASHSUM#{scope}         | NOW                                |
  * | one day of a scope           | DASHSUM#{scope}         | DAY#{yyyy-mm-dd}                   |
  * | event log line of a customer | ACCOUNT#{accountId}     | FEED#{occurredAt ISO}#{source}#{id}|
@@ -23,8 +22,11 @@ export const rowShard = (accountId: string) =>
   createHash("sha1").update(accountId).digest().readUInt32BE(0) % ROW_SHARDS;
 export const rowPk = (shard: number) => `DASHROWS#${shard}`;
 export const rowKey = (accountId: string) => ({ pk: rowPk(rowShard(accountId)), sk: accountId });
-/** How many rows the projection has written: a reader's cache of rows is current while it holds. */
-export const ROWS_WRITTEN_KEY = { pk: "DASHROWS", sk: "WRITTEN" } as const;
+/**
+ * Attribute of the "all" scope's item of a day: how many rows the projection wrote that day.
+ * A reader keeps the rows it read while that count (and the day) holds.
+ */
+export const ROW_WRITES = "rowWrites";
 
 export const summaryPk = (scope: string) => `DASHSUM#${scope}`;
 export const SUMMARY_NOW_SK = "NOW";

@@ -19,13 +19,14 @@ import {
   type DashboardRow,
   type SummaryDelta,
 } from "../../dashboard/summary.ts";
+import { isoDay } from "../../domain/time.ts";
 import { registerName } from "./aggregate-layout.ts";
 import {
   ALERTS_PK,
   accountAlertSk,
   alertFeedSk,
   feedSk,
-  ROWS_WRITTEN_KEY,
+  ROW_WRITES,
   rowKey,
   SUMMARY_NOW_SK,
   summaryDaySk,
@@ -80,6 +81,10 @@ export class DynamoProjectionStore implements ProjectionStore {
       },
     }));
     const expires = Math.floor(this.#now() / 1000) + DASHBOARD_KEEP_DAYS * DAY_S;
+    // The count of row writes rides on today's "all" day item, which nearly every commit
+    // updates anyway: readers keep the rows while it holds (rowWritesKey).
+    const countDay = isoDay(this.#now());
+    let counted = rows.length === 0;
     let allNow = false;
     for (const { item, add } of delta.items()) {
       const names: Record<string, string> = {};
@@ -102,6 +107,10 @@ export class DynamoProjectionStore implements ProjectionStore {
         allNow = true;
         addFilterValues(delta, names, values, adds, sets);
       }
+      if (item.scope === ALL_SCOPE && item.day === countDay && !counted) {
+        addRowWrites(rows.length, names, values, adds);
+        counted = true;
+      }
       items.push(updateOf(this.#table, item.scope, item.day, adds, sets, names, values));
     }
     if (!allNow && (delta.segments.size > 0 || delta.owners.size > 0 || delta.currency)) {
@@ -112,18 +121,15 @@ export class DynamoProjectionStore implements ProjectionStore {
       addFilterValues(delta, names, values, adds, sets);
       items.push(updateOf(this.#table, ALL_SCOPE, null, adds, sets, names, values));
     }
-    if (items.length === 0) return true;
-    if (rows.length > 0) {
-      items.push({
-        Update: {
-          TableName: this.#table,
-          Key: ROWS_WRITTEN_KEY,
-          UpdateExpression: "ADD #n :n",
-          ExpressionAttributeNames: { "#n": "rows" },
-          ExpressionAttributeValues: { ":n": rows.length },
-        },
-      });
+    if (!counted) {
+      const names: Record<string, string> = { "#ttl": TTL_ATTRIBUTE };
+      const values: Record<string, unknown> = { ":ttl": expires };
+      const adds: string[] = [];
+      addRowWrites(rows.length, names, values, adds);
+      const sets = ["#ttl = if_not_exists(#ttl, :ttl)"];
+      items.push(updateOf(this.#table, ALL_SCOPE, countDay, adds, sets, names, values));
     }
+    if (items.length === 0) return true;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -203,6 +209,18 @@ function addFilterValues(
     values[":currency"] = delta.currency;
     sets.push("#currency = :currency");
   }
+}
+
+/** Adds `n` to the count of row writes (ROW_WRITES) of the item being updated. */
+function addRowWrites(
+  n: number,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  adds: string[],
+) {
+  names["#rows"] = ROW_WRITES;
+  values[":rows"] = n;
+  adds.push("#rows :rows");
 }
 
 function updateOf(

@@ -26,12 +26,13 @@ import type {
 } from "../../dashboard/reads.ts";
 import { ALL_SCOPE, type DashboardRow } from "../../dashboard/summary.ts";
 import type { Tier } from "../../domain/tiers.ts";
+import { isoDay } from "../../domain/time.ts";
 import {
   ALERT_PREFIX,
   ALERTS_PK,
   FEED_PREFIX,
   ROW_SHARDS,
-  ROWS_WRITTEN_KEY,
+  ROW_WRITES,
   rowKey,
   rowPk,
   SUMMARY_NOW_SK,
@@ -52,7 +53,15 @@ import { toStoredScore } from "./score-item.ts";
 import { StorageError } from "./storage-error.ts";
 import { backoff, sleep } from "./transactions.ts";
 
-const NOT_COUNTERS = new Set(["pk", "sk", TTL_ATTRIBUTE, "segments", "owners", "currency"]);
+const NOT_COUNTERS = new Set([
+  "pk",
+  "sk",
+  TTL_ATTRIBUTE,
+  "segments",
+  "owners",
+  "currency",
+  ROW_WRITES,
+]);
 
 function countersOf(item: Record<string, unknown>): Counters {
   const out: Record<string, number> = {};
@@ -88,7 +97,7 @@ export class DynamoDashboardReads implements DashboardReads {
   readonly #rowsRefreshMs: number;
   readonly #now: () => number;
   /** The rows last read, with the count of row writes read just before them. */
-  #rows: { rows: DashboardRow[]; written: number; readAt: number } | null = null;
+  #rows: { rows: DashboardRow[]; written: string; readAt: number } | null = null;
 
   constructor(db: DynamoDBDocumentClient, options: DashboardReadsOptions) {
     this.#db = db;
@@ -167,10 +176,16 @@ export class DynamoDashboardReads implements DashboardReads {
    * get every score live anyway).
    */
   async rows(): Promise<DashboardRow[]> {
+    const day = isoDay(this.#now());
     const out = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: ROWS_WRITTEN_KEY }),
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: summaryPk(ALL_SCOPE), sk: summaryDaySk(day) },
+        ProjectionExpression: "#rows",
+        ExpressionAttributeNames: { "#rows": ROW_WRITES },
+      }),
     );
-    const written = Number(out.Item?.rows ?? 0);
+    const written = `${day}:${Number(out.Item?.[ROW_WRITES] ?? 0)}`;
     const kept = this.#rows;
     if (kept && (kept.written === written || this.#now() - kept.readAt < this.#rowsRefreshMs)) {
       return kept.rows;

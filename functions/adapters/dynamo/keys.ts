@@ -33,10 +33,11 @@ export const tierSk = (score: number | null, accountId: string) =>
 
 /**
  * Sparse GSI of the score items due again within the day they were looked at, or looked at
- * in its last hour (`dueAt`, epoch ms, a number; `duePk` is set only then: due.ts `inDueIndex`), KEYS_ONLY: the rescore queries each shard for
- * `dueAt <= now`. A score due at the next day start, as most are, stays out of it, so moving
- * that due time every day writes nothing to the index: the day's sweep finds it. Shards
- * give the rescore's parallel readers (and the sweep's Scan segments) one each.
+ * in its last minutes (`dueAt`, epoch ms, a number; `duePk` is set only then: due.ts
+ * `inDueIndex`), KEYS_ONLY: the rescore queries each shard for `dueAt <= now`. A score due
+ * at the next day start, as most are, stays out of it, so moving that due time every day
+ * writes nothing to the index: the day's sweep finds it. Shards give the rescore's parallel
+ * readers (and the sweep's Scan segments) one each.
  */
 export const DUE_INDEX = "byDue";
 export const DUE_SHARDS = 4;
