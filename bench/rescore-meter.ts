@@ -145,10 +145,12 @@ export function meter(
       ...request
     } = input;
     // Only the placeholders the key condition still uses may be sent.
-    const keyCondition = String(request.KeyConditionExpression ?? "");
+    const inKeyCondition = new Set(
+      String(request.KeyConditionExpression ?? "").match(/[:#][A-Za-z0-9_]+/g) ?? [],
+    );
     const usedIn = (placeholders: unknown) => {
       const kept = Object.entries((placeholders ?? {}) as Item).filter(([k]) =>
-        keyCondition.includes(k),
+        inKeyCondition.has(k),
       );
       return kept.length > 0 ? Object.fromEntries(kept) : undefined;
     };

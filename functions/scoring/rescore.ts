@@ -128,7 +128,7 @@ export async function rescoreDue(
   const ids = [...new Set(listed.flat())];
   let next = 0;
   await Promise.all(
-    Array.from({ length: options.workers ?? 4 }, async () => {
+    Array.from({ length: Math.max(1, options.workers ?? 4) }, async () => {
       while (next < ids.length) {
         if (options.deadline !== undefined && Date.now() > options.deadline) {
           cut = true;

@@ -3,7 +3,6 @@
  * a table (DynamoDB adapters), a checkpoint and a progress bar, and the model to score with.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { writePastDays } from "../../functions/adapters/dynamo/dashboard-past-days.ts";
 import { DynamoEventLog } from "../../functions/adapters/dynamo/event-log.ts";
 import { DynamoRebuildTarget } from "../../functions/adapters/dynamo/rebuild-target.ts";
 import { MemoryCheckpoint } from "../../functions/adapters/memory/replay-store.ts";
@@ -47,26 +46,22 @@ export async function allAccounts(run: TableRun): Promise<string[]> {
   return [...ids];
 }
 
-/**
- * Rebuilds `accountIds` in the table from its event log, then the portfolio's past days
- * from every customer's daily history.
- */
+/** Rebuilds `accountIds` in the table from its event log. */
 export async function rebuildInTable(
   run: TableRun,
   accountIds: readonly string[],
   options: RebuildOptions = {},
 ): Promise<ReplayReport> {
   const bar = options.progress ? progressBar(options.progress) : null;
-  const now = options.now ?? Date.now();
   try {
-    const report = await replayAccounts(
+    return await replayAccounts(
       {
         log: new DynamoEventLog(run.db, { tableName: run.tableName }),
         target: new DynamoRebuildTarget(run.db, { tableName: run.tableName }),
         model: run.model,
       },
       accountIds,
-      now,
+      options.now ?? Date.now(),
       {
         checkpoint: options.checkpoint ?? new MemoryCheckpoint(),
         ...(options.expected ? { expected: options.expected } : {}),
@@ -75,9 +70,6 @@ export async function rebuildInTable(
         ...(bar ? { onProgress: bar.update } : {}),
       },
     );
-    // The portfolio's past days follow the history just rebuilt (its average, tier moves).
-    await writePastDays(run.db, run.tableName, now);
-    return report;
   } finally {
     bar?.end();
   }

@@ -305,14 +305,14 @@ describe("dashboard summary on DynamoDB Local", () => {
       rows.find((row) => row.accountId === "acme")?.score;
     // The count of row writes is kept per day of the projection's clock: the same clock.
     const store = new DynamoProjectionStore(doc, { tableName, now: () => clock });
-    const scoreAcme = async (score: number) => {
+    const scoreAcme = async (score: number, computedAt = clock) => {
       const acme = (await reads.row("acme")) as DashboardRow;
       const written: ScoreWritten = {
         accountId: "acme",
         version: acme.version + 1,
         score,
         tier: tierOf(score),
-        computedAt: NOW,
+        computedAt,
         accountName: "ACME",
         owner: "Aisha",
         segment: "enterprise",
@@ -343,5 +343,12 @@ describe("dashboard summary on DynamoDB Local", () => {
     clock += 5_000;
     expect(acmeScore(await cached.rows())).toBe(98);
     expect(queries()).toBe(3 * everyRow);
+
+    // A score of yesterday projected today changes no counter of today: the count moves all
+    // the same.
+    clock += 60_000;
+    await scoreAcme(97, clock - DAY);
+    expect(acmeScore(await cached.rows())).toBe(97);
+    expect(queries()).toBe(4 * everyRow);
   });
 });

@@ -318,12 +318,22 @@ describe.each(subjects)("score store contract: %s", (_name, makeSubject) => {
     await store.keep(kept, NOW + 60_000, dayStart);
     await store.save(stored({ accountId: "written" }), null, dayStart);
     await store.save(stored({ accountId: "within" }), null, NOW + HOUR);
-    // Written just before midnight: it could land after the new day's sweep read past it.
+    // Written, or kept, just before midnight: it could land after the new day's sweep read
+    // past it.
     await store.save(stored({ accountId: "late", computedAt: dayStart - 60_000 }), null, dayStart);
+    const keptLate = stored({ accountId: "kept-late" });
+    await store.save(keptLate, null, NOW + HOUR);
+    await store.keep(keptLate, dayStart - 60_000, dayStart);
 
-    // The due index holds "within" and "late"; at the day start the sweep has them all.
-    expect((await dueAt(due, dayStart)).sort()).toEqual(["late", "within"]);
-    expect((await swept(due, dayStart)).sort()).toEqual(["kept", "late", "within", "written"]);
+    // The due index holds "within" and the late ones; at the day start the sweep has them all.
+    expect((await dueAt(due, dayStart)).sort()).toEqual(["kept-late", "late", "within"]);
+    expect((await swept(due, dayStart)).sort()).toEqual([
+      "kept",
+      "kept-late",
+      "late",
+      "within",
+      "written",
+    ]);
     expect(await swept(due, dayStart - 1)).toEqual(["within"]);
   });
 

@@ -82,7 +82,7 @@ export class DynamoProjectionStore implements ProjectionStore {
     }));
     const expires = Math.floor(this.#now() / 1000) + DASHBOARD_KEEP_DAYS * DAY_S;
     // The count of row writes rides on today's "all" day item, which nearly every commit
-    // updates anyway: readers keep the rows while it holds (rowWritesKey).
+    // updates anyway: readers keep the rows while it holds (DynamoDashboardReads.rows).
     const countDay = isoDay(this.#now());
     let counted = rows.length === 0;
     let allNow = false;
