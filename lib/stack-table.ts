@@ -6,6 +6,7 @@
  * stack's TableName output), else the stack's SSM parameter /customer-health/<stage>/table-arn.
  */
 import { readFile } from "node:fs/promises";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { readLocalStackInfo } from "./preview/local-stack.ts";
 import { SERVICE_NAME } from "./topology.ts";
 
@@ -31,7 +32,11 @@ export class TableTargetError extends Error {
 }
 
 /** The deployed table's name: --table, else the SSM parameter the stateful stack publishes. */
-async function awsTableName(table: string | undefined, stage: string | undefined) {
+async function awsTableName(
+  table: string | undefined,
+  stage: string | undefined,
+  ssm: Pick<SSMClient, "send">,
+) {
   if (table) return table;
   const chosenStage =
     stage ??
@@ -39,22 +44,17 @@ async function awsTableName(table: string | undefined, stage: string | undefined
       ?.stage as string | undefined) ??
     "dev";
   const parameter = `/${SERVICE_NAME}/${chosenStage}/table-arn`;
-  // Not a dependency of the functions: loaded only here, and only when installed.
-  const ssmModule = "@aws-sdk/client-ssm";
-  let ssm: {
-    SSMClient: new () => { send(c: unknown): Promise<{ Parameter?: { Value?: string } }> };
-    GetParameterCommand: new (input: { Name: string }) => unknown;
-  };
+  let arn: string | undefined;
   try {
-    ssm = await import(ssmModule);
-  } catch {
+    arn = (await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+  } catch (error) {
+    if ((error as Error).name !== "ParameterNotFound") throw error;
+  }
+  if (!arn) {
     throw new TableTargetError(
-      `reading the table name from SSM (${parameter}) needs ${ssmModule}, which is not installed: pass --table NAME (the stateful stack's TableName output)`,
+      `no table name in SSM parameter ${parameter} (is stage "${chosenStage}" deployed in this region?): pass --stage or --table NAME (the stateful stack's TableName output)`,
     );
   }
-  const out = await new ssm.SSMClient().send(new ssm.GetParameterCommand({ Name: parameter }));
-  const arn = out.Parameter?.Value;
-  if (!arn) throw new TableTargetError(`SSM parameter ${parameter} has no value`);
   return arn.slice(arn.indexOf(":table/") + ":table/".length);
 }
 
@@ -62,12 +62,13 @@ async function awsTableName(table: string | undefined, stage: string | undefined
 export async function resolveStackTable(
   options: TableOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  ssm: Pick<SSMClient, "send"> = new SSMClient(),
 ): Promise<StackTable> {
   if (options.aws && options.url) {
     throw new TableTargetError("--url and --aws are exclusive: one stack at a time");
   }
   if (options.aws) {
-    const tableName = await awsTableName(options.table, options.stage);
+    const tableName = await awsTableName(options.table, options.stage, ssm);
     return {
       endpoint: undefined,
       tableName,
