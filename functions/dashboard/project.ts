@@ -43,10 +43,10 @@ export type StreamChange =
     }
   | { readonly kind: "event"; readonly entry: FeedEntry };
 
-/** A row to write, and the version of the row it replaces (null: there was none). */
+/** A row to write, and the version and day of the row it replaces (null: there was none). */
 export interface RowWrite {
   readonly row: DashboardRow;
-  readonly replaces: number | null;
+  readonly replaces: { readonly version: number; readonly day: string } | null;
 }
 
 /** Storage port of the projection. */
@@ -57,7 +57,7 @@ export interface ProjectionStore {
   ): Promise<Map<string, { row: DashboardRow | null; billing: Billing }>>;
   /**
    * Writes the rows and adds `delta` in one transaction, each row on the condition that its
-   * stored version is still `replaces`; false (nothing written) when one is not.
+   * stored version and day are still `replaces`; false (nothing written) when one is not.
    */
   commit(rows: readonly RowWrite[], delta: SummaryDelta): Promise<boolean>;
   putAlerts(alerts: readonly AlertRecord[]): Promise<void>;
@@ -101,27 +101,32 @@ function planAccount(
   let row = stored;
   let applied = 0;
   for (const { score, alerts: decided } of scores) {
-    if (row && score.version <= row.version) continue; // applied before: a redelivery
     const next = rowOf(score, billing);
-    addTransition(delta, row, next);
+    // The same version kept on a later day counts in that day's average; anything else not
+    // newer than the row was applied before (a redelivery).
+    const kept = row !== null && score.version === row.version && next.day > row.day;
+    if (row && score.version <= row.version && !kept) continue;
+    const previous = row;
+    addTransition(delta, previous, next);
+    row = next;
+    applied++;
+    if (kept) continue; // nothing new to show or to alert
     live.push({
       type: "score",
       accountId: score.accountId,
       displayName: next.displayName,
       score: score.score,
       tier: score.tier,
-      previousTier: row?.tier ?? null,
+      previousTier: previous?.tier ?? null,
       computedAt: new Date(score.computedAt).toISOString(),
     });
     alerts.push(...decided);
-    row = next;
-    applied++;
   }
   const unchanged = row === stored || (stored !== null && row !== null && sameView(stored, row));
   const write =
     row === null || (unchanged && delta.items().length === 0)
       ? null
-      : { row, replaces: stored?.version ?? null };
+      : { row, replaces: stored ? { version: stored.version, day: stored.day } : null };
   return { write, delta, live, alerts, applied };
 }
 

@@ -25,6 +25,11 @@ export interface ScoreWritten {
   /** Its red flag, else what holds it down most, else what moved it, in words. */
   readonly reason: string | null;
   readonly inDrop: boolean;
+  /**
+   * When a rescore last found it showing the same and kept it (epoch ms), if after
+   * `computedAt`: it counts in that day's average too.
+   */
+  readonly lookedAt?: number;
 }
 
 /** The customer's subscription as the aggregate knows it when the score is projected. */
@@ -50,7 +55,7 @@ export interface DashboardRow {
   /** computedAt of the score, epoch ms. */
   readonly updatedAt: number;
   readonly version: number;
-  /** The ISO day whose average counts this row's score (when it has one). */
+  /** The ISO day whose average counts this row's score (when it has one): written or kept. */
   readonly day: string;
 }
 
@@ -167,7 +172,7 @@ export function rowOf(score: ScoreWritten, billing: Billing): DashboardRow {
     inDrop: score.inDrop,
     updatedAt: score.computedAt,
     version: score.version,
-    day: isoDay(score.computedAt),
+    day: isoDay(Math.max(score.computedAt, score.lookedAt ?? 0)),
   };
 }
 

@@ -351,4 +351,40 @@ describe("dashboard summary on DynamoDB Local", () => {
     expect(acmeScore(await cached.rows())).toBe(97);
     expect(queries()).toBe(4 * everyRow);
   });
+
+  it("counts a kept score in the day it was kept, once, whatever the redeliveries", async () => {
+    const store = new DynamoProjectionStore(doc, { tableName });
+    const scope = segmentScope("kept-test");
+    const first = NOW + 20 * DAY;
+    const written: ScoreWritten = {
+      accountId: "vance-refrigeration",
+      version: 1,
+      score: 64,
+      tier: "at-risk",
+      computedAt: first,
+      accountName: "Vance Refrigeration",
+      owner: null,
+      segment: "kept-test",
+      reason: null,
+      inDrop: false,
+    };
+    // The next day's rescore found it showing the same: only its due time (and lookedAt).
+    const kept: ScoreWritten = { ...written, lookedAt: first + DAY };
+    const change = (score: ScoreWritten): StreamChange => ({ kind: "score", score, alerts: [] });
+
+    await projectChanges(store, [change(written)]);
+    const results = await Promise.all([
+      projectChanges(store, [change(kept)]),
+      projectChanges(store, [change(kept)]),
+    ]);
+    await projectChanges(store, [change(written), change(kept)]);
+
+    const { totals, days } = await reads.summary(scope, day(first));
+    expect(days.get(day(first))).toMatchObject({ sum: 64, count: 1 });
+    expect(days.get(day(first + DAY))).toMatchObject({ sum: 64, count: 1 });
+    expect(totals).toMatchObject({ [counter.customers("at-risk")]: 1 });
+    expect((await reads.row("vance-refrigeration"))?.day).toBe(day(first + DAY));
+    // Nothing new to show: no live message for the kept score.
+    expect(results.flatMap((r) => r.live)).toEqual([]);
+  });
 });

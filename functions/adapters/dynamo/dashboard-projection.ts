@@ -76,8 +76,14 @@ export class DynamoProjectionStore implements ProjectionStore {
       Put: {
         TableName: this.#table,
         Item: { ...rowKey(row.accountId), ...row },
-        ConditionExpression: replaces === null ? "attribute_not_exists(pk)" : "version = :replaces",
-        ...(replaces === null ? {} : { ExpressionAttributeValues: { ":replaces": replaces } }),
+        // The day too: a kept score moves a row's day without changing its version.
+        ...(replaces === null
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : {
+              ConditionExpression: "version = :version AND #day = :day",
+              ExpressionAttributeNames: { "#day": "day" },
+              ExpressionAttributeValues: { ":version": replaces.version, ":day": replaces.day },
+            }),
       },
     }));
     const expires = Math.floor(this.#now() / 1000) + DASHBOARD_KEEP_DAYS * DAY_S;

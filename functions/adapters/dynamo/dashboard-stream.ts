@@ -61,6 +61,7 @@ export function scoreWrittenOf(item: Record<string, unknown>): ScoreWritten {
     segment: String(item.segment ?? ""),
     reason: (flags[0] ?? holdingDown[0] ?? drivers[0])?.reason ?? null,
     inDrop: item.inDrop === true,
+    ...(typeof item.lookedAt === "number" ? { lookedAt: item.lookedAt } : {}),
   };
 }
 

@@ -136,7 +136,8 @@ export class DynamoScoreStore implements ScoreStore {
   }
 
   /**
-   * The due time on the score item, if its version is still the one read; then today's
+   * The due time and when it was kept (`lookedAt`: the dashboard counts the score in that
+   * day's average) on the score item, if its version is still the one read; then today's
    * history point, unless a newer version wrote it meanwhile (and then that one stands).
    */
   async keep(current: StoredScore, now: number, dueAt: number): Promise<boolean> {
@@ -146,12 +147,14 @@ export class DynamoScoreStore implements ScoreStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: accountPk(current.accountId), sk: SCORE_SK },
+          // When it was kept: the dashboard counts it in that day's average.
           UpdateExpression: indexed
-            ? "SET dueAt = :due, duePk = :shard"
-            : "SET dueAt = :due REMOVE duePk",
+            ? "SET dueAt = :due, lookedAt = :now, duePk = :shard"
+            : "SET dueAt = :due, lookedAt = :now REMOVE duePk",
           ConditionExpression: "version = :v",
           ExpressionAttributeValues: {
             ":due": dueAt,
+            ":now": now,
             ":v": current.version,
             ...(indexed ? { ":shard": duePk(dueShard(current.accountId)) } : {}),
           },
