@@ -71,8 +71,8 @@ export interface RescoreResult {
   readonly failed: number;
   readonly published: number;
   /**
-   * Set at the sweep of a model that weighs usage events differently from the model swept
-   * before: what changed, and that stored events need a replay to follow.
+   * Set by each run until the sweep of a model that weighs usage events differently from the
+   * model swept before is complete: what changed, and that stored events need a replay.
    */
   readonly replayNotice: string | null;
 }
