@@ -16,17 +16,14 @@ import { DynamoEventStore } from "../functions/adapters/dynamo/event-store.ts";
 import { importLines } from "../functions/replay/import.ts";
 import { EVENT_RETENTION_DAYS, STALE_MARGIN_DAYS } from "../functions/webhook/ingest.ts";
 import { openLines } from "../lib/quality/backtest/load.ts";
-import { runCli } from "../lib/quality/cli.ts";
+import { failer, runCli } from "../lib/quality/cli.ts";
 import { chosenModel, indexLagMs, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
-import { resolveStackTable, TableTargetError } from "../lib/stack-table.ts";
+import { stackTableOrFail } from "../lib/stack-table.ts";
 
 const USAGE =
   "usage: npm run import -- FILE.jsonl [--url URL | --aws [--table NAME]] [--endpoint URL] [--model FILE]";
 
-function usage(message: string): never {
-  process.stderr.write(`import: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+const usage: (message: string) => never = failer("import", USAGE);
 
 async function main() {
   let parsed: ReturnType<typeof parse>;
@@ -43,13 +40,7 @@ async function main() {
   } catch {
     usage(`cannot read ${file}`);
   }
-  let target: Awaited<ReturnType<typeof resolveStackTable>>;
-  try {
-    target = await resolveStackTable(values);
-  } catch (error) {
-    if (error instanceof TableTargetError) usage(error.message);
-    throw error;
-  }
+  const target = await stackTableOrFail(values, usage);
   const model = await chosenModel(values.model);
   const db = documentClient(target.endpoint, BACKGROUND_TIMEOUTS);
   const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -19,14 +19,12 @@ import { DynamoDueScores } from "../functions/adapters/dynamo/due-scores.ts";
 import { loadModel } from "../lib/model-source.ts";
 import { previewModel } from "../lib/preview/preview.ts";
 import { formatSummary, replayLine, summarize } from "../lib/preview/summary.ts";
-import { resolveStackTable, type StackTable, TableTargetError } from "../lib/stack-table.ts";
+import { failer, runCli } from "../lib/quality/cli.ts";
+import { stackTableOrFail } from "../lib/stack-table.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-function fail(message: string): never {
-  process.stderr.write(`preview: ${message}\n`);
-  process.exit(2);
-}
+const fail: (message: string) => never = failer("preview");
 
 async function main() {
   const { values } = parseArgs({
@@ -52,14 +50,7 @@ async function main() {
         )
       : await loadModel(values.model, process.cwd());
 
-  let target: StackTable;
-  try {
-    target = await resolveStackTable(values);
-  } catch (error) {
-    if (error instanceof TableTargetError) fail(error.message);
-    throw error;
-  }
-  const { endpoint, tableName, where } = target;
+  const { endpoint, tableName, where } = await stackTableOrFail(values, fail);
   const db = documentClient(endpoint, BACKGROUND_TIMEOUTS);
   const changes = await previewModel(new DynamoCurrentCustomers(db, { tableName }), candidate);
   const summary = summarize(changes);
@@ -74,7 +65,4 @@ async function main() {
   );
 }
 
-main().catch((error: unknown) => {
-  const e = error as Error;
-  fail(e.name === "Error" || !e.name ? e.message : `${e.name}: ${e.message}`);
-});
+runCli("preview", main);

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { BACKGROUND_TIMEOUTS, documentClient } from "../functions/adapters/dynamo/client.ts";
-import { runCli } from "../lib/quality/cli.ts";
+import { failer, runCli } from "../lib/quality/cli.ts";
 import { CHECKPOINT_FILE, CheckpointError, FileCheckpoint } from "../lib/replay/checkpoint-file.ts";
 import {
   allAccounts,
@@ -18,15 +18,12 @@ import {
   rebuildInTable,
   rebuildLines,
 } from "../lib/replay/run.ts";
-import { resolveStackTable, TableTargetError } from "../lib/stack-table.ts";
+import { stackTableOrFail } from "../lib/stack-table.ts";
 
 const USAGE =
   "usage: npm run replay -- (--account ID ... | --all) [--url URL | --aws [--table NAME]] [--endpoint URL] [--model FILE] [--resume] [--concurrency N]";
 
-function usage(message: string): never {
-  process.stderr.write(`replay: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+const usage: (message: string) => never = failer("replay", USAGE);
 
 async function main() {
   let values: ReturnType<typeof parse>["values"];
@@ -41,17 +38,16 @@ async function main() {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     usage(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`);
   }
-  let target: Awaited<ReturnType<typeof resolveStackTable>>;
+  const target = await stackTableOrFail(values, usage);
   let checkpoint: FileCheckpoint;
   try {
-    target = await resolveStackTable(values);
     checkpoint = await FileCheckpoint.open(
       CHECKPOINT_FILE,
       target.tableName,
       values.resume === true,
     );
   } catch (error) {
-    if (error instanceof TableTargetError || error instanceof CheckpointError) usage(error.message);
+    if (error instanceof CheckpointError) usage(error.message);
     throw error;
   }
   const model = await chosenModel(values.model);

@@ -90,3 +90,16 @@ export async function resolveStackTable(
     where: `the local stack at ${url} (DynamoDB Local ${endpoint}, table ${tableName})`,
   };
 }
+
+/** `resolveStackTable` for a CLI: a table it cannot find is a usage error (`fail`). */
+export async function stackTableOrFail(
+  options: TableOptions,
+  fail: (message: string) => never,
+): Promise<StackTable> {
+  try {
+    return await resolveStackTable(options);
+  } catch (error) {
+    if (error instanceof TableTargetError) fail(error.message);
+    throw error;
+  }
+}

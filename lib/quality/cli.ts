@@ -1,12 +1,15 @@
 /**
- * What the command lines (backtest, calibrate, replay, import) share: one way to stop with
+ * What the command lines (backtest, calibrate, replay, import, preview) share: one way to stop with
  * a usage error, one way to report a failure, and one way to read a date option.
  */
 
-/** A CLI's `fail`: the message on stderr after the command's name, exit code 2. */
-export function failer(command: string) {
+/**
+ * A CLI's `fail` for a usage error: the message on stderr after the command's name (then the
+ * usage line, when given), exit code 2.
+ */
+export function failer(command: string, usage?: string) {
   return (message: string): never => {
-    process.stderr.write(`${command}: ${message}\n`);
+    process.stderr.write(`${command}: ${message}\n${usage ? `${usage}\n` : ""}`);
     process.exit(2);
   };
 }
