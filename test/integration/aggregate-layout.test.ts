@@ -1,13 +1,3 @@
-/**
- * The stored layout against the unbounded reference, on DynamoDB Local (issue 10): random
- * events delivered in random order, some more than once, some at once, through the real
- * ingest store (`recordApplied`), folded by the real fold at random moments as scoring
- * does, read back and decoded. The reference is `aggregateOf` of each event's signals,
- * once: what the stored items read must equal what the reference reads, and after a fold
- * at `now` the items must be the ones replay writes (`encodeAggregate`), so replaying the
- * event log reproduces the items written online.
- */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -21,7 +11,6 @@ import {
   readAggregateItems,
 } from "../../functions/adapters/dynamo/aggregate-reads.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { aggregateOf, usageImpactOf } from "../../functions/domain/aggregate.ts";
 import { readFacts } from "../../functions/domain/facts.ts";
 import { monthOfDay } from "../../functions/domain/history.ts";
@@ -32,7 +21,7 @@ import { type EventRecord, signalsOf, updateFor } from "../../functions/webhook/
 import { PROVIDER_NAMES } from "../../functions/webhook/providers/registry.ts";
 import { differences } from "../support/approx.ts";
 import { occurredAtArb, signalValuesArb } from "../support/arbitraries.ts";
-import { freshTable, testClients } from "../support/dynamo.ts";
+import { accountItems, freshTable, testClients } from "../support/dynamo.ts";
 import { DAY, NOW } from "../support/signals.ts";
 import { testCompiled, testModel } from "../support/test-model.ts";
 
@@ -116,15 +105,8 @@ function recordOf(event: TestEvent, accountId: string): EventRecord {
 
 /** Every item of the account's partition (AGG*, TKT#, INV#), without its version. */
 async function partition(accountId: string): Promise<Item[]> {
-  const out = await doc.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": accountPk(accountId) },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map(({ [VERSION]: _version, ...item }) => item);
+  const items = await accountItems(doc, tableName, accountId);
+  return items.map(({ [VERSION]: _version, ...item }) => item);
 }
 
 /**

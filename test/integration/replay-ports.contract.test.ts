@@ -1,13 +1,13 @@
 /** The replay ports' contracts on the DynamoDB implementations (DynamoDB Local). */
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll } from "vitest";
 import { decodeAggregate } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { DynamoEventLog } from "../../functions/adapters/dynamo/event-log.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { accountPk, SCORE_SK, tierPk, tierSk } from "../../functions/adapters/dynamo/keys.ts";
+import { accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { DynamoRebuildTarget } from "../../functions/adapters/dynamo/rebuild-target.ts";
 import type { HistoryPoint } from "../../functions/replay/ports.ts";
-import { freshTable, testClients } from "../support/dynamo.ts";
+import { freshTable, putListedScore, testClients } from "../support/dynamo.ts";
 import { eventLogContract, rebuildTargetContract } from "../support/replay-ports-contract.ts";
 
 const { doc } = testClients();
@@ -33,19 +33,7 @@ eventLogContract("DynamoEventLog", async () => ({
   store: new DynamoEventStore(doc, { tableName }),
   // Pages of two items, so that a few events already take several Query and Scan pages.
   log: new DynamoEventLog(doc, { tableName, scanSegments: 2, pageLimit: 2 }),
-  scored: async (id) => {
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          pk: accountPk(id),
-          sk: SCORE_SK,
-          tierPk: tierPk("healthy"),
-          tierSk: tierSk(80, id),
-        },
-      }),
-    );
-  },
+  scored: (id) => putListedScore(doc, tableName, id),
 }));
 
 rebuildTargetContract("DynamoRebuildTarget", async () => ({

@@ -6,18 +6,18 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeAggregate } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { DynamoEventLog } from "../../functions/adapters/dynamo/event-log.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
-import { accountPk, SCORE_SK, tierPk, tierSk } from "../../functions/adapters/dynamo/keys.ts";
+import { accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { score } from "../../functions/domain/score.ts";
 import { importLines } from "../../functions/replay/import.ts";
 import { readLog } from "../../functions/replay/rebuild.ts";
 import { rebuildInTable } from "../../lib/replay/run.ts";
 import { figure, runCli } from "../support/cli.ts";
-import { freshTable, testClients } from "../support/dynamo.ts";
+import { accountItems, freshTable, putListedScore, testClients } from "../support/dynamo.ts";
 import { steadyCustomerLines } from "../support/event-lines.ts";
 import { testCompiled, testModelInput } from "../support/test-model.ts";
 
@@ -26,21 +26,7 @@ const DAY_MS = 86_400_000;
 
 /** Every item of the account's partition, by sort key. */
 async function partition(tableName: string, accountId: string) {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": accountPk(accountId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const items = await accountItems(doc, tableName, accountId);
   return new Map(items.map((item) => [String(item.sk), item]));
 }
 
@@ -70,19 +56,7 @@ async function seed(tableName: string, accounts: Record<string, number>) {
   );
   const report = await importLines({ store, model: testCompiled.model }, lines, Date.now());
   expect(report.failed).toBe(0);
-  for (const id of Object.keys(accounts)) {
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          pk: accountPk(id),
-          sk: SCORE_SK,
-          tierPk: tierPk("healthy"),
-          tierSk: tierSk(80, id),
-        },
-      }),
-    );
-  }
+  for (const id of Object.keys(accounts)) await putListedScore(doc, tableName, id);
 }
 
 describe("replay against DynamoDB Local", () => {

@@ -1,8 +1,9 @@
 /** DynamoDB clients and fresh tables for integration tests (DynamoDB Local from global setup). */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
+import { accountPk, SCORE_SK, tierPk, tierSk } from "../../functions/adapters/dynamo/keys.ts";
 import { type CreatedTable, createTables } from "../../lib/local/tables.ts";
 
 /** Dummy credentials and region: DynamoDB Local runs with -sharedDb, so any will do. */
@@ -56,4 +57,47 @@ export function recordingClient(db: DynamoDBDocumentClient) {
     },
   } as unknown as DynamoDBDocumentClient;
   return { client, sent };
+}
+
+/** Every item of an account's partition, strongly consistent, every page. */
+export async function accountItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  accountId: string,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": accountPk(accountId) },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** A bare score item in the tier index: how `--all` finds an account, as if it were scored. */
+export async function putListedScore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  accountId: string,
+): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        pk: accountPk(accountId),
+        sk: SCORE_SK,
+        tierPk: tierPk("healthy"),
+        tierSk: tierSk(80, accountId),
+      },
+    }),
+  );
 }
