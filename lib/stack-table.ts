@@ -35,7 +35,7 @@ export class TableTargetError extends Error {
 async function awsTableName(
   table: string | undefined,
   stage: string | undefined,
-  ssm: Pick<SSMClient, "send">,
+  ssm: Pick<SSMClient, "send"> | undefined,
 ) {
   if (table) return table;
   const chosenStage =
@@ -46,7 +46,8 @@ async function awsTableName(
   const parameter = `/${SERVICE_NAME}/${chosenStage}/table-arn`;
   let arn: string | undefined;
   try {
-    arn = (await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+    const client = ssm ?? new SSMClient();
+    arn = (await client.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
   } catch (error) {
     if ((error as Error).name !== "ParameterNotFound") throw error;
   }
@@ -62,7 +63,8 @@ async function awsTableName(
 export async function resolveStackTable(
   options: TableOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
-  ssm: Pick<SSMClient, "send"> = new SSMClient(),
+  /** @default a client of the profile's region, made only when SSM is asked */
+  ssm?: Pick<SSMClient, "send">,
 ): Promise<StackTable> {
   if (options.aws && options.url) {
     throw new TableTargetError("--url and --aws are exclusive: one stack at a time");

@@ -4,13 +4,10 @@
  * (bin/demo/customers.ts STORY_ENDS) with the default model: the model's common-sense check
  * on a whole customer base, not only on single cases.
  */
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CUSTOMERS } from "../../bin/demo/customers.ts";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
+import { runCli } from "../support/cli.ts";
 
 /** A port nothing listens on: the demo finds no stack there and starts its own. */
 async function freePort(): Promise<number> {
@@ -21,27 +18,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function runDemo(port: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/demo.ts"], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), DEMO_URL: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe("npm run demo", () => {
   it("ends every story where it says, and keeps steady customers healthy", async () => {
-    const { code, stdout, stderr } = await runDemo(await freePort());
+    const { code, stdout, stderr } = await runCli("demo", [], {
+      env: { PORT: String(await freePort()), DEMO_URL: "" },
+    });
     const verdicts = stdout.split("\n").filter((line) => /[✓✗] /.test(line));
     expect(stdout, stderr).toContain("Every customer ended where its story says");
     // One verdict per story customer (10 in the demo), all of them kept.
