@@ -18,7 +18,7 @@ import { EVENT_RETENTION_DAYS, STALE_MARGIN_DAYS } from "../functions/webhook/in
 import { openLines } from "../lib/quality/backtest/load.ts";
 import { failer, runCli } from "../lib/quality/cli.ts";
 import { chosenModel, indexLagMs, rebuildInTable, rebuildLines } from "../lib/replay/run.ts";
-import { stackTableOrFail } from "../lib/stack-table.ts";
+import { stackTableOrFail, TABLE_OPTIONS } from "../lib/stack-table.ts";
 
 const USAGE =
   "usage: npm run import -- FILE.jsonl [--url URL | --aws [--table NAME]] [--endpoint URL] [--model FILE]";
@@ -99,11 +99,7 @@ function parse() {
   return parseArgs({
     allowPositionals: true,
     options: {
-      url: { type: "string" },
-      aws: { type: "boolean", default: false },
-      endpoint: { type: "string" },
-      table: { type: "string" },
-      stage: { type: "string" },
+      ...TABLE_OPTIONS,
       model: { type: "string" },
     },
   });

@@ -20,7 +20,7 @@ import { loadModel } from "../lib/model-source.ts";
 import { previewModel } from "../lib/preview/preview.ts";
 import { formatSummary, replayLine, summarize } from "../lib/preview/summary.ts";
 import { failer, runCli } from "../lib/quality/cli.ts";
-import { stackTableOrFail } from "../lib/stack-table.ts";
+import { stackTableOrFail, TABLE_OPTIONS } from "../lib/stack-table.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -30,11 +30,7 @@ async function main() {
   const { values } = parseArgs({
     options: {
       model: { type: "string" },
-      url: { type: "string" },
-      aws: { type: "boolean", default: false },
-      endpoint: { type: "string" },
-      table: { type: "string" },
-      stage: { type: "string" },
+      ...TABLE_OPTIONS,
       limit: { type: "string" },
     },
   });

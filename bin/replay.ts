@@ -18,7 +18,7 @@ import {
   rebuildInTable,
   rebuildLines,
 } from "../lib/replay/run.ts";
-import { stackTableOrFail } from "../lib/stack-table.ts";
+import { stackTableOrFail, TABLE_OPTIONS } from "../lib/stack-table.ts";
 
 const USAGE =
   "usage: npm run replay -- (--account ID ... | --all) [--url URL | --aws [--table NAME]] [--endpoint URL] [--model FILE] [--resume] [--concurrency N]";
@@ -86,11 +86,7 @@ function parse() {
     options: {
       account: { type: "string", multiple: true },
       all: { type: "boolean", default: false },
-      url: { type: "string" },
-      aws: { type: "boolean", default: false },
-      endpoint: { type: "string" },
-      table: { type: "string" },
-      stage: { type: "string" },
+      ...TABLE_OPTIONS,
       model: { type: "string" },
       resume: { type: "boolean", default: false },
       concurrency: { type: "string" },

@@ -18,6 +18,15 @@ export interface TableOptions {
   readonly stage?: string | undefined;
 }
 
+/** The options that name a table, as `parseArgs` takes them (see TableOptions). */
+export const TABLE_OPTIONS = {
+  url: { type: "string" },
+  aws: { type: "boolean", default: false },
+  endpoint: { type: "string" },
+  table: { type: "string" },
+  stage: { type: "string" },
+} as const;
+
 export interface StackTable {
   /** DynamoDB Local's endpoint; undefined in AWS (the SDK's regional endpoint). */
   readonly endpoint: string | undefined;
