@@ -134,6 +134,24 @@ const RULES: Rules = {
       return `no product usage for ${plural(silent, "day")}${last}`;
     },
   },
+  // Open tickets whose latest priority is one of `support.urgentPriorities`: an escalation
+  // in progress, whatever the usage says.
+  minUrgentOpenTickets: {
+    component: "support",
+    metric: "urgentTickets",
+    holds: (min, f) => f.urgentOpenTickets >= min,
+    words: (_min, f) => `${plural(f.urgentOpenTickets, "urgent ticket")} open`,
+  },
+  // The latest NPS answer (its own register: the score and when it was given), so a
+  // detractor who answered again more kindly no longer raises it.
+  recentNpsAtMost: {
+    component: "sentiment",
+    metric: "nps",
+    holds: ({ score, withinDays }, f) =>
+      f.lastNps !== null && f.lastNps.score <= score && f.now - f.lastNps.at <= withinDays * DAY_MS,
+    words: (_setting, f) =>
+      `NPS detractor (${f.lastNps?.score}) on ${shortDate(f.lastNps?.at ?? f.now)}`,
+  },
 };
 
 /** MRR now over MRR at the lookback, or null when either is not known. */

@@ -87,6 +87,15 @@ const FlagCondition = z.strictObject({
   minMrrDrop: z.optional(finite.check(z.gt(0), z.lte(1))),
   /** No active day (usage with a positive impact) for at least this many days. */
   minDaysSilent: z.optional(z.number().check(z.int(), z.gte(1))),
+  /** At least this many tickets open of an urgent priority (`support.urgentPriorities`). */
+  minUrgentOpenTickets: z.optional(z.number().check(z.int(), z.gte(1))),
+  /** The latest NPS answer is at most `score` (0-10) and was given within `withinDays`. */
+  recentNpsAtMost: z.optional(
+    z.strictObject({
+      score: z.number().check(z.int(), z.gte(0), z.lte(10)),
+      withinDays: positive,
+    }),
+  ),
 });
 export type FlagCondition = z.infer<typeof FlagCondition>;
 

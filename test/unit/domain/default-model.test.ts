@@ -106,7 +106,13 @@ describe("the default model meets common sense", () => {
     const result = scoreNow(troubled);
 
     expect(["at-risk", "critical"]).toContain(result.tier);
-    expect(result.flags.map((f) => f.name)).toEqual(["pastDue", "failedPayments"]);
+    // Each kind of trouble is named: the billing, the escalation and the detractor.
+    expect(result.flags.map((f) => f.name)).toEqual([
+      "pastDue",
+      "failedPayments",
+      "escalation",
+      "detractor",
+    ]);
     expect(result.holdingDown[0]?.reason).toBe("subscription past due since Nov 13");
   });
 });

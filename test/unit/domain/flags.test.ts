@@ -221,6 +221,95 @@ describe("red flags", () => {
     expect(tenth.flags).toEqual([]);
   });
 
+  it("raise on urgent tickets open, counted by the model's urgent priorities", () => {
+    const input = testModelInput();
+    const withEscalation = compileModel({
+      ...input,
+      redFlags: { escalation: { tier: "at-risk", when: { minUrgentOpenTickets: 2 } } },
+    });
+    const opened = (id: string, priority: "urgent" | "high" | "normal", daysAgo: number) =>
+      signal({ kind: "ticket_opened", ticketId: id, priority }, daysAgo);
+    const solved = (id: string, daysAgo: number) =>
+      signal({ kind: "ticket_solved", ticketId: id }, daysAgo);
+
+    const two = scoreOf(
+      [...busy(), opened("t1", "urgent", 3), opened("t2", "high", 2)],
+      null,
+      NOW,
+      withEscalation,
+    );
+    const oneSolved = scoreOf(
+      [...busy(), opened("t1", "urgent", 3), opened("t2", "high", 2), solved("t1", 1)],
+      null,
+      NOW,
+      withEscalation,
+    );
+    const ordinary = scoreOf(
+      [...busy(), opened("t1", "normal", 3), opened("t2", "normal", 2), opened("t3", "urgent", 1)],
+      null,
+      NOW,
+      withEscalation,
+    );
+
+    expect(two.flags).toEqual([
+      {
+        name: "escalation",
+        component: "support",
+        tier: "at-risk",
+        reason: "2 urgent tickets open",
+      },
+    ]);
+    expect(two.tier).toBe("at-risk");
+    expect(oneSolved.flags).toEqual([]);
+    expect(ordinary.flags).toEqual([]);
+  });
+
+  it("raise on a recent low NPS answer, and not once a kinder or an old one is the latest", () => {
+    const input = testModelInput();
+    const withDetractor = compileModel({
+      ...input,
+      redFlags: {
+        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 3, withinDays: 30 } } },
+      },
+    });
+    const base = busy().filter((s) => s.values.kind !== "nps");
+    const nps = (value: number, daysAgo: number) => signal({ kind: "nps", score: value }, daysAgo);
+
+    const low = scoreOf([...base, nps(2, 5)], null, NOW, withDetractor);
+    const onTheLine = scoreOf([...base, nps(3, 30)], null, NOW, withDetractor);
+    const tooOld = scoreOf([...base, nps(1, 31)], null, NOW, withDetractor);
+    const answeredAgain = scoreOf([...base, nps(1, 20), nps(8, 2)], null, NOW, withDetractor);
+    const passive = scoreOf([...base, nps(4, 5)], null, NOW, withDetractor);
+
+    expect(low.flags).toEqual([
+      {
+        name: "detractor",
+        component: "sentiment",
+        tier: "at-risk",
+        reason: "NPS detractor (2) on Nov 17",
+      },
+    ]);
+    expect(low.tier).toBe("at-risk");
+    expect(onTheLine.flags.map((f) => f.name)).toEqual(["detractor"]);
+    expect(tooOld.flags).toEqual([]);
+    expect(answeredAgain.flags).toEqual([]);
+    expect(passive.flags).toEqual([]);
+  });
+
+  it("refuse an urgent-ticket or NPS condition out of range", () => {
+    const input = testModelInput();
+    const flag = (when: object) => ({ ...input, redFlags: { f: { tier: "at-risk", when } } });
+
+    expect(() => compileModel(flag({ minUrgentOpenTickets: 0 }))).toThrow(/minUrgentOpenTickets/);
+    expect(() => compileModel(flag({ recentNpsAtMost: { score: 11, withinDays: 30 } }))).toThrow(
+      /recentNpsAtMost/,
+    );
+    expect(() => compileModel(flag({ recentNpsAtMost: { score: 3 } }))).toThrow(/withinDays/);
+    expect(() =>
+      compileModel(flag({ recentNpsAtMost: { score: 3, withinDays: 30 } })),
+    ).not.toThrow();
+  });
+
   it("refuse a silence or MRR-drop condition out of range", () => {
     const input = testModelInput();
     const flag = (when: object) => ({ ...input, redFlags: { f: { tier: "at-risk", when } } });
