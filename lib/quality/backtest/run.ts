@@ -18,7 +18,8 @@ import {
   loadModel,
   type Model,
 } from "../domain.ts";
-import { evaluate, type Figure, formatFigures } from "./evaluate.ts";
+import { ceilingAuc, parseTruth } from "./ceiling.ts";
+import { evaluate, type Figure, formatFigures, formatValue } from "./evaluate.ts";
 import { loadEvents, parseArchetypes, parseLabels, type Shard } from "./load.ts";
 import { type ModelRun, replay } from "./replay.ts";
 
@@ -172,9 +173,11 @@ function merge(shards: readonly ShardResult[]): ShardResult {
 /** Runs the backtest; throws LabelsError, ModelFileError or InvalidModelError on bad input. */
 export async function runBacktest(input: BacktestInput): Promise<BacktestResult> {
   const models = await modelsOf(input.modelFiles);
-  const archetypes = input.archetypesPath
-    ? parseArchetypes(await readFile(input.archetypesPath, "utf8"))
+  const accountsText = input.archetypesPath
+    ? await readFile(input.archetypesPath, "utf8")
     : undefined;
+  const archetypes = accountsText === undefined ? undefined : parseArchetypes(accountsText);
+  const truth = accountsText === undefined ? null : parseTruth(accountsText);
   const workers = Math.max(1, Math.floor(input.workers ?? 1));
   const started = performance.now();
   const cpuStarted = process.cpuUsage(); // the whole process: worker threads included
@@ -217,10 +220,19 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     `backtest.events_per_second: ${Math.round(loaded.lines / seconds)} events/s`,
     `backtest.events_per_cpu_second: ${Math.round(loaded.lines / cpuSeconds)} events/s (per second of the process's CPU time: steadier than wall time on a loaded machine)`,
   ];
+  // Every model sees the same population: the ceiling is the data's, not a model's.
+  const population = named[0]?.observations ?? [];
+  const ceiling = (days: number) => formatValue(ceilingAuc(population, truth ?? new Map(), days));
+  const ceilingLines = truth
+    ? [
+        `backtest.ceiling_auc.seen_at_onset: ${ceiling(0)} (the best ranking from what each date shows, trouble spotted on its first day: docs/quality.md)`,
+        `backtest.ceiling_auc.seen_after_7_days: ${ceiling(7)} (the same, trouble spotted a week in)`,
+      ]
+    : [];
   return {
     runs: named,
     loaded,
     seconds,
-    lines: [...header, ...formatFigures(named.map((r) => r.figures)), ...speed],
+    lines: [...header, ...formatFigures(named.map((r) => r.figures)), ...ceilingLines, ...speed],
   };
 }

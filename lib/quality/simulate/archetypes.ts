@@ -19,6 +19,17 @@ export const ARCHETYPES = [
 ] as const;
 export type Archetype = (typeof ARCHETYPES)[number];
 
+/**
+ * Archetypes whose ordinary days already set them apart (few seats and sparse use, many
+ * seats and daily use, usage swinging with the seasons); the others behave alike until
+ * their trouble starts. The backtest's ceiling (ceiling.ts) lets a model tell these apart.
+ */
+export const RECOGNIZABLE: ReadonlySet<Archetype> = new Set([
+  "noisy-small",
+  "power-user",
+  "seasonal",
+]);
+
 type Range = readonly [number, number];
 
 export interface Profile {

@@ -44,15 +44,16 @@ export class SimulatedCustomer {
   readonly profile: Profile;
   /** The day the customer churns (may lie past the window), or null when it never does. */
   readonly churnDay: number | null;
-  private readonly troubleStart: number | null;
+  /** The first day of the trouble phase, or null when it has none. */
+  readonly troubleStart: number | null;
   /** The end of the trouble phase: the churn day, or the day a retained customer recovers. */
-  private readonly troubleEnd: number | null;
+  readonly troubleEnd: number | null;
   private seats: number;
   private readonly features: readonly string[];
   private readonly annual: boolean;
   private renewsAtDay: number;
   /** The day it sets its subscription to cancel at the period's end, or null. */
-  private readonly cancelScheduledDay: number | null;
+  readonly cancelScheduledDay: number | null;
   private cancelScheduled = false;
   private readonly anchor: number;
   private readonly surveyOffset: number;

@@ -21,6 +21,10 @@ export interface SimulatedAccount {
   readonly archetype: Archetype;
   /** Churn time (epoch ms, 00:00 UTC of the churn day) when it falls inside the window. */
   readonly churnedAt: number | null;
+  /** Its trouble phase, [from, to) at 00:00 UTC (it may run past the window), or null. */
+  readonly trouble: { readonly from: number; readonly to: number } | null;
+  /** When it set its subscription to cancel at the period's end, or null. */
+  readonly cancelScheduledAt: number | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -64,11 +68,16 @@ export function accountsOf(
   customers: readonly SimulatedCustomer[],
   options: SimulationOptions,
 ): SimulatedAccount[] {
+  const at = (day: number) => options.start + day * DAY_MS;
   return customers.map((c) => ({
     accountId: c.accountId,
     archetype: c.archetype,
-    churnedAt:
-      c.churnDay !== null && c.churnDay < options.days ? options.start + c.churnDay * DAY_MS : null,
+    churnedAt: c.churnDay !== null && c.churnDay < options.days ? at(c.churnDay) : null,
+    trouble:
+      c.troubleStart !== null && c.troubleEnd !== null
+        ? { from: at(c.troubleStart), to: at(c.troubleEnd) }
+        : null,
+    cancelScheduledAt: c.cancelScheduledDay === null ? null : at(c.cancelScheduledDay),
   }));
 }
 
@@ -87,7 +96,23 @@ export function labelsCsv(accounts: readonly SimulatedAccount[]): string {
   return `account_id,churned_at\n${rows.join("\n")}\n`;
 }
 
-/** `accounts.csv`: the ground truth the backtest never reads unless asked (`--archetypes`). */
+const isoDay = (at: number | null | undefined) =>
+  at == null ? "" : new Date(at).toISOString().slice(0, 10);
+
+/**
+ * `accounts.csv`: the ground truth the backtest never reads unless asked (`--archetypes`):
+ * each account's archetype, its trouble phase (`trouble_from` inclusive, `trouble_to`
+ * exclusive: the churn day or the day it recovered) and the day it scheduled a cancellation.
+ */
 export function archetypesCsv(accounts: readonly SimulatedAccount[]): string {
-  return `account_id,archetype\n${accounts.map((a) => `${a.accountId},${a.archetype}`).join("\n")}\n`;
+  const rows = accounts.map((a) =>
+    [
+      a.accountId,
+      a.archetype,
+      isoDay(a.trouble?.from),
+      isoDay(a.trouble?.to),
+      isoDay(a.cancelScheduledAt),
+    ].join(","),
+  );
+  return `account_id,archetype,trouble_from,trouble_to,cancel_scheduled_on\n${rows.join("\n")}\n`;
 }
