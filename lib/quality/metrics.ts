@@ -57,6 +57,23 @@ export function auc(risk: readonly number[], churned: readonly boolean[]): numbe
 }
 
 /**
+ * The standard error of an AUC over `positives` churned and `negatives` retained
+ * observations (Hanley & McNeil, 1982): how far another sample of the same size could
+ * land by chance. Two AUCs closer than about twice it are not told apart.
+ */
+export function aucStandardError(value: number, positives: number, negatives: number): number {
+  if (!(positives > 0 && negatives > 0) || !Number.isFinite(value)) return Number.NaN;
+  const q1 = value / (2 - value);
+  const q2 = (2 * value * value) / (1 + value);
+  const variance =
+    (value * (1 - value) +
+      (positives - 1) * (q1 - value * value) +
+      (negatives - 1) * (q2 - value * value)) /
+    (positives * negatives);
+  return Math.sqrt(Math.max(0, variance));
+}
+
+/**
  * Area under the precision-recall curve as average precision: Σ (recallₖ − recallₖ₋₁) ×
  * precisionₖ over the distinct risk thresholds, highest first (equal risks form one step).
  */

@@ -10,6 +10,7 @@ import { loadEvents, parseLabels } from "../backtest/load.ts";
 import { DAY_MS } from "../backtest/replay.ts";
 import { runBacktest } from "../backtest/run.ts";
 import { type CompiledModel, defaultModel, loadModel } from "../domain.ts";
+import { aucStandardError } from "../metrics.ts";
 import { type CalibrationRow, observe } from "./features.ts";
 import {
   componentScoreOf,
@@ -293,6 +294,12 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
       `calibrate.after.${name}: ${format(a?.value)}${unit}`,
     ];
   });
+  const verdict = verdictOf(
+    figure(before, "auc")?.value,
+    figure(after, "auc")?.value,
+    figure(before, "churned")?.value ?? 0,
+    (figure(before, "observations")?.value ?? 0) - (figure(before, "churned")?.value ?? 0),
+  );
   const byName = (run: typeof before) =>
     Object.fromEntries(
       (run?.figures ?? []).map((f) => [f.name.replace(/^backtest\./, ""), f.value]),
@@ -314,7 +321,29 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
       `calibrate.holdout: ${isoDay(holdout)} (never fitted on)`,
       `calibrate.holdout.observations: ${format(figure(after, "observations")?.value)} account-dates`,
       ...report,
+      `calibrate.verdict: ${verdict}`,
       `calibrate.out: ${input.outPath}`,
     ],
   };
+}
+
+/**
+ * What the held-out comparison says, in words: better, worse, or too close to tell on this
+ * many observations (within twice the AUC's standard error, `aucStandardError`).
+ */
+export function verdictOf(
+  before: number | undefined,
+  after: number | undefined,
+  churned: number,
+  retained: number,
+): string {
+  if (before === undefined || after === undefined || Number.isNaN(before) || Number.isNaN(after))
+    return "no AUC on the held-out date (it needs churned and retained observations): nothing to compare";
+  const margin = 2 * aucStandardError(before, churned, retained);
+  const change = `AUC ${before.toFixed(3)} → ${after.toFixed(3)}`;
+  const noise = `±${margin.toFixed(3)} is chance on ${churned} churned of ${churned + retained} held-out observations`;
+  if (after - before > margin)
+    return `better (${change}; ${noise}): review it with npm run backtest and npm run preview`;
+  if (before - after > margin) return `worse (${change}; ${noise}): keep the current model`;
+  return `too close to tell (${change}; ${noise}): more history, more --at dates or a later --holdout would say more`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   auc,
+  aucStandardError,
   churnRate,
   liftAtTop,
   median,
@@ -35,6 +36,17 @@ describe("auc", () => {
 
   it("rejects inputs of different lengths", () => {
     expect(() => auc([1, 2], [true])).toThrow(RangeError);
+  });
+});
+
+describe("aucStandardError", () => {
+  it("follows Hanley and McNeil: 0.044 for an AUC of 0.8 on 50 churned and 50 retained", () => {
+    expect(aucStandardError(0.8, 50, 50)).toBeCloseTo(0.0445, 4);
+  });
+
+  it("shrinks with more observations and is NaN without both outcomes", () => {
+    expect(aucStandardError(0.8, 500, 500)).toBeLessThan(aucStandardError(0.8, 50, 50) / 3);
+    expect(aucStandardError(0.8, 0, 50)).toBeNaN();
   });
 });
 
