@@ -135,22 +135,27 @@ const RULES: Rules = {
     },
   },
   // Open tickets whose latest priority is one of `support.urgentPriorities`: an escalation
-  // in progress, whatever the usage says.
+  // in progress, whatever the usage says. A ticket counts until it is solved, however old:
+  // only a solve (or its webhook) ends an escalation.
   minUrgentOpenTickets: {
     component: "support",
     metric: "urgentTickets",
     holds: (min, f) => f.urgentOpenTickets >= min,
-    words: (_min, f) => `${plural(f.urgentOpenTickets, "urgent ticket")} open`,
+    words: (_min, f, model) =>
+      `${plural(f.urgentOpenTickets, "ticket")} open of priority ${model.components.support.urgentPriorities.join(" or ")}`,
   },
-  // The latest NPS answer (its own register: the score and when it was given), so a
-  // detractor who answered again more kindly no longer raises it.
+  // The account's latest NPS answer by source time (its own register), so an answer given
+  // again more kindly, by anyone at the account, clears it. An answer dated after `now`
+  // (a sender's clock ahead) raises nothing until its time comes.
   recentNpsAtMost: {
     component: "sentiment",
     metric: "nps",
-    holds: ({ score, withinDays }, f) =>
-      f.lastNps !== null && f.lastNps.score <= score && f.now - f.lastNps.at <= withinDays * DAY_MS,
-    words: (_setting, f) =>
-      `NPS detractor (${f.lastNps?.score}) on ${shortDate(f.lastNps?.at ?? f.now)}`,
+    holds: ({ score, withinDays }, f) => {
+      if (f.lastNps === null || f.lastNps.score > score) return false;
+      const age = f.now - f.lastNps.at;
+      return age >= 0 && age <= withinDays * DAY_MS;
+    },
+    words: (_setting, f) => `NPS of ${f.lastNps?.score} on ${shortDate(f.lastNps?.at ?? f.now)}`,
   },
 };
 

@@ -21,7 +21,7 @@ import {
   segmentFor,
 } from "./model.ts";
 import { hundredths, round1 } from "./rounding.ts";
-import { type Tier, tierWithHysteresis, worseTier } from "./tiers.ts";
+import { baseTier, betterTier, type Tier, tierWithHysteresis, worseTier } from "./tiers.ts";
 
 export type { RaisedFlag } from "./flags.ts";
 
@@ -136,6 +136,11 @@ function weightedScore(parts: readonly Evaluated[], except?: ComponentName): num
   return w > 0 ? wn / w : null;
 }
 
+/** True when a flag of the previous score is no longer raised. */
+function flagCleared(previous: PreviousScore | null | undefined, now: readonly RaisedFlag[]) {
+  return (previous?.flags ?? []).some((f) => !now.some((n) => n.name === f.name));
+}
+
 /** Scores one customer. Pure: the same inputs always give the same score. */
 export function score(
   aggregate: Aggregate,
@@ -180,6 +185,12 @@ export function score(
   let value = uncapped;
   for (const flag of flags) if (value !== null) value = Math.min(value, round1(flag.maxScore));
   let tier = tierWithHysteresis(value, previous?.tier, model.tiers);
+  // Hysteresis holds a tier the score earned, not one a flag imposed: once a flag of the
+  // previous score clears, the customer may go where its score alone puts it (a customer
+  // at 85 whose detractor answer aged out is healthy again, not at-risk until 91).
+  if (value !== null && flagCleared(previous, flags)) {
+    tier = betterTier(tier, baseTier(value, model.tiers));
+  }
   for (const flag of flags) if (value !== null) tier = worseTier(tier, flag.tier);
 
   const components: ComponentScore[] = parts.map((p) => {

@@ -52,6 +52,12 @@ export function worseTier(a: Tier, b: Tier): Tier {
   return RANK[a] <= RANK[b] ? a : b;
 }
 
+/** The better of two known tiers; `unknown` stays unknown. */
+export function betterTier(a: Tier, b: Tier): Tier {
+  if (a === "unknown" || b === "unknown") return a;
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
 /**
  * What kind of tier change a move is: a routing rule of the model, or `unknown` for a move
  * into or out of "not enough data", which is news about the data, not about health (a

@@ -256,7 +256,7 @@ describe("red flags", () => {
         name: "escalation",
         component: "support",
         tier: "at-risk",
-        reason: "2 urgent tickets open",
+        reason: "2 tickets open of priority urgent or high",
       },
     ]);
     expect(two.tier).toBe("at-risk");
@@ -279,6 +279,9 @@ describe("red flags", () => {
     const onTheLine = scoreOf([...base, nps(3, 30)], null, NOW, withDetractor);
     const tooOld = scoreOf([...base, nps(1, 31)], null, NOW, withDetractor);
     const answeredAgain = scoreOf([...base, nps(1, 20), nps(8, 2)], null, NOW, withDetractor);
+    // Applied in any order, the latest answer by its own time decides.
+    const olderLowArrivesLast = scoreOf([...base, nps(8, 2), nps(1, 20)], null, NOW, withDetractor);
+    const fromTheFuture = scoreOf([...base, nps(0, -3)], null, NOW, withDetractor);
     const passive = scoreOf([...base, nps(4, 5)], null, NOW, withDetractor);
 
     expect(low.flags).toEqual([
@@ -286,14 +289,74 @@ describe("red flags", () => {
         name: "detractor",
         component: "sentiment",
         tier: "at-risk",
-        reason: "NPS detractor (2) on Nov 17",
+        reason: "NPS of 2 on Nov 17",
       },
     ]);
     expect(low.tier).toBe("at-risk");
     expect(onTheLine.flags.map((f) => f.name)).toEqual(["detractor"]);
     expect(tooOld.flags).toEqual([]);
     expect(answeredAgain.flags).toEqual([]);
+    expect(olderLowArrivesLast.flags).toEqual([]);
+    expect(fromTheFuture.flags).toEqual([]);
     expect(passive.flags).toEqual([]);
+  });
+
+  it("let go of the tier once they clear: the score decides, not the hysteresis margin", () => {
+    // A margin so wide that hysteresis alone would hold an at-risk customer at any score.
+    const input = testModelInput();
+    const model = compileModel({
+      ...input,
+      tiers: { ...input.tiers, margin: 29 },
+      redFlags: {
+        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
+      },
+    });
+    const signals = [
+      ...busy().filter((s) => s.values.kind !== "nps"),
+      signal({ kind: "nps", score: 2 }, 31),
+      signal({ kind: "nps", score: 9 }, 40),
+    ];
+
+    const flagged = scoreOf(signals, null, NOW - DAY, model);
+    const cleared = scoreOf(signals, flagged, NOW, model);
+    // The same previous score, at-risk by its score (no flag recorded): hysteresis holds.
+    const heldByScore = scoreOf(signals, { ...flagged, flags: [] }, NOW, model);
+
+    expect(flagged.flags.map((f) => f.name)).toEqual(["detractor"]);
+    expect(flagged.tier).toBe("at-risk");
+    expect(cleared.flags).toEqual([]);
+    expect(cleared.score).toBeGreaterThanOrEqual(70);
+    expect(cleared.tier).toBe("healthy");
+    expect(heldByScore.tier).toBe("at-risk");
+  });
+
+  it("keep hysteresis downward once they clear: a flag clearing never worsens the tier", () => {
+    // Lines around this customer's score (76.8): below at-risk's line, within its margin.
+    const input = testModelInput();
+    const model = compileModel({
+      ...input,
+      tiers: { healthy: 90, atRisk: 80, margin: 5 },
+      redFlags: {
+        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
+      },
+    });
+    const signals = [
+      ...busy().filter((s) => s.values.kind !== "nps"),
+      signal({ kind: "nps", score: 2 }, 31),
+    ];
+
+    // An at-risk customer (held there by hysteresis) raises the flag, which then clears.
+    const before = scoreOf(signals, null, NOW - 2 * DAY, model);
+    const flagged = scoreOf(signals, { ...before, tier: "at-risk" }, NOW - DAY, model);
+    const cleared = scoreOf(signals, flagged, NOW, model);
+
+    expect(flagged.tier).toBe("at-risk");
+    expect(flagged.flags.map((f) => f.name)).toEqual(["detractor"]);
+    expect(cleared.flags).toEqual([]);
+    expect(cleared.score).toBeLessThan(80);
+    expect(cleared.score).toBeGreaterThanOrEqual(75);
+    // Its score alone would say critical; released, it keeps the better tier it had.
+    expect(cleared.tier).toBe("at-risk");
   });
 
   it("refuse an urgent-ticket or NPS condition out of range", () => {

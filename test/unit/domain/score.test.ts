@@ -399,6 +399,8 @@ describe("score properties", () => {
           const { margin } = (compiled.bySegment.get(next.segment) ?? model).tiers;
           fc.pre(first.score !== null && next.score !== null);
           fc.pre(Math.abs((next.score as number) - (first.score as number)) < margin);
+          // A flag that clears lets go of the tier it held (flags.test.ts).
+          fc.pre(first.flags.every((f) => next.flags.some((n) => n.name === f.name)));
           expect(next.tier).toBe(baseTier(first.score, model.tiers));
           expect(next.tier).toBe(first.tier);
         },
