@@ -11,17 +11,17 @@
  *   which of them will be in trouble next month.
  *
  * Each observation's risk is the churn rate of its group of observations with the same
- * facts (fitted on the same observations: if anything, optimistic). `seenAfterDays` says
- * when trouble becomes visible: at 0 a model spots it on its first day, at 7 a week in.
+ * facts, fitted on the same observations. It is an estimate, not a bound: a model could
+ * still see more than these groups (how steeply usage falls hints at how soon the churn
+ * comes). `seenAfterDays` says when trouble becomes visible: at 0 once its first day is
+ * over (the observation is at 00:00, the simulator's events come by day), at 7 a week in.
  */
 
 import { auc } from "../metrics.ts";
 import type { Archetype } from "../simulate/archetypes.ts";
 import { RECOGNIZABLE } from "../simulate/archetypes.ts";
 import { LabelsError } from "./load.ts";
-import type { Observation } from "./replay.ts";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, type Observation } from "./replay.ts";
 
 export interface AccountTruth {
   readonly archetype: string;
@@ -30,13 +30,16 @@ export interface AccountTruth {
   readonly cancelScheduledAt: number | null;
 }
 
-const dayOf = (cell: string | undefined, what: string, line: number): number | null => {
+/** 00:00 UTC of a `YYYY-MM-DD` cell, null when empty; a malformed or impossible date throws. */
+function dayOf(cell: string | undefined, what: string, line: number): number | null {
   if (!cell) return null;
   const at = Date.parse(`${cell}T00:00:00Z`);
-  if (!Number.isFinite(at))
-    throw new LabelsError(`accounts line ${line}: ${what} "${cell}" is not a date`);
+  // Date.parse rolls 2026-02-30 over to March: a real date reads back the same.
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(cell) || new Date(at).toISOString().slice(0, 10) !== cell) {
+    throw new LabelsError(`accounts line ${line}: ${what} "${cell}" is not a date (YYYY-MM-DD)`);
+  }
   return at;
-};
+}
 
 /**
  * The simulator's truth from its `accounts.csv`, or null when the file has no trouble
@@ -58,9 +61,16 @@ export function parseTruth(text: string): Map<string, AccountTruth> | null {
   rows.slice(1).forEach((row, i) => {
     const cells = row.split(",").map((c) => c.trim());
     const line = i + 2;
+    const accountId = cells[id];
+    if (!accountId) throw new LabelsError(`accounts line ${line}: account_id is empty`);
     const troubleFrom = dayOf(cells[from], "trouble_from", line);
     const troubleTo = dayOf(cells[to], "trouble_to", line);
-    truth.set(cells[id] as string, {
+    if ((troubleFrom === null) !== (troubleTo === null) || (troubleFrom ?? 0) > (troubleTo ?? 0)) {
+      throw new LabelsError(
+        `accounts line ${line}: trouble_from and trouble_to must both be empty, or a date and a later one`,
+      );
+    }
+    truth.set(accountId, {
       archetype: cells[kind] ?? "",
       trouble:
         troubleFrom !== null && troubleTo !== null ? { from: troubleFrom, to: troubleTo } : null,
@@ -74,9 +84,13 @@ export function parseTruth(text: string): Map<string, AccountTruth> | null {
 function visibleFacts(truth: AccountTruth | undefined, at: number, seenAfterDays: number) {
   if (truth === undefined) return "unknown";
   const { trouble, cancelScheduledAt, archetype } = truth;
+  // A day's events are in once the day is over: `at` is 00:00, so a day counts from the next.
   const scheduled =
-    cancelScheduledAt !== null && cancelScheduledAt <= at && (trouble === null || at < trouble.to);
-  if (trouble !== null && at >= trouble.from + seenAfterDays * DAY_MS && at < trouble.to) {
+    cancelScheduledAt !== null &&
+    cancelScheduledAt + DAY_MS <= at &&
+    (trouble === null || at < trouble.to);
+  const seenFrom = (from: number) => from + Math.max(1, seenAfterDays) * DAY_MS;
+  if (trouble !== null && at >= seenFrom(trouble.from) && at < trouble.to) {
     const weeks = Math.min(8, Math.floor((at - trouble.from) / (7 * DAY_MS)));
     return `trouble ${archetype} week ${weeks} ${scheduled}`;
   }

@@ -222,11 +222,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   ];
   // Every model sees the same population: the ceiling is the data's, not a model's.
   const population = named[0]?.observations ?? [];
-  const ceiling = (days: number) => formatValue(ceilingAuc(population, truth ?? new Map(), days));
   const ceilingLines = truth
     ? [
-        `backtest.ceiling_auc.seen_at_onset: ${ceiling(0)} (the best ranking from what each date shows, trouble spotted on its first day: docs/quality.md)`,
-        `backtest.ceiling_auc.seen_after_7_days: ${ceiling(7)} (the same, trouble spotted a week in)`,
+        `backtest.ceiling_auc.seen_at_onset: ${formatValue(ceilingAuc(population, truth, 0))} (an estimate of the best ranking from what each date shows, trouble spotted once its first day is over: docs/quality.md)`,
+        `backtest.ceiling_auc.seen_after_7_days: ${formatValue(ceilingAuc(population, truth, 7))} (the same, trouble spotted a week in)`,
       ]
     : [];
   return {

@@ -46,6 +46,18 @@ describe("the simulator's truth", () => {
   it("is absent from an accounts file without trouble columns", () => {
     expect(parseTruth("account_id,archetype\nacct-1,steady\n")).toBeNull();
   });
+
+  it("refuses dates that are malformed, impossible, half given or out of order", () => {
+    const header = "account_id,archetype,trouble_from,trouble_to,cancel_scheduled_on";
+    const read = (row: string) => () => parseTruth(`${header}\n${row}\n`);
+
+    expect(read("a,steady,2026-02-30,2026-03-10,")).toThrow(/line 2: trouble_from "2026-02-30"/);
+    expect(read("a,steady,2026-3-1,2026-03-10,")).toThrow(/YYYY-MM-DD/);
+    expect(read("a,steady,2026-03-01,,")).toThrow(/both be empty/);
+    expect(read("a,steady,2026-03-10,2026-03-01,")).toThrow(/a later one/);
+    expect(read(",steady,,,")).toThrow(/account_id is empty/);
+    expect(read("a,steady,2026-03-01,2026-03-10,2026-03-05")).not.toThrow();
+  });
 });
 
 describe("ceiling AUC", () => {
@@ -95,9 +107,19 @@ describe("ceiling AUC", () => {
     expect(weekIn).toBeCloseTo((5 /* t4 above all negatives */ + 4 * (3 * 0.5 + 2) + 0) / 25, 10);
   });
 
-  it("counts a scheduled cancellation as visible from its day", () => {
+  it("counts a scheduled cancellation as visible once its day is over", () => {
     const scheduled = new Map(truth);
     scheduled.set("o1", account("steady", null, at - DAY));
     expect(ceilingAuc(observations, scheduled, 0)).toBe(1);
+  });
+
+  it("sees nothing of the observation's own day: trouble or a cancellation starting that day", () => {
+    const base = ceilingAuc(observations, truth, 0);
+    const sameDay = new Map(truth);
+    // o1 (the sudden churner) schedules its cancellation on the date; o2 starts its trouble.
+    sameDay.set("o1", account("steady", null, at));
+    sameDay.set("o2", account("silent-fade-out", 0));
+
+    expect(ceilingAuc(observations, sameDay, 0)).toBe(base);
   });
 });
