@@ -57,20 +57,52 @@ export function auc(risk: readonly number[], churned: readonly boolean[]): numbe
 }
 
 /**
- * The standard error of an AUC over `positives` churned and `negatives` retained
- * observations (Hanley & McNeil, 1982): how far another sample of the same size could
- * land by chance. Two AUCs closer than about twice it are not told apart.
+ * Two AUCs over the same observations: their difference (b − a) and its standard error
+ * (DeLong, DeLong & Clarke-Pearson, 1988). Both rank the same churned/retained pairs, so
+ * their errors move together and the difference is known better than either AUC alone.
  */
-export function aucStandardError(value: number, positives: number, negatives: number): number {
-  if (!(positives > 0 && negatives > 0) || !Number.isFinite(value)) return Number.NaN;
-  const q1 = value / (2 - value);
-  const q2 = (2 * value * value) / (1 + value);
+export function pairedAucDifference(
+  riskA: readonly number[],
+  riskB: readonly number[],
+  churned: readonly boolean[],
+): { readonly difference: number; readonly standardError: number } {
+  checkSameLength(riskA, churned);
+  checkSameLength(riskB, churned);
+  const positives = churned.flatMap((c, i) => (c ? [i] : []));
+  const negatives = churned.flatMap((c, i) => (c ? [] : [i]));
+  if (positives.length === 0 || negatives.length === 0) {
+    return { difference: Number.NaN, standardError: Number.NaN };
+  }
+  const won = (risk: readonly number[], p: number, n: number) => {
+    const [x, y] = [risk[p] as number, risk[n] as number];
+    return x > y ? 1 : x === y ? 0.5 : 0;
+  };
+  // Each churned observation's share of retained ones ranked below it, and the reverse.
+  const components = (risk: readonly number[]) => ({
+    ofPositives: positives.map((p) => mean(negatives.map((n) => won(risk, p, n)))),
+    ofNegatives: negatives.map((n) => mean(positives.map((p) => won(risk, p, n)))),
+  });
+  const a = components(riskA);
+  const b = components(riskB);
+  const varianceOfDifference = (x: readonly number[], y: readonly number[]) =>
+    covariance(x, x) + covariance(y, y) - 2 * covariance(x, y);
   const variance =
-    (value * (1 - value) +
-      (positives - 1) * (q1 - value * value) +
-      (negatives - 1) * (q2 - value * value)) /
-    (positives * negatives);
-  return Math.sqrt(Math.max(0, variance));
+    varianceOfDifference(a.ofPositives, b.ofPositives) / positives.length +
+    varianceOfDifference(a.ofNegatives, b.ofNegatives) / negatives.length;
+  return {
+    difference: mean(b.ofPositives) - mean(a.ofPositives),
+    standardError: Math.sqrt(Math.max(0, variance)),
+  };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+
+/** Sample covariance (n − 1); 0 for fewer than two values. */
+function covariance(x: readonly number[], y: readonly number[]): number {
+  if (x.length < 2) return 0;
+  const mx = mean(x);
+  const my = mean(y);
+  return x.reduce((sum, xi, i) => sum + (xi - mx) * ((y[i] as number) - my), 0) / (x.length - 1);
 }
 
 /**

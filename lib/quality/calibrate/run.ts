@@ -6,11 +6,13 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { COMPONENTS, compileModel, type Model } from "../../../functions/domain/model.ts";
+import { riskOf } from "../backtest/evaluate.ts";
 import { loadEvents, parseLabels } from "../backtest/load.ts";
+import type { Observation } from "../backtest/replay.ts";
 import { DAY_MS } from "../backtest/replay.ts";
 import { runBacktest } from "../backtest/run.ts";
 import { type CompiledModel, defaultModel, loadModel } from "../domain.ts";
-import { aucStandardError } from "../metrics.ts";
+import { auc, pairedAucDifference } from "../metrics.ts";
 import { type CalibrationRow, observe } from "./features.ts";
 import {
   componentScoreOf,
@@ -294,12 +296,7 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
       `calibrate.after.${name}: ${format(a?.value)}${unit}`,
     ];
   });
-  const verdict = verdictOf(
-    figure(before, "auc")?.value,
-    figure(after, "auc")?.value,
-    figure(before, "churned")?.value ?? 0,
-    (figure(before, "observations")?.value ?? 0) - (figure(before, "churned")?.value ?? 0),
-  );
+  const verdict = verdictOf(pairedRisks(before?.observations ?? [], after?.observations ?? []));
   const byName = (run: typeof before) =>
     Object.fromEntries(
       (run?.figures ?? []).map((f) => [f.name.replace(/^backtest\./, ""), f.value]),
@@ -327,23 +324,39 @@ export async function runCalibrate(input: CalibrateInput): Promise<CalibrateResu
   };
 }
 
+/** Held-out observations both models scored, as risks side by side. */
+function pairedRisks(before: readonly Observation[], after: readonly Observation[]) {
+  const key = (o: Observation) => `${o.at} ${o.accountId}`;
+  const afterOf = new Map(after.map((o) => [key(o), o]));
+  const pairs = before.flatMap((b) => {
+    const a = afterOf.get(key(b));
+    return b.score !== null && a !== undefined && a.score !== null ? [[b, a] as const] : [];
+  });
+  return {
+    before: pairs.map(([b]) => riskOf(b)),
+    after: pairs.map(([, a]) => riskOf(a)),
+    churned: pairs.map(([b]) => b.churned),
+  };
+}
+
 /**
  * What the held-out comparison says, in words: better, worse, or too close to tell on this
- * many observations (within twice the AUC's standard error, `aucStandardError`).
+ * many observations (a difference within twice its standard error, DeLong's paired test).
  */
-export function verdictOf(
-  before: number | undefined,
-  after: number | undefined,
-  churned: number,
-  retained: number,
-): string {
-  if (before === undefined || after === undefined || Number.isNaN(before) || Number.isNaN(after))
+export function verdictOf(held: {
+  readonly before: readonly number[];
+  readonly after: readonly number[];
+  readonly churned: readonly boolean[];
+}): string {
+  const { difference, standardError } = pairedAucDifference(held.before, held.after, held.churned);
+  if (Number.isNaN(difference))
     return "no AUC on the held-out date (it needs churned and retained observations): nothing to compare";
-  const margin = 2 * aucStandardError(before, churned, retained);
-  const change = `AUC ${before.toFixed(3)} → ${after.toFixed(3)}`;
-  const noise = `±${margin.toFixed(3)} is chance on ${churned} churned of ${churned + retained} held-out observations`;
-  if (after - before > margin)
+  const churned = held.churned.filter(Boolean).length;
+  const margin = 2 * standardError;
+  const change = `AUC ${auc(held.before, held.churned).toFixed(3)} → ${auc(held.after, held.churned).toFixed(3)}`;
+  const noise = `a difference within ±${margin.toFixed(3)} could be chance on ${churned} churned of ${held.churned.length} held-out observations`;
+  if (difference > margin)
     return `better (${change}; ${noise}): review it with npm run backtest and npm run preview`;
-  if (before - after > margin) return `worse (${change}; ${noise}): keep the current model`;
+  if (-difference > margin) return `worse (${change}; ${noise}): keep the current model`;
   return `too close to tell (${change}; ${noise}): more history, more --at dates or a later --holdout would say more`;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   auc,
-  aucStandardError,
   churnRate,
   liftAtTop,
   median,
+  pairedAucDifference,
   prAuc,
   reliabilityBins,
 } from "../../../lib/quality/metrics.ts";
@@ -39,14 +39,25 @@ describe("auc", () => {
   });
 });
 
-describe("aucStandardError", () => {
-  it("follows Hanley and McNeil: 0.044 for an AUC of 0.8 on 50 churned and 50 retained", () => {
-    expect(aucStandardError(0.8, 50, 50)).toBeCloseTo(0.0445, 4);
+describe("pairedAucDifference", () => {
+  it("gives DeLong's difference and standard error (worked by hand)", () => {
+    // Churned: the first two. A ranks one churned below a retained one (AUC 0.75), B none (1).
+    const churnedPair = [true, true, false, false];
+    const { difference, standardError } = pairedAucDifference(
+      [0.9, 0.4, 0.5, 0.1],
+      [0.9, 0.6, 0.5, 0.1],
+      churnedPair,
+    );
+    expect(difference).toBeCloseTo(0.25, 12);
+    // Components of A: churned [1, 0.5], retained [0.5, 1], each of variance 0.125; B's
+    // are constant: (0.125 / 2 + 0.125 / 2) ** 0.5.
+    expect(standardError).toBeCloseTo(Math.sqrt(0.125), 12);
   });
 
-  it("shrinks with more observations and is NaN without both outcomes", () => {
-    expect(aucStandardError(0.8, 500, 500)).toBeLessThan(aucStandardError(0.8, 50, 50) / 3);
-    expect(aucStandardError(0.8, 0, 50)).toBeNaN();
+  it("is exactly zero for the same ranking, and NaN without both outcomes", () => {
+    expect(pairedAucDifference(risk, risk, churned)).toEqual({ difference: 0, standardError: 0 });
+    expect(pairedAucDifference([1, 2], [2, 1], [false, false]).difference).toBeNaN();
+    expect(() => pairedAucDifference([1], [1, 2], [true, false])).toThrow(RangeError);
   });
 });
 

@@ -1,23 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { verdictOf } from "../../../../lib/quality/calibrate/run.ts";
 
+// 200 held-out observations, 20 churned; "before" ranks them at random.
+const churned = Array.from({ length: 200 }, (_, i) => i % 10 === 0);
+const random = churned.map((_, i) => (i * 37) % 101);
+const perfect = churned.map((c, i) => (c ? 200 + (i % 7) : i % 50));
+
 describe("calibrate's verdict on the held-out date", () => {
-  it("says better or worse only beyond twice the AUC's standard error", () => {
-    // 38 churned of 278: twice the standard error of an AUC of 0.75 is about 0.09.
-    expect(verdictOf(0.752, 0.738, 38, 240)).toMatch(
-      /^too close to tell \(AUC 0\.752 → 0\.738; ±0\.0\d\d is chance on 38 churned of 278/,
+  it("says better or worse when the paired difference is beyond twice its standard error", () => {
+    expect(verdictOf({ before: random, after: perfect, churned })).toMatch(
+      /^better \(AUC 0\.\d{3} → 1\.000; a difference within ±0\.\d{3} could be chance on 20 churned of 200 held-out observations\): review it/,
     );
-    expect(verdictOf(0.7, 0.82, 38, 240)).toMatch(
-      /^better \(AUC 0\.700 → 0\.820;.*npm run preview$/,
+    expect(verdictOf({ before: perfect, after: random, churned })).toMatch(
+      /^worse \(AUC 1\.000 → .*keep the current model$/,
     );
-    expect(verdictOf(0.82, 0.7, 38, 240)).toMatch(/^worse \(.*keep the current model$/);
   });
 
-  it("tells apart smaller differences on more observations", () => {
-    expect(verdictOf(0.75, 0.78, 2000, 20000)).toMatch(/^better/);
+  it("says too close to tell for a difference inside the noise", () => {
+    const nudged = random.map((r, i) => (i === 0 ? r + 40 : r));
+    expect(verdictOf({ before: random, after: nudged, churned })).toMatch(/^too close to tell/);
   });
 
   it("says so when the held-out date has no AUC", () => {
-    expect(verdictOf(Number.NaN, 0.7, 0, 100)).toMatch(/^no AUC on the held-out date/);
+    expect(verdictOf({ before: [1, 2], after: [2, 1], churned: [false, false] })).toMatch(
+      /^no AUC on the held-out date/,
+    );
   });
 });
