@@ -17,6 +17,12 @@
  * and checked against the demo's stories; each "2026.11.3:" comment says what changed and
  * why. Seed 11: AUC 0.806 → 0.808, at-risk 36 → 163 account-dates, silent fade-outs
  * flagged 11.5 → 25.5 days ahead (median).
+ *
+ * 2026.11.4 (issue 11, tier flips): critical from 55, so a seasonal customer's low is
+ * at-risk rather than critical, and two red flags for what the lower line would leave
+ * unpaged: an escalation (two urgent tickets open) and a detractor (an NPS of 0-3 in the
+ * last 30 days). Chosen on seeds 11-13, checked on 14-15 and the demo (docs/quality.md):
+ * tier flips 0.20-0.26 → 0.15-0.20 per account-month, AUC up 0.002-0.005.
  */
 import type { ModelInput } from "./model.ts";
 
