@@ -1,7 +1,7 @@
 /**
- * How well could any model rank churn on a simulated history? The simulator knows what a
- * model can only guess: which accounts are in trouble now and since when. The ceiling is
- * the AUC of the best ranking that uses what an observation date shows and nothing later:
+ * How well could a model rank churn on a simulated history? The simulator knows what a
+ * model can only guess: which accounts are in trouble now and since when. The ceiling
+ * estimates the AUC of the best ranking from what an observation date shows, nothing later:
  *
  * - whether the account is in its trouble phase, its archetype then (the trouble's kind
  *   shows in its data) and how many weeks it has been in it;
@@ -18,8 +18,7 @@
  */
 
 import { auc } from "../metrics.ts";
-import type { Archetype } from "../simulate/archetypes.ts";
-import { RECOGNIZABLE } from "../simulate/archetypes.ts";
+import { type Archetype, RECOGNIZABLE } from "../simulate/archetypes.ts";
 import { LabelsError } from "./load.ts";
 import { DAY_MS, type Observation } from "./replay.ts";
 
