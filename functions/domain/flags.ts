@@ -31,6 +31,9 @@ export interface RaisedFlagDetail extends RaisedFlag {
 
 const ENDED = new Set(["canceled", "incomplete_expired"]);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "a", "a or b", "a, b or c". */
+const orList = (items: readonly string[]) =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 
 /**
  * Each kind of condition: whether it holds, its words, and the metric it is about, and
@@ -142,7 +145,7 @@ const RULES: Rules = {
     metric: "urgentTickets",
     holds: (min, f) => f.urgentOpenTickets >= min,
     words: (_min, f, model) =>
-      `${plural(f.urgentOpenTickets, "ticket")} open of priority ${model.components.support.urgentPriorities.join(" or ")}`,
+      `${plural(f.urgentOpenTickets, "ticket")} open of priority ${orList(model.components.support.urgentPriorities)}`,
   },
   // The account's latest NPS answer by source time (its own register), so an answer given
   // again more kindly, by anyone at the account, clears it. An answer dated after `now`

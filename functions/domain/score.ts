@@ -72,7 +72,7 @@ export interface HealthScore {
  * stored before red flags: read as none.
  */
 export type PreviousScore = Pick<HealthScore, "tier" | "components" | "score"> & {
-  readonly flags?: readonly Pick<RaisedFlag, "name">[];
+  readonly flags?: readonly Pick<RaisedFlag, "name" | "tier">[];
 };
 
 /** One metric with data, as scored. */
@@ -136,9 +136,19 @@ function weightedScore(parts: readonly Evaluated[], except?: ComponentName): num
   return w > 0 ? wn / w : null;
 }
 
-/** True when a flag of the previous score is no longer raised. */
-function flagCleared(previous: PreviousScore | null | undefined, now: readonly RaisedFlag[]) {
-  return (previous?.flags ?? []).some((f) => !now.some((n) => n.name === f.name));
+/**
+ * True when a flag that may have set the previous tier is no longer raised: a flag at
+ * least as bad as that tier (a critical customer's at-risk flag held nothing), matched by
+ * name and tier, so a flag a model change softened counts as cleared.
+ */
+function heldByClearedFlag(previous: PreviousScore | null | undefined, now: readonly RaisedFlag[]) {
+  if (!previous || previous.tier === "unknown") return false;
+  const tier = previous.tier;
+  return (previous.flags ?? []).some(
+    (f) =>
+      worseTier(f.tier, tier) === f.tier &&
+      !now.some((n) => n.name === f.name && n.tier === f.tier),
+  );
 }
 
 /** Scores one customer. Pure: the same inputs always give the same score. */
@@ -185,10 +195,11 @@ export function score(
   let value = uncapped;
   for (const flag of flags) if (value !== null) value = Math.min(value, round1(flag.maxScore));
   let tier = tierWithHysteresis(value, previous?.tier, model.tiers);
-  // Hysteresis holds a tier the score earned, not one a flag imposed: once a flag of the
-  // previous score clears, the customer may go where its score alone puts it (a customer
-  // at 85 whose detractor answer aged out is healthy again, not at-risk until 91).
-  if (value !== null && flagCleared(previous, flags)) {
+  // Hysteresis holds a tier the score earned, not one a flag imposed: once a flag that may
+  // have set the previous tier clears, the customer may go where its score alone puts it
+  // (a customer at 85 whose detractor answer aged out is healthy again, not at-risk until
+  // 91). Flags raised now still apply below.
+  if (value !== null && heldByClearedFlag(previous, flags)) {
     tier = betterTier(tier, baseTier(value, model.tiers));
   }
   for (const flag of flags) if (value !== null) tier = worseTier(tier, flag.tier);

@@ -34,7 +34,11 @@ function dayOf(cell: string | undefined, what: string, line: number): number | n
   if (!cell) return null;
   const at = Date.parse(`${cell}T00:00:00Z`);
   // Date.parse rolls 2026-02-30 over to March: a real date reads back the same.
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(cell) || new Date(at).toISOString().slice(0, 10) !== cell) {
+  const valid =
+    /^\d{4}-\d{2}-\d{2}$/.test(cell) &&
+    Number.isFinite(at) &&
+    new Date(at).toISOString().slice(0, 10) === cell;
+  if (!valid) {
     throw new LabelsError(`accounts line ${line}: ${what} "${cell}" is not a date (YYYY-MM-DD)`);
   }
   return at;
@@ -66,7 +70,7 @@ export function parseTruth(text: string): Map<string, AccountTruth> | null {
     const troubleTo = dayOf(cells[to], "trouble_to", line);
     if ((troubleFrom === null) !== (troubleTo === null) || (troubleFrom ?? 0) > (troubleTo ?? 0)) {
       throw new LabelsError(
-        `accounts line ${line}: trouble_from and trouble_to must both be empty, or a date and a later one`,
+        `accounts line ${line}: trouble_from and trouble_to must both be empty, or two dates in order`,
       );
     }
     truth.set(accountId, {

@@ -353,9 +353,9 @@ export function verdictOf(held: {
   const churned = held.churned.filter(Boolean).length;
   const margin = 2 * standardError;
   const change = `AUC ${auc(held.before, held.churned).toFixed(3)} → ${auc(held.after, held.churned).toFixed(3)}`;
-  const noise = `a difference within ±${margin.toFixed(3)} could be chance on ${churned} churned of ${held.churned.length} held-out observations`;
+  const noise = `a difference within ±${margin.toFixed(3)} could be chance on ${churned} churned of ${held.churned.length} held-out observations both models scored`;
   if (difference > margin)
     return `better (${change}; ${noise}): review it with npm run backtest and npm run preview`;
   if (-difference > margin) return `worse (${change}; ${noise}): keep the current model`;
-  return `too close to tell (${change}; ${noise}): more history, more --at dates or a later --holdout would say more`;
+  return `too close to tell (${change}; ${noise}): a held-out date with more churned accounts (more customers, a later --holdout) would say more`;
 }

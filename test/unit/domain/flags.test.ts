@@ -359,6 +359,41 @@ describe("red flags", () => {
     expect(cleared.tier).toBe("at-risk");
   });
 
+  it("release only a tier the cleared flag may have set, matched by name and tier", () => {
+    // This customer scores 76.8: at-risk by its score alone, critical by hysteresis.
+    const input = testModelInput();
+    const model = compileModel({
+      ...input,
+      tiers: { healthy: 90, atRisk: 75, margin: 5 },
+      redFlags: {
+        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
+      },
+    });
+    const base = busy().filter((s) => s.values.kind !== "nps");
+    const agedOut = [...base, signal({ kind: "nps", score: 2 }, 31)];
+    const fresh = [...base, signal({ kind: "nps", score: 2 }, 2)];
+    const critical = (flagTier: "at-risk" | "critical") => ({
+      ...scoreOf(agedOut, null, NOW, model),
+      tier: "critical" as const,
+      flags: [{ name: "detractor", tier: flagTier }],
+    });
+
+    // An at-risk flag held nothing on a critical customer: hysteresis keeps it critical.
+    const heldNothing = scoreOf(agedOut, critical("at-risk"), NOW, model);
+    // A critical flag could have set it: cleared, the score decides.
+    const released = scoreOf(agedOut, critical("critical"), NOW, model);
+    // Softened by a model change (critical → at-risk, same name, still raised): the critical
+    // flag is gone, and the at-risk one raised now caps the tier.
+    const softened = scoreOf(fresh, critical("critical"), NOW, model);
+
+    expect(heldNothing.score).toBeGreaterThanOrEqual(75);
+    expect(heldNothing.score).toBeLessThan(80);
+    expect(heldNothing.tier).toBe("critical");
+    expect(released.tier).toBe("at-risk");
+    expect(softened.flags.map((f) => f.name)).toEqual(["detractor"]);
+    expect(softened.tier).toBe("at-risk");
+  });
+
   it("refuse an urgent-ticket or NPS condition out of range", () => {
     const input = testModelInput();
     const flag = (when: object) => ({ ...input, redFlags: { f: { tier: "at-risk", when } } });

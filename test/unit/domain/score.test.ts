@@ -400,7 +400,11 @@ describe("score properties", () => {
           fc.pre(first.score !== null && next.score !== null);
           fc.pre(Math.abs((next.score as number) - (first.score as number)) < margin);
           // A flag that clears lets go of the tier it held (flags.test.ts).
-          fc.pre(first.flags.every((f) => next.flags.some((n) => n.name === f.name)));
+          fc.pre(
+            first.flags.every((f) =>
+              next.flags.some((n) => n.name === f.name && n.tier === f.tier),
+            ),
+          );
           expect(next.tier).toBe(baseTier(first.score, model.tiers));
           expect(next.tier).toBe(first.tier);
         },

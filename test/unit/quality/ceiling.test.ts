@@ -53,8 +53,9 @@ describe("the simulator's truth", () => {
 
     expect(read("a,steady,2026-02-30,2026-03-10,")).toThrow(/line 2: trouble_from "2026-02-30"/);
     expect(read("a,steady,2026-3-1,2026-03-10,")).toThrow(/YYYY-MM-DD/);
+    expect(read("a,steady,2026-13-01,2026-03-10,")).toThrow(/"2026-13-01" is not a date/);
     expect(read("a,steady,2026-03-01,,")).toThrow(/both be empty/);
-    expect(read("a,steady,2026-03-10,2026-03-01,")).toThrow(/a later one/);
+    expect(read("a,steady,2026-03-10,2026-03-01,")).toThrow(/two dates in order/);
     expect(read(",steady,,,")).toThrow(/account_id is empty/);
     expect(read("a,steady,2026-03-01,2026-03-10,2026-03-05")).not.toThrow();
   });

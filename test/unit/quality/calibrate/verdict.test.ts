@@ -9,7 +9,7 @@ const perfect = churned.map((c, i) => (c ? 200 + (i % 7) : i % 50));
 describe("calibrate's verdict on the held-out date", () => {
   it("says better or worse when the paired difference is beyond twice its standard error", () => {
     expect(verdictOf({ before: random, after: perfect, churned })).toMatch(
-      /^better \(AUC 0\.\d{3} → 1\.000; a difference within ±0\.\d{3} could be chance on 20 churned of 200 held-out observations\): review it/,
+      /^better \(AUC 0\.\d{3} → 1\.000; a difference within ±0\.\d{3} could be chance on 20 churned of 200 held-out observations both models scored\): review it/,
     );
     expect(verdictOf({ before: perfect, after: random, churned })).toMatch(
       /^worse \(AUC 1\.000 → .*keep the current model$/,
