@@ -25,6 +25,24 @@ const busy = () => [
   signal({ kind: "nps", score: 10 }, 20),
 ];
 
+/** The test model with these tier settings and one flag: at-risk on an NPS of 0-2 in 30 days. */
+const releaseModel = (tiers: Partial<ReturnType<typeof testModelInput>["tiers"]>) => {
+  const input = testModelInput();
+  return compileModel({
+    ...input,
+    tiers: { ...input.tiers, ...tiers },
+    redFlags: {
+      detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
+    },
+  });
+};
+
+/** The busy customer whose only NPS answer is `value`, `daysAgo` days old. */
+const answeredNps = (value: number, daysAgo: number) => [
+  ...busy().filter((s) => s.values.kind !== "nps"),
+  signal({ kind: "nps", score: value }, daysAgo),
+];
+
 describe("red flags", () => {
   it("make a busy customer whose subscription was canceled yesterday critical", () => {
     // Arrange
@@ -303,19 +321,8 @@ describe("red flags", () => {
 
   it("let go of the tier once they clear: the score decides, not the hysteresis margin", () => {
     // A margin so wide that hysteresis alone would hold an at-risk customer at any score.
-    const input = testModelInput();
-    const model = compileModel({
-      ...input,
-      tiers: { ...input.tiers, margin: 29 },
-      redFlags: {
-        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
-      },
-    });
-    const signals = [
-      ...busy().filter((s) => s.values.kind !== "nps"),
-      signal({ kind: "nps", score: 2 }, 31),
-      signal({ kind: "nps", score: 9 }, 40),
-    ];
+    const model = releaseModel({ margin: 29 });
+    const signals = [...answeredNps(2, 31), signal({ kind: "nps", score: 9 }, 40)];
 
     const flagged = scoreOf(signals, null, NOW - DAY, model);
     const cleared = scoreOf(signals, flagged, NOW, model);
@@ -332,18 +339,8 @@ describe("red flags", () => {
 
   it("keep hysteresis downward once they clear: a flag clearing never worsens the tier", () => {
     // Lines around this customer's score (76.8): below at-risk's line, within its margin.
-    const input = testModelInput();
-    const model = compileModel({
-      ...input,
-      tiers: { healthy: 90, atRisk: 80, margin: 5 },
-      redFlags: {
-        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
-      },
-    });
-    const signals = [
-      ...busy().filter((s) => s.values.kind !== "nps"),
-      signal({ kind: "nps", score: 2 }, 31),
-    ];
+    const model = releaseModel({ healthy: 90, atRisk: 80, margin: 5 });
+    const signals = answeredNps(2, 31);
 
     // An at-risk customer (held there by hysteresis) raises the flag, which then clears.
     const before = scoreOf(signals, null, NOW - 2 * DAY, model);
@@ -361,17 +358,9 @@ describe("red flags", () => {
 
   it("release only a tier the cleared flag may have set, matched by name and tier", () => {
     // This customer scores 76.8: at-risk by its score alone, critical by hysteresis.
-    const input = testModelInput();
-    const model = compileModel({
-      ...input,
-      tiers: { healthy: 90, atRisk: 75, margin: 5 },
-      redFlags: {
-        detractor: { tier: "at-risk", when: { recentNpsAtMost: { score: 2, withinDays: 30 } } },
-      },
-    });
-    const base = busy().filter((s) => s.values.kind !== "nps");
-    const agedOut = [...base, signal({ kind: "nps", score: 2 }, 31)];
-    const fresh = [...base, signal({ kind: "nps", score: 2 }, 2)];
+    const model = releaseModel({ healthy: 90, atRisk: 75, margin: 5 });
+    const agedOut = answeredNps(2, 31);
+    const fresh = answeredNps(2, 2);
     const critical = (flagTier: "at-risk" | "critical") => ({
       ...scoreOf(agedOut, null, NOW, model),
       tier: "critical" as const,
