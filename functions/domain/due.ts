@@ -15,7 +15,11 @@ import { type HealthScore, score } from "./score.ts";
 import { isScoreDrop } from "./tiers.ts";
 import { DAY_MS } from "./time.ts";
 
-/** How precisely a change within the day is located: a rescore run just after it sees it. */
+/**
+ * How precisely a change within the day is located. The due time falls at most this long
+ * before the change, never after it: a rescore run at or after the change always finds the
+ * customer due (one in the minute before finds nothing new, and looks again).
+ */
 export const DUE_RESOLUTION_MS = 60_000;
 
 export interface DueInput {
@@ -54,7 +58,8 @@ export const inDueIndex = (dueAt: number, now: number) =>
 /**
  * The earliest time (epoch ms) at which, without a new event, a rescore could change what a
  * user sees: the first moment today the tier, the set of red flags or the drop state differs
- * from `scored`'s, located to DUE_RESOLUTION_MS; else the next day start (its history point).
+ * from `scored`'s, or up to DUE_RESOLUTION_MS before it; else the next day start (its
+ * history point).
  *
  * Cheap: one score evaluation at the last moment of today; only when that differs, a binary
  * search (at most 11 more). It assumes that within one day without events the score moves one
@@ -72,7 +77,9 @@ export function nextDueAt(input: DueInput, now: number = input.scored.computedAt
     if (differs(input, mid)) different = mid;
     else same = mid;
   }
-  return different;
+  // The change lies in (same, different]: due just after the last moment known unchanged,
+  // so that no run between the change and `different` misses it.
+  return same + 1;
 }
 
 /** Whether the score at `at` differs from `input.scored` in tier, red flags or drop state. */

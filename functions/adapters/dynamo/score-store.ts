@@ -75,8 +75,6 @@ export class DynamoScoreStore implements ScoreStore {
   }
 
   /**
-
-  /**
    * Each account's aggregate (one Query of its `AGG*` items), with its old day buckets
    * then folded into their months, which changes no fact (aggregate-layout.ts).
    */

@@ -47,7 +47,7 @@ describe("nextDueAt", () => {
     expect(dueAt).toBe(nextDayStart(NOW));
   });
 
-  it("is the first moment, to the minute, the tier changes when decay carries it across within the day", () => {
+  it("is within the minute before the tier changes when decay carries it across within the day", () => {
     const { aggregate, scores } = hourlyAfterSilence(30);
     // The first hour the hourly rescore sees a new tier, and the score an hour before it.
     const change = scores.findIndex((s, i) => i > 0 && s.tier !== scores[i - 1]?.tier);
@@ -65,12 +65,37 @@ describe("nextDueAt", () => {
     const changedAt = (scores[change] as HealthScore).computedAt;
     expect(dueAt).toBeGreaterThan(before.computedAt);
     expect(dueAt).toBeLessThanOrEqual(Math.min(changedAt, nextDayStart(before.computedAt)));
-    if (dueAt < nextDayStart(before.computedAt)) {
-      // The tier is new at dueAt and was not a minute earlier.
-      const at = (t: number) => score(aggregate, compiled, before, t).tier;
-      expect(at(dueAt)).not.toBe(before.tier);
-      expect(at(dueAt - DUE_RESOLUTION_MS)).toBe(before.tier);
+    expect(dueAt).toBeLessThan(nextDayStart(before.computedAt));
+    // The tier is still the old one just before dueAt, and new a minute after it.
+    const at = (t: number) => score(aggregate, compiled, before, t).tier;
+    expect(at(dueAt - 1)).toBe(before.tier);
+    expect(at(dueAt + DUE_RESOLUTION_MS)).not.toBe(before.tier);
+  });
+
+  it("is never after the change: a rescore run at the very millisecond of the change finds it due", () => {
+    const { aggregate, scores } = hourlyAfterSilence(30);
+    const change = scores.findIndex((s, i) => i > 0 && s.tier !== scores[i - 1]?.tier);
+    const before = scores[change - 1] as HealthScore;
+    // The exact millisecond of the change, by a bisection of the test's own.
+    const changed = (t: number) => score(aggregate, compiled, before, t).tier !== before.tier;
+    let same = before.computedAt;
+    let different = (scores[change] as HealthScore).computedAt;
+    while (different - same > 1) {
+      const mid = same + Math.floor((different - same) / 2);
+      if (changed(mid)) different = mid;
+      else same = mid;
     }
+
+    const dueAt = nextDueAt({
+      aggregate,
+      compiled,
+      scored: before,
+      inDrop: false,
+      earlierScore: null,
+    });
+
+    expect(dueAt).toBeLessThanOrEqual(different);
+    expect(different - dueAt).toBeLessThan(DUE_RESOLUTION_MS);
   });
 
   it("never lets an hourly rescore see a change before the due time (a customer going silent, 30 days)", () => {
@@ -100,8 +125,11 @@ describe("nextDueAt", () => {
     const dueAt = nextDueAt({ aggregate, compiled, scored, inDrop: false, earlierScore });
 
     expect(dueAt).toBeLessThan(nextDayStart(scored.computedAt));
-    const later = score(aggregate, compiled, scored, dueAt);
-    expect(earlierScore - (later.score as number) >= points).toBe(true);
+    // No drop just before dueAt, a drop a minute after it.
+    const dropAt = (t: number) =>
+      earlierScore - (score(aggregate, compiled, scored, t).score as number) >= points;
+    expect(dropAt(dueAt - 1)).toBe(false);
+    expect(dropAt(dueAt + DUE_RESOLUTION_MS)).toBe(true);
   });
 });
 
