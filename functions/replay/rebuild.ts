@@ -15,7 +15,7 @@ import { monthOfDay, RETENTION_DAYS } from "../domain/history.ts";
 import type { CompiledModel } from "../domain/model.ts";
 import { type HealthScore, score } from "../domain/score.ts";
 import { DAY_MS, epochDay } from "../domain/time.ts";
-import { type EventRecord, updateFor } from "../webhook/ingest.ts";
+import { countedAt, type EventRecord, updateFor } from "../webhook/ingest.ts";
 import type { EventLog, HistoryPoint, RebuildTarget } from "./ports.ts";
 
 /** Days of daily history a rebuild writes: the retention, as the history items' TTL. */
@@ -63,14 +63,14 @@ export function carriedOver(
   if (stored === null || first === undefined) return emptyAggregate(accountId);
   const logged = new MutableAggregate(emptyAggregate(accountId));
   for (const record of applied) logged.apply(updateFor(record, accountId, compiled.model));
-  const firstDay = epochDay(first.occurredAt);
+  const firstDay = epochDay(countedAt(first));
   const firstMonth = monthOfDay(firstDay);
   const older = <V>(map: ReadonlyMap<number, V>, keep: (key: number) => boolean) =>
     new Map([...map].filter(([key]) => keep(key)));
   return {
     ...emptyAggregate(accountId),
     registers: Object.fromEntries(
-      Object.entries(stored.registers).filter(([, value]) => value.ts < first.occurredAt),
+      Object.entries(stored.registers).filter(([, value]) => value.ts < countedAt(first)),
     ),
     milestones: new Set([...stored.milestones].filter((m) => !logged.milestones.has(m))),
     openTickets: new Map([...stored.openTickets].filter(([id]) => !logged.tickets.has(id))),
@@ -96,7 +96,7 @@ export function replayAccount(
   const applied = records
     .filter((r) => r.status === "applied")
     // Stable on equal times; the fold itself does not depend on order (decision 2).
-    .sort((a, b) => a.occurredAt - b.occurredAt);
+    .sort((a, b) => countedAt(a) - countedAt(b));
   const today = epochDay(now);
   const firstWritten = today - HISTORY_RETENTION_DAYS;
   const points: HistoryPoint[] = [];
@@ -108,9 +108,9 @@ export function replayAccount(
   let next = 0;
   const first = applied[0];
   if (first !== undefined) {
-    for (let day = epochDay(first.occurredAt); day < today; day++) {
+    for (let day = epochDay(countedAt(first)); day < today; day++) {
       const end = endOfDay(day);
-      while (next < applied.length && (applied[next] as EventRecord).occurredAt <= end) {
+      while (next < applied.length && countedAt(applied[next] as EventRecord) <= end) {
         fold(applied[next++] as EventRecord);
       }
       if (day < firstWritten) continue;

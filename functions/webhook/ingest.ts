@@ -64,13 +64,26 @@ export function isStale(event: Pick<InboundEvent, "occurredAt">, now: number): b
   return now - event.occurredAt > (EVENT_RETENTION_DAYS - STALE_MARGIN_DAYS) * DAY_MS;
 }
 
-/** The signals of an event, attributed to `accountId`. */
+/** How far ahead of our clock a source's event time may be and still be believed. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * When the event counts as having happened: its own time, unless that is more than the
+ * clock skew after we received it, which cannot be true (a milliseconds-as-seconds bug, a
+ * device clock years ahead). Then it happened by the time we received it. Left as it was,
+ * one usage event dated a year ahead would keep a silent customer healthy for that year.
+ * The record keeps the source's time; only its signals are dated so.
+ */
+export const countedAt = (record: Pick<EventRecord, "occurredAt" | "receivedAt">) =>
+  record.occurredAt > record.receivedAt + CLOCK_SKEW_MS ? record.receivedAt : record.occurredAt;
+
+/** The signals of an event, attributed to `accountId`, dated when it counts (`countedAt`). */
 export function signalsOf(record: EventRecord, accountId: string | null): Signal[] {
   return record.signals.map((values) => ({
     accountId,
     source: record.source,
     sourceEventId: record.eventId,
-    occurredAt: record.occurredAt,
+    occurredAt: countedAt(record),
     values,
   }));
 }
@@ -104,6 +117,15 @@ export async function ingestEvent(
   };
   // A type we do not apply is never applied, whatever its age: it is only counted.
   if (!event.ignored && isStale(event, now)) return "stale";
+  if (!event.ignored && countedAt(base) !== base.occurredAt) {
+    logger.warn("event dated ahead of its receipt; counted as of its receipt", {
+      source: event.source,
+      eventId: event.eventId,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      receivedAt: new Date(now).toISOString(),
+    });
+    countMetric("EventDatedAhead", 1, { provider: event.source });
+  }
   if (event.ignored) {
     const outcome = await store.recordIgnored({
       ...base,

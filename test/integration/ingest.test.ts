@@ -297,7 +297,7 @@ describe("webhook ingestion against DynamoDB Local", () => {
     expect(await env.aggregate("acct-replay")).toEqual(applied);
   });
 
-  it("applies a future-dated Segment event once, even when replayed after receivedAt + retention", async () => {
+  it("applies a future-dated Segment event once, as of its receipt, even when replayed after receivedAt + retention", async () => {
     const day = 86_400_000;
     const receivedAt = Date.now();
     // Segment's timestamp is the client device's clock: it can be months ahead of ours.
@@ -317,6 +317,9 @@ describe("webhook ingestion against DynamoDB Local", () => {
 
     expect((await sendAt(receivedAt)).results[0].outcome).toBe("accepted");
     const applied = await env.aggregate("acct-future");
+    // Counted as of its receipt: a usage day 300 days ahead would keep the customer's
+    // recency perfect until then, however silent it went.
+    expect([...(applied?.days.keys() ?? [])]).toEqual([epochDay(receivedAt)]);
     // DynamoDB Local never expires items: a day past receivedAt + retention, delete the
     // record as TTL would if it had expired by then.
     const replayAt = receivedAt + (EVENT_RETENTION_DAYS + 1) * day;
@@ -329,6 +332,8 @@ describe("webhook ingestion against DynamoDB Local", () => {
 
     expect(replay.results[0].outcome).toBe("duplicate");
     expect(await env.aggregate("acct-future")).toEqual(applied);
+    // The record keeps the source's own time, and its dedupe marker lives past it.
+    expect(stored?.occurredAt).toBe(occurredAt);
     expect(Number(stored?.expiresAt)).toBe(
       Math.floor(occurredAt / 1000) + EVENT_RETENTION_DAYS * 86_400,
     );

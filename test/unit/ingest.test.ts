@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
-import { type EventRecord, ingestEvent } from "../../functions/webhook/ingest.ts";
+import {
+  CLOCK_SKEW_MS,
+  countedAt,
+  type EventRecord,
+  ingestEvent,
+} from "../../functions/webhook/ingest.ts";
 import { totalOf } from "../support/stored-aggregate.ts";
 import { testModel } from "../support/test-model.ts";
 
@@ -98,5 +103,20 @@ describe("ingestEvent", () => {
     });
     expect(totalOf(store.aggregates.get("acct-x"), "usage")).toBe(1);
     expect(store.aggregates.get("acct-y")).toBeUndefined();
+  });
+});
+
+describe("countedAt", () => {
+  const receivedAt = Date.UTC(2026, 10, 30, 9);
+
+  it("takes the source's time when it is at most the clock skew ahead of the receipt", () => {
+    expect(countedAt({ occurredAt: receivedAt - 1_000, receivedAt })).toBe(receivedAt - 1_000);
+    const skewed = receivedAt + CLOCK_SKEW_MS;
+    expect(countedAt({ occurredAt: skewed, receivedAt })).toBe(skewed);
+  });
+
+  it("takes the receipt for a time further ahead: the event happened by then", () => {
+    expect(countedAt({ occurredAt: receivedAt + CLOCK_SKEW_MS + 1, receivedAt })).toBe(receivedAt);
+    expect(countedAt({ occurredAt: receivedAt + 365 * 86_400_000, receivedAt })).toBe(receivedAt);
   });
 });

@@ -46,6 +46,28 @@ describe("replayAccount", () => {
     });
   });
 
+  it("counts an event dated ahead of its receipt as of its receipt, as ingestion did", async () => {
+    const receivedAt = NOW - 30 * DAY_MS;
+    const aYearAhead = NOW + 365 * DAY_MS;
+    const { store } = await ingested(
+      [eventLine("usage", aYearAhead, { account_id: "acme", event: "login", count: 5 }, "u-1")],
+      receivedAt,
+    );
+
+    const { aggregate, points } = replayAccount(
+      "acme",
+      [...store.records.values()],
+      testCompiled,
+      NOW,
+    );
+
+    expect([...aggregate.days.keys()]).toEqual([Math.floor(receivedAt / DAY_MS)]);
+    expect(aggregate).toEqual(store.aggregates.get("acme"));
+    // A point for every day from its receipt to yesterday: the customer has gone silent.
+    expect(points).toHaveLength(30);
+    expect(points.at(-1)?.tier).not.toBe("healthy");
+  });
+
   it("folds the log into the aggregate online ingestion wrote, in any order", async () => {
     const { store } = await ingested(steadyCustomerLines("acme", NOW, 60));
     const records = [...store.records.values()];
