@@ -2,11 +2,14 @@
  * Importing history from before deployment. Primary course:
  * 1. each line (a generic webhook payload) is normalized by the generic webhook's mapping
  *    (event-line.ts), with its `id` or a hash of the line as the dedupe key;
- * 2. it is ingested exactly as a webhook is (`ingestEvent`: identity resolution, dedupe,
- *    the aggregate update in one transaction), without a signature: the caller runs with
- *    the deployer's credentials;
- * 3. the accounts it touched are rebuilt from their event logs (replay.ts), so a customer
- *    imported with a year of events has a year of daily history.
+ * 2. it is ingested as a webhook is (`ingestEvent`: identity resolution, dedupe), without a
+ *    signature (the caller runs with the deployer's credentials), but only its event record
+ *    is written, not the aggregate update;
+ * 3. the accounts it touched are rebuilt from their event logs (replay.ts): a customer
+ *    imported with a year of events has a year of daily history, and its aggregate is
+ *    written once, so the score function scores it once, from all of that year. Scored at
+ *    every line, it would have been scored from its first weeks alone (silent for months:
+ *    critical, an alert), then again as the rest came in.
  * A bad line is reported with its number and counted; the others are imported. Lines of
  * one account are ingested one after the other (they share its aggregate item), accounts
  * side by side.
@@ -110,7 +113,7 @@ async function ingestBatch(
       for (const { line, event } of queue[next++] as Pending[]) {
         let outcome: IngestOutcome;
         try {
-          outcome = await ingestEvent(deps.store, deps.model, event, now);
+          outcome = await ingestEvent(deps.store, deps.model, event, now, { recordOnly: true });
         } catch (error) {
           // Storage gave up (after the store's own retries): this line is not imported.
           problem(line, `not stored: ${(error as Error).message}`);

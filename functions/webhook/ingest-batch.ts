@@ -75,7 +75,7 @@ export async function ingestDelivery(
         if (failures.length > 0) return; // the request is failing: start nothing new
         const event = events[index] as InboundEvent;
         try {
-          const outcome = await ingestEvent(store, model, event, now, budget);
+          const outcome = await ingestEvent(store, model, event, now, { budget });
           results[index] = resultOf(event, outcome);
         } catch (error) {
           failures.push(error);

@@ -35,8 +35,10 @@ export interface IngestStore extends AliasStore {
   /**
    * Event record (deduplicated) and aggregate update, in one transaction: `duplicate` when
    * a record of the same source and event id exists, and then the aggregate is untouched.
+   * Without an update (null) only the record is written: its account is rebuilt from the
+   * event log afterwards (`IngestOptions.recordOnly`).
    */
-  recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome>;
+  recordApplied(record: EventRecord, update: AggregateUpdate | null): Promise<WriteOutcome>;
   /** Event record kept as unmatched, findable by each of its refs; `duplicate` as above. */
   recordUnmatched(record: EventRecord): Promise<WriteOutcome>;
   /** Event record for an event type we do not apply, counted per type. */
@@ -94,18 +96,30 @@ export function updateFor(record: EventRecord, accountId: string, model: Model):
   return mergeUpdates(signalsOf(record, accountId).map((s) => signalToUpdate(s, impactOf)));
 }
 
+export interface IngestOptions {
+  /** For the events waiting for ids this event teaches: the whole request's. */
+  readonly budget?: WorkBudget;
+  /**
+   * Write an applied event's record only, not its aggregate update: the caller rebuilds
+   * the account from its event log afterwards (the import), so the score function scores
+   * it once, from all of its history, instead of at every line of it. @default false
+   */
+  readonly recordOnly?: boolean;
+}
+
 /**
  * Ingests one verified event. Resolves the customer, then applies, parks or counts it;
  * an event older than the dedupe window is left alone (`stale`). Events waiting for ids it
- * teaches are applied within `budget`, the whole request's.
+ * teaches are applied within the budget.
  */
 export async function ingestEvent(
   store: IngestStore,
   model: Model,
   event: InboundEvent,
   now: number,
-  budget: WorkBudget = defaultBudget(),
+  options: IngestOptions = {},
 ): Promise<IngestOutcome> {
+  const { budget = defaultBudget(), recordOnly = false } = options;
   const base = {
     source: event.source,
     eventId: event.eventId,
@@ -205,6 +219,7 @@ export async function ingestEvent(
     return outcome === "duplicate" ? "duplicate" : "accepted";
   }
   const record: EventRecord = { ...base, accountId, status: "applied" };
-  const outcome = await store.recordApplied(record, updateFor(record, accountId, model));
+  const update = recordOnly ? null : updateFor(record, accountId, model);
+  const outcome = await store.recordApplied(record, update);
   return outcome === "duplicate" ? "duplicate" : "accepted";
 }

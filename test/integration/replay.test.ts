@@ -13,12 +13,12 @@ import { DynamoEventLog } from "../../functions/adapters/dynamo/event-log.ts";
 import { DynamoEventStore } from "../../functions/adapters/dynamo/event-store.ts";
 import { accountPk } from "../../functions/adapters/dynamo/keys.ts";
 import { score } from "../../functions/domain/score.ts";
-import { importLines } from "../../functions/replay/import.ts";
 import { readLog } from "../../functions/replay/rebuild.ts";
 import { rebuildInTable } from "../../lib/replay/run.ts";
 import { figure, runCli } from "../support/cli.ts";
 import { accountItems, freshTable, putListedScore, testClients } from "../support/dynamo.ts";
 import { steadyCustomerLines } from "../support/event-lines.ts";
+import { ingestLinesAsWebhooks } from "../support/ingest-lines.ts";
 import { testCompiled, testModelInput } from "../support/test-model.ts";
 
 const { doc, endpoint } = testClients();
@@ -54,8 +54,7 @@ async function seed(tableName: string, accounts: Record<string, number>) {
   const lines = Object.entries(accounts).flatMap(([id, n]) =>
     steadyCustomerLines(id, Date.now(), n),
   );
-  const report = await importLines({ store, model: testCompiled.model }, lines, Date.now());
-  expect(report.failed).toBe(0);
+  await ingestLinesAsWebhooks(store, testCompiled.model, lines, Date.now());
   for (const id of Object.keys(accounts)) await putListedScore(doc, tableName, id);
 }
 

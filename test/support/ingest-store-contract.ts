@@ -82,6 +82,29 @@ export function ingestStoreContract(name: string, harness: () => Promise<IngestS
       });
     });
 
+    it("recordApplied without an update writes the record only, once (an import's; the rebuild applies it)", async () => {
+      const { store, aggregate, record: read } = await harness();
+      const account = unique("acct");
+      const eventId = unique("evt");
+      const applied = record({
+        eventId,
+        accountId: account,
+        status: "applied",
+        signals: [failedPayment],
+      });
+
+      expect(await store.recordApplied(applied, null)).toBe("stored");
+      expect(await store.recordApplied(applied, null)).toBe("duplicate");
+      // A webhook delivering the same event afterwards is a duplicate too.
+      expect(await apply(store, account, eventId, [failedPayment])).toBe("duplicate");
+
+      expect(await aggregate(account)).toBeUndefined();
+      expect(await read("generic", eventId)).toMatchObject({
+        status: "applied",
+        accountId: account,
+      });
+    });
+
     it("recordApplied dedupes per source: the same event id from two sources is two events", async () => {
       const { store, aggregate } = await harness();
       const account = unique("acct");

@@ -9,7 +9,11 @@
  * delivery of the same event would share it (TransactionInProgressException, or `stored`
  * instead of `duplicate`), and a retry with re-read registers would mismatch it.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import type { AggregateUpdate } from "../../domain/aggregate.ts";
 import { uniqueRefs } from "../../webhook/inbound.ts";
 import {
@@ -79,7 +83,8 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
     ];
   }
 
-  async recordApplied(record: EventRecord, update: AggregateUpdate): Promise<WriteOutcome> {
+  async recordApplied(record: EventRecord, update: AggregateUpdate | null): Promise<WriteOutcome> {
+    if (update === null) return this.putRecordOnly(record);
     const accountId = record.accountId as string;
     for (let attempt = 1; ; attempt++) {
       // Registers are read, merged and written on the condition that they are unchanged;
@@ -167,6 +172,21 @@ export class DynamoEventStore extends DynamoAliasStore implements IngestStore {
   private expiresAt(record: Pick<EventRecord, "receivedAt" | "occurredAt">) {
     const from = Math.max(record.receivedAt, record.occurredAt);
     return Math.floor(from / 1000) + this.retentionDays * DAY_S;
+  }
+
+  /**
+   * The record alone, on its dedupe condition: a single conditional Put (1 WCU a KB), not
+   * a transaction, which would bill it twice.
+   */
+  private async putRecordOnly(record: EventRecord): Promise<WriteOutcome> {
+    const { Put } = this.putRecord(record);
+    return this.db.send(new PutCommand(Put as PutCommandInput)).then(
+      () => "stored" as const,
+      (error: Error) => {
+        if (error.name === "ConditionalCheckFailedException") return "duplicate" as const;
+        throw error;
+      },
+    );
   }
 
   /** A transaction whose only condition is the dedupe marker, retried on conflicts. */

@@ -16,9 +16,11 @@ export class MemoryStore extends MemoryAliasStore implements IngestStore {
     return "stored";
   }
 
-  async recordApplied(record: EventRecord, update: AggregateUpdate) {
+  async recordApplied(record: EventRecord, update: AggregateUpdate | null) {
     const outcome = this.put(record);
-    if (outcome === "stored") this.applyToAggregate(record.accountId as string, update);
+    if (outcome === "stored" && update !== null) {
+      this.applyToAggregate(record.accountId as string, update);
+    }
     return outcome;
   }
   async recordUnmatched(record: EventRecord) {

@@ -40,7 +40,7 @@ describe("parseEventLine", () => {
 });
 
 describe("importLines", () => {
-  it("ingests every line as the webhook would, and lists the accounts to rebuild with their events", async () => {
+  it("ingests every line as the webhook would, writing only its record, and lists the accounts to rebuild with their events", async () => {
     const store = new MemoryStore();
     const lines = [...steadyCustomerLines("acme", NOW, 20), usage("globex", 3)];
 
@@ -52,7 +52,10 @@ describe("importLines", () => {
     expect(report.touched.get("globex")).toEqual(
       new Set([`generic#${lineHashId(usage("globex", 3))}`]),
     );
-    expect(store.aggregates.get("acme")?.days.size).toBe(20);
+    // Applied, in the log; the aggregate is the rebuild's to write, once, from all of it.
+    const acme = [...store.records.values()].filter((r) => r.accountId === "acme");
+    expect(acme.map((r) => r.status)).toEqual(lines.slice(0, -1).map(() => "applied"));
+    expect(store.aggregates.get("acme")).toBeUndefined();
   });
 
   it("counts repeated lines as duplicates and still rebuilds their account, expecting none of them", async () => {

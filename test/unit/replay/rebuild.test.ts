@@ -7,7 +7,6 @@ import {
 } from "../../../functions/adapters/memory/replay-store.ts";
 import type { Aggregate } from "../../../functions/domain/aggregate.ts";
 import { isoDay } from "../../../functions/domain/time.ts";
-import { importLines } from "../../../functions/replay/import.ts";
 import type { RebuildTarget } from "../../../functions/replay/ports.ts";
 import {
   endOfDay,
@@ -17,6 +16,7 @@ import {
 } from "../../../functions/replay/rebuild.ts";
 import { replayAccounts } from "../../../functions/replay/replay.ts";
 import { eventLine, steadyCustomerLines } from "../../support/event-lines.ts";
+import { ingestLinesAsWebhooks } from "../../support/ingest-lines.ts";
 import { testCompiled } from "../../support/test-model.ts";
 
 const DAY_MS = 86_400_000;
@@ -25,9 +25,9 @@ const NOW = Date.UTC(2026, 10, 29, 15, 30);
 /** A memory store holding `lines` ingested as the webhook would, and a log over it. */
 async function ingested(lines: readonly string[], now = NOW) {
   const store = new MemoryStore();
-  const report = await importLines({ store, model: testCompiled.model }, lines, now);
+  await ingestLinesAsWebhooks(store, testCompiled.model, lines, now);
   const log = new MemoryEventLog(() => store.records.values());
-  return { store, log, report };
+  return { store, log };
 }
 
 describe("replayAccount", () => {
@@ -46,7 +46,7 @@ describe("replayAccount", () => {
     });
   });
 
-  it("counts an event dated ahead of its receipt as of its receipt, as ingestion did", async () => {
+  it("counts an event dated ahead of its receipt as of its receipt, as the webhook did", async () => {
     const receivedAt = NOW - 30 * DAY_MS;
     const aYearAhead = NOW + 365 * DAY_MS;
     const { store } = await ingested(
@@ -209,8 +209,9 @@ describe("replayAccounts", () => {
     );
     class RacedTarget extends MemoryRebuildTarget {
       override async replaceAggregate(accountId: string, aggregate: Aggregate) {
-        if (this.replaced.size === 0)
-          await importLines({ store, model: testCompiled.model }, [late], NOW);
+        if (this.replaced.size === 0) {
+          await ingestLinesAsWebhooks(store, testCompiled.model, [late], NOW);
+        }
         return super.replaceAggregate(accountId, aggregate);
       }
     }
