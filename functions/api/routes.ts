@@ -16,6 +16,8 @@ import { ID_RULE_TEXT, identifierProblem } from "../domain/ids.ts";
 import type { Model } from "../domain/model.ts";
 import { TIERS, type Tier } from "../domain/tiers.ts";
 import type { ExternalRef } from "../webhook/inbound.ts";
+import { parseWith } from "../webhook/providers/common.ts";
+import { parseJson } from "../webhook/providers/index.ts";
 import {
   decodeCustomerCursor,
   decodeUnmatchedCursor,
@@ -97,15 +99,11 @@ export const AliasBody = z.strictObject({
 export function parseAliasBody(body: Buffer): { refs: ExternalRef[]; move: boolean } {
   let parsed: z.infer<typeof AliasBody>;
   try {
-    const result = AliasBody.safeParse(JSON.parse(body.toString("utf8")));
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const path = issue?.path.join(".") || "body";
-      throw new Error(`${path}: ${issue?.message ?? "invalid"}`);
-    }
-    parsed = result.data;
+    // Read and worded as the webhooks are: "invalid aliases body: stripe must be an array".
+    parsed = parseWith(AliasBody, parseJson(body), "invalid aliases body");
   } catch (error) {
-    throw new HttpError(400, `invalid aliases body: ${(error as Error).message}`);
+    // Both throw only MalformedPayloadError: "body is not valid JSON", or the field's fault.
+    throw new HttpError(400, (error as Error).message);
   }
   const lists = [
     ["stripe", parsed.stripe ?? []],

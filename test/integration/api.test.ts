@@ -354,13 +354,25 @@ describe("admin API against DynamoDB Local", () => {
     );
   });
 
-  it("rejects a malformed aliases body with 400", async () => {
+  it("rejects a malformed aliases body with 400 and says what is wrong", async () => {
     const route = "PUT /accounts/{accountId}/aliases";
-    expect((await call(route, { accountId: "cust-1" }, {}, "not json")).status).toBe(400);
-    expect((await aliases("cust-1", { hubspot: ["1"] })).status).toBe(400);
-    expect((await aliases("cust-1", {})).status).toBe(400);
-    expect((await aliases("cust-1", { zendesk: [1] })).status).toBe(400);
-    expect((await aliases("cust-1", { zendesk: ["1"], move: "yes" })).status).toBe(400);
+    const cases: [unknown, string][] = [
+      [{ hubspot: ["1"] }, 'invalid aliases body: body has unknown field "hubspot"'],
+      [{}, "no aliases given"],
+      [{ stripe: "cus_1" }, "invalid aliases body: stripe must be an array"],
+      [{ zendesk: [1] }, "invalid aliases body: zendesk.0 must be a string"],
+      [{ zendesk: ["1"], move: "yes" }, "invalid aliases body: move must be a boolean"],
+    ];
+    for (const [body, error] of cases) {
+      expect(await aliases("cust-1", body)).toMatchObject({ status: 400, body: { error } });
+    }
+    expect(await call(route, { accountId: "cust-1" }, {}, "not json")).toMatchObject({
+      status: 400,
+      body: { error: "body is not valid JSON" },
+    });
+    // A leading byte order mark is dropped, as the webhooks drop it.
+    const bom = `\uFEFF${JSON.stringify({ zendesk: ["org-bom"] })}`;
+    expect((await call(route, { accountId: "cust-1" }, {}, bom)).status).toBe(200);
     const tooMany = Array.from({ length: 101 }, (_, i) => `org-${i}`);
     const many = await aliases("cust-1", { zendesk: tooMany });
     expect(many).toMatchObject({ status: 400, body: { error: expect.stringMatching(/100/) } });

@@ -41,18 +41,39 @@ export function currencyOf(code: string): string {
   return code.toLowerCase();
 }
 
-/** Epoch milliseconds of an `IsoDateTime`; fractions below a millisecond are dropped. */
+/**
+ * Epoch milliseconds of an `IsoDateTime`; fractions below a millisecond are dropped. A day
+ * the month does not have (Sep 31, Feb 29 of 2026) is malformed: Date.parse would roll it
+ * into the next month.
+ */
 export function isoMillis(value: string, field: string): number {
   // Date.parse takes at most millisecond precision reliably: cut longer fractions first.
   const millis = Date.parse(value.replace(/(\.\d{3})\d+/, "$1"));
-  if (!Number.isFinite(millis) || millis < 0) {
+  const [year, month, day] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+  if (!Number.isFinite(millis) || day > daysInMonth(year, month)) {
     throw new MalformedPayloadError(`${field}: not a valid date-time`);
   }
   return millis;
 }
 
-/** Epoch milliseconds of a Unix timestamp in seconds. */
-export function secondsMillis(seconds: number): number {
+/** Days in `month` (1-12) of `year`, proleptic Gregorian (years 0-99 too, unlike Date.UTC). */
+function daysInMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0);
+  return date.getUTCDate();
+}
+
+/** The last second an ISO date-time with a four-digit year can name: 9999-12-31T23:59:59Z. */
+const MAX_SECONDS = 253_402_300_799;
+
+/**
+ * Epoch milliseconds of a Unix timestamp in seconds, `field` naming it when it is beyond the
+ * year 9999 (no date can show it, and nothing real is dated so).
+ */
+export function secondsMillis(seconds: number, field: string): number {
+  if (seconds > MAX_SECONDS) {
+    throw new MalformedPayloadError(`${field}: not a valid Unix time (after the year 9999)`);
+  }
   return seconds * 1000;
 }
 
@@ -103,6 +124,10 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: str
 
 function describeIssue(issue: z.core.$ZodIssue, at: string): string {
   const where = [at, ...issue.path.map(String)].filter((part) => part !== "").join(".") || "body";
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => JSON.stringify(key)).join(", ");
+    return `${where} has unknown ${issue.keys.length === 1 ? "field" : "fields"} ${keys}`;
+  }
   // zod/mini ships no locale: its default message is "Invalid input"; ours are custom.
   if (issue.message && issue.message !== "Invalid input") return `${where} ${issue.message}`;
   switch (issue.code) {

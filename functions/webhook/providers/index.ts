@@ -23,7 +23,8 @@ export function parseDelivery(
   return adapter.parse(parseJson(rawBody), config, headers);
 }
 
-function parseJson(rawBody: Buffer): unknown {
+/** The JSON a body holds (UTF-8, a leading BOM dropped); MalformedPayloadError if none. */
+export function parseJson(rawBody: Buffer): unknown {
   let text: string;
   try {
     text = utf8.decode(rawBody);

@@ -192,6 +192,32 @@ describe("generic (Standard Webhooks) adapter", () => {
       });
     });
 
+    it("rejects a day its month does not have, which Date.parse would roll into the next month", () => {
+      for (const timestamp of [
+        "2026-09-31T12:00:00Z",
+        "2026-02-29T00:00:00Z",
+        "2026-11-31T00:00:00Z",
+      ]) {
+        const body = { ...genericEvent("ces", { score: 3 }), timestamp };
+        expectMalformed(
+          () => parse(body, config, WEBHOOK_ID),
+          /^timestamp: not a valid date-time$/,
+        );
+      }
+      const leapDay = { ...genericEvent("ces", { score: 3 }), timestamp: "2024-02-29T00:00:00Z" };
+      expect(single(parse(leapDay, config, WEBHOOK_ID)).occurredAt).toBe(Date.UTC(2024, 1, 29));
+    });
+
+    it("acknowledges an unknown type dated before 1970: its time is only for the logs", () => {
+      for (const timestamp of ["1969-12-31T23:59:59Z", "0001-01-01T00:00:00Z"]) {
+        const body = { type: "contact.created", timestamp, data: {} };
+        expect(single(parse(body, config, WEBHOOK_ID))).toMatchObject({
+          ignored: true,
+          occurredAt: Date.parse(timestamp),
+        });
+      }
+    });
+
     it("requires the webhook-id", () => {
       expectMalformed(
         () => parse(genericEvent("ces", { score: 3 }), config, undefined),

@@ -226,6 +226,21 @@ describe("stripe adapter", () => {
       expect(event.signals[0]).toMatchObject({ renewsAt: (CREATED + 100) * 1000 });
     });
 
+    it("rejects a period end or an event time no date can show (after the year 9999)", () => {
+      const object = { ...subscription(), current_period_end: 9_007_199_254_740_991 };
+      expectMalformed(
+        () => parse(stripeEvent("customer.subscription.updated", object), config),
+        /^current_period_end: not a valid Unix time \(after the year 9999\)$/,
+      );
+      const late = stripeEvent("customer.subscription.updated", subscription(), { created: 1e13 });
+      expectMalformed(() => parse(late, config), /^created: not a valid Unix time/);
+      // The last second of 9999 is still a date.
+      const last = stripeEvent("customer.subscription.updated", subscription(), {
+        created: 253_402_300_799,
+      });
+      expect(single(parse(last, config)).occurredAt).toBe(Date.parse("9999-12-31T23:59:59Z"));
+    });
+
     it("renews at the earliest item period end when the subscription has none", () => {
       const object = subscriptionWith([
         item(1000, 1, "month", 1, { current_period_end: CREATED + 300 }),

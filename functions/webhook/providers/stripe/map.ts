@@ -41,7 +41,7 @@ interface Mapped {
 /** Maps one verified Stripe event. */
 export function parse(body: unknown, _config: MappingConfig): InboundEvent[] {
   const event = parseWith(StripeEvent, body, "stripe event");
-  const occurredAt = secondsMillis(event.created);
+  const occurredAt = secondsMillis(event.created, "created");
   const object = event.data.object;
   const mapped = mapObject(event.type, object, event.created);
   // A customer event without metadata.account_id has neither a signal nor an alias to teach.
@@ -201,7 +201,9 @@ function subscriptionSignal(
       : undefined,
     // A canceled subscription does not renew.
     renewsAt:
-      status === "canceled" || periodEnd === undefined ? undefined : secondsMillis(periodEnd),
+      status === "canceled" || periodEnd === undefined
+        ? undefined
+        : secondsMillis(periodEnd, "current_period_end"),
     cancelAtPeriodEnd: sub.cancel_at_period_end,
   });
 }
