@@ -250,6 +250,20 @@ describe("segment adapter", () => {
         /segment message 1: messageId/,
       );
     });
+
+    it("names the message's index and field for a fault found past the envelope too", () => {
+      const named = track({ account_id: "Acme Inc" });
+      const sentOnly = track({}, { timestamp: undefined, sentAt: "2026-09-31T10:00:00Z" });
+
+      expectMalformed(
+        () => parse([message("page"), message("page"), named], config),
+        /^segment message 2: properties\.account_id holds a character that is not allowed/,
+      );
+      expectMalformed(
+        () => parse([message("page"), sentOnly], config),
+        /^segment message 1: sentAt: not a valid date-time$/,
+      );
+    });
   });
 
   describe("timestamps and ids", () => {

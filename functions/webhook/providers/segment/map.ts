@@ -44,17 +44,21 @@ export function parse(body: unknown, config: MappingConfig): InboundEvent[] {
         `segment batch of ${body.length} messages is above the limit of ${MAX_BATCH_MESSAGES} per request`,
       );
     }
-    return body.map((message, i) =>
-      mapMessage(parseWith(SegmentMessage, message, `segment message ${i}`), config),
-    );
+    // Each message's faults name its place in the batch: "segment message 37: …".
+    return body.map((message, i) => {
+      const what = `segment message ${i}`;
+      return mapMessage(parseWith(SegmentMessage, message, what), config, what);
+    });
   }
-  return [mapMessage(parseWith(SegmentMessage, body, "segment message"), config)];
+  const what = "segment message";
+  return [mapMessage(parseWith(SegmentMessage, body, what), config, what)];
 }
 
-function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEvent {
-  const at = message.timestamp ?? message.sentAt ?? message.receivedAt;
-  if (!at) throw new MalformedPayloadError("segment message: timestamp is required");
-  const occurredAt = isoMillis(at, "timestamp");
+function mapMessage(message: SegmentMessage, config: MappingConfig, what: string): InboundEvent {
+  const timeField = message.timestamp ? "timestamp" : message.sentAt ? "sentAt" : "receivedAt";
+  const at = message[timeField];
+  if (!at) throw new MalformedPayloadError(`${what}: timestamp is required`);
+  const occurredAt = isoMillis(at, `${what}: ${timeField}`);
   const { type, messageId } = message;
   const properties: Bag = message.properties ?? {};
   const traits: Bag = message.traits ?? {};
@@ -62,14 +66,14 @@ function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEven
   let signals: SignalValues[];
   switch (type) {
     case "track":
-      signals = trackSignals(message, properties, config);
+      signals = trackSignals(message, properties, config, what);
       break;
     case "identify":
       signals = profileSignals(identifyProfile(traits));
       break;
     case "group":
       if (message.groupId == null) {
-        throw new MalformedPayloadError("segment message: groupId is required for group");
+        throw new MalformedPayloadError(`${what}: groupId is required for group`);
       }
       signals = profileSignals(groupProfile(traits));
       break;
@@ -84,8 +88,8 @@ function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEven
   const accountId =
     optionalId(message.groupId) ??
     optionalId(message.context?.groupId) ??
-    looseId(properties.account_id, "properties.account_id") ??
-    looseId(traits.account_id, "traits.account_id");
+    looseId(properties.account_id, what, "properties.account_id") ??
+    looseId(traits.account_id, what, "traits.account_id");
   const refs = uniqueRefs([
     message.userId != null ? { kind: "segment", id: idOf(message.userId) } : null,
     // Offered to resolve, never to teach: with a known account, ingestion would learn the
@@ -107,9 +111,14 @@ function mapMessage(message: SegmentMessage, config: MappingConfig): InboundEven
   };
 }
 
-function trackSignals(message: SegmentMessage, properties: Bag, config: MappingConfig) {
+function trackSignals(
+  message: SegmentMessage,
+  properties: Bag,
+  config: MappingConfig,
+  what: string,
+) {
   const event = message.event;
-  if (!event) throw new MalformedPayloadError("segment message: event is required for track");
+  if (!event) throw new MalformedPayloadError(`${what}: event is required for track`);
   const count = properties.count;
   const signals: SignalValues[] = [
     signal({
@@ -183,9 +192,9 @@ function optionalId(id: string | number | null | undefined): string | null {
 }
 
 /** An account id from free-form data: a non-empty string (the id rule) or an integer. */
-function looseId(value: unknown, field: string): string | null {
+function looseId(value: unknown, what: string, field: string): string | null {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
-  return typeof value === "string" ? accountIdOf(value.trim(), "segment message", field) : null;
+  return typeof value === "string" ? accountIdOf(value.trim(), what, field) : null;
 }
 
 function domainRef(email: unknown): ExternalRef | null {
