@@ -3,13 +3,16 @@
  * Sections: scoring (pure, bundled), ingestion, rescore (48 hourly runs over 2,000 customers
  * by default: BENCH_RESCORE_CUSTOMERS to change), local (the whole local stack over HTTP), bundles,
  * dashboard (the page in Chromium, 10k customers: BENCH_DASHBOARD_CUSTOMERS to change),
- * longlived (one heavy customer over 5 years, billed as AWS would: BENCH_LONGLIVED_YEARS).
+ * longlived (one heavy customer over 5 years, billed as AWS would: BENCH_LONGLIVED_YEARS),
+ * import (a year of history of 5 customers imported, billed as AWS would:
+ * BENCH_IMPORT_CUSTOMERS).
  * `npm run bench -- scoring` runs one section. Arguments starting with `--` go to the
  * `node` that runs the bundled scoring benchmark, e.g.
  * `npm run bench -- scoring --cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { benchBundles } from "../bench/bundles.ts";
 import { benchDashboard } from "../bench/dashboard.ts";
+import { benchImport } from "../bench/import.ts";
 import { benchIngestion } from "../bench/ingestion.ts";
 import { benchLocalStack } from "../bench/local-stack.ts";
 import { benchLonglived } from "../bench/longlived.ts";
@@ -29,6 +32,7 @@ const sections: Record<string, () => Promise<void> | void> = {
   bundles: () => benchBundles(printReport),
   dashboard: () => benchDashboard(printReport),
   longlived: () => benchLonglived(printReport),
+  import: () => benchImport(printReport),
 };
 
 for (const [name, run] of Object.entries(sections)) {
