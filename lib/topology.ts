@@ -4,7 +4,7 @@
  * Plain data only: no AWS or CDK imports.
  */
 
-import { DAY_BUCKET_PREFIX } from "../functions/adapters/dynamo/aggregate-layout.ts";
+import { DAY_ATTR, DAY_BUCKET_PREFIX } from "../functions/adapters/dynamo/aggregate-layout.ts";
 import {
   AGGREGATE_SK,
   DUE_INDEX,
@@ -325,13 +325,19 @@ export const SCORE_STREAM = {
   /**
    * Lambda event filter (same JSON in AWS and locally): what webhooks write to an
    * aggregate (its state item and day buckets) only, so the function's own writes (scores,
-   * history, the months it folds days into) never trigger it.
+   * history, the months it folds days into) never trigger it. A day bucket counts only as
+   * ingestion writes it (`ingested`): a rebuild writes its buckets first and its state item
+   * last, and a batch holding some of its buckets but not its state item would score a
+   * half-written aggregate.
    */
   filterPatterns: [
     { eventName: ["INSERT", "MODIFY"], dynamodb: { Keys: { sk: { S: [AGGREGATE_SK] } } } },
     {
       eventName: ["INSERT", "MODIFY"],
-      dynamodb: { Keys: { sk: { S: [{ prefix: DAY_BUCKET_PREFIX }] } } },
+      dynamodb: {
+        Keys: { sk: { S: [{ prefix: DAY_BUCKET_PREFIX }] } },
+        NewImage: { [DAY_ATTR.ingested]: { BOOL: [true] } },
+      },
     },
   ],
 } as const;

@@ -15,9 +15,8 @@ import { domainProblem, normalizeDomain } from "../aliases/domains.ts";
 import { ID_RULE_TEXT, identifierProblem } from "../domain/ids.ts";
 import type { Model } from "../domain/model.ts";
 import { TIERS, type Tier } from "../domain/tiers.ts";
-import type { ExternalRef } from "../webhook/inbound.ts";
-import { parseWith } from "../webhook/providers/common.ts";
-import { parseJson } from "../webhook/providers/index.ts";
+import { type ExternalRef, MalformedPayloadError } from "../webhook/inbound.ts";
+import { parseJson, parseWith } from "../webhook/providers/common.ts";
 import {
   decodeCustomerCursor,
   decodeUnmatchedCursor,
@@ -102,8 +101,9 @@ export function parseAliasBody(body: Buffer): { refs: ExternalRef[]; move: boole
     // Read and worded as the webhooks are: "invalid aliases body: stripe must be an array".
     parsed = parseWith(AliasBody, parseJson(body), "invalid aliases body");
   } catch (error) {
-    // Both throw only MalformedPayloadError: "body is not valid JSON", or the field's fault.
-    throw new HttpError(400, (error as Error).message);
+    // "body is not valid JSON", or the field at fault and how.
+    if (error instanceof MalformedPayloadError) throw new HttpError(400, error.message);
+    throw error;
   }
   const lists = [
     ["stripe", parsed.stripe ?? []],

@@ -11,8 +11,9 @@
  *    every line, it would have been scored from its first weeks alone (silent for months:
  *    critical, an alert), then again as the rest came in.
  * A bad line is reported with its number and counted; the others are imported. Lines of
- * one account are ingested one after the other (they share its aggregate item), accounts
- * side by side.
+ * one account are ingested one after the other, accounts side by side: the lines without
+ * an account (types not applied) share the ignored-type counter, whose transactions would
+ * conflict if run at once.
  */
 import type { Model } from "../domain/model.ts";
 import { type IngestOutcome, type IngestStore, ingestEvent } from "../webhook/ingest.ts";

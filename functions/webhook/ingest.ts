@@ -100,9 +100,11 @@ export interface IngestOptions {
   /** For the events waiting for ids this event teaches: the whole request's. */
   readonly budget?: WorkBudget;
   /**
-   * Write an applied event's record only, not its aggregate update: the caller rebuilds
-   * the account from its event log afterwards (the import), so the score function scores
-   * it once, from all of its history, instead of at every line of it. @default false
+   * Write this event's record only, not its aggregate update, when it is applied: the
+   * caller rebuilds the account from its event log afterwards (the import), so the score
+   * function scores it once, from all of its history, instead of at every line of it.
+   * Events waiting for ids it teaches are still applied as a webhook applies them (an
+   * import's generic lines teach none). @default false
    */
   readonly recordOnly?: boolean;
 }
@@ -110,7 +112,8 @@ export interface IngestOptions {
 /**
  * Ingests one verified event. Resolves the customer, then applies, parks or counts it;
  * an event older than the dedupe window is left alone (`stale`). Events waiting for ids it
- * teaches are applied within the budget.
+ * teaches are applied within the budget. An event dated ahead of its receipt is said once,
+ * when it is stored, not at each retry of its delivery.
  */
 export async function ingestEvent(
   store: IngestStore,
@@ -118,6 +121,29 @@ export async function ingestEvent(
   event: InboundEvent,
   now: number,
   options: IngestOptions = {},
+): Promise<IngestOutcome> {
+  const outcome = await ingestNew(store, model, event, now, options);
+  const stored = outcome === "accepted" || outcome === "unmatched";
+  const datedAhead =
+    countedAt({ occurredAt: event.occurredAt, receivedAt: now }) !== event.occurredAt;
+  if (stored && event.signals.length > 0 && datedAhead) {
+    logger.warn("event dated ahead of its receipt; counted as of its receipt", {
+      source: event.source,
+      eventId: event.eventId,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      receivedAt: new Date(now).toISOString(),
+    });
+    countMetric("EventDatedAhead", 1, { provider: event.source });
+  }
+  return outcome;
+}
+
+async function ingestNew(
+  store: IngestStore,
+  model: Model,
+  event: InboundEvent,
+  now: number,
+  options: IngestOptions,
 ): Promise<IngestOutcome> {
   const { budget = defaultBudget(), recordOnly = false } = options;
   const base = {
@@ -131,15 +157,6 @@ export async function ingestEvent(
   };
   // A type we do not apply is never applied, whatever its age: it is only counted.
   if (!event.ignored && isStale(event, now)) return "stale";
-  if (!event.ignored && countedAt(base) !== base.occurredAt) {
-    logger.warn("event dated ahead of its receipt; counted as of its receipt", {
-      source: event.source,
-      eventId: event.eventId,
-      occurredAt: new Date(event.occurredAt).toISOString(),
-      receivedAt: new Date(now).toISOString(),
-    });
-    countMetric("EventDatedAhead", 1, { provider: event.source });
-  }
   if (event.ignored) {
     const outcome = await store.recordIgnored({
       ...base,

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../../functions/adapters/memory/ingest-store.ts";
+import { logger } from "../../functions/adapters/powertools.ts";
 import type { InboundEvent } from "../../functions/webhook/inbound.ts";
 import {
   CLOCK_SKEW_MS,
@@ -103,6 +104,26 @@ describe("ingestEvent", () => {
     });
     expect(totalOf(store.aggregates.get("acct-x"), "usage")).toBe(1);
     expect(store.aggregates.get("acct-y")).toBeUndefined();
+  });
+});
+
+describe("an event dated ahead of its receipt", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is said once, when stored, not again at a redelivery, and not for mere clock skew", async () => {
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => {});
+    const store = new MemoryStore();
+    const now = Date.UTC(2026, 10, 20);
+    const aYearAhead = { ...pageView("ahead"), occurredAt: now + 365 * 86_400_000 };
+    const skewed = { ...pageView("skewed"), occurredAt: now + 60_000 };
+
+    await ingestEvent(store, model, aYearAhead, now);
+    await ingestEvent(store, model, aYearAhead, now + 1_000);
+    await ingestEvent(store, model, skewed, now);
+
+    const said = warn.mock.calls.filter(([message]) => String(message).includes("dated ahead"));
+    expect(said).toHaveLength(1);
+    expect(said[0]?.[1]).toMatchObject({ source: "segment", eventId: "ahead" });
   });
 });
 

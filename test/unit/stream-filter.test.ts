@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
+import { DAY_ATTR, dayBucketSk } from "../../functions/adapters/dynamo/aggregate-layout.ts";
 import { AGGREGATE_SK, SCORE_SK } from "../../functions/adapters/dynamo/keys.ts";
 import {
   type EventPattern,
@@ -30,7 +31,12 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 /** A Lambda-shaped stream record; `seq` doubles as its SequenceNumber. */
 function record(
   seq: number,
-  overrides: { sk?: string; eventName?: DynamoDBRecord["eventName"]; createdAt?: number } = {},
+  overrides: {
+    sk?: string;
+    eventName?: DynamoDBRecord["eventName"];
+    createdAt?: number;
+    image?: Record<string, { BOOL: boolean }>;
+  } = {},
 ): DynamoDBRecord {
   const sk = overrides.sk ?? AGGREGATE_SK;
   return {
@@ -42,7 +48,12 @@ function record(
     dynamodb: {
       ApproximateCreationDateTime: Math.floor((overrides.createdAt ?? NOW) / 1000),
       Keys: { pk: { S: `ACCOUNT#a${seq}` }, sk: { S: sk } },
-      NewImage: { pk: { S: `ACCOUNT#a${seq}` }, sk: { S: sk }, n: { N: String(seq) } },
+      NewImage: {
+        pk: { S: `ACCOUNT#a${seq}` },
+        sk: { S: sk },
+        n: { N: String(seq) },
+        ...overrides.image,
+      },
       SequenceNumber: String(seq).padStart(21, "0"),
       SizeBytes: 40,
       StreamViewType: "NEW_IMAGE",
@@ -138,6 +149,17 @@ describe("filterRecords", () => {
       record(4),
     ];
     expect(numbers(filterRecords(SCORE_STREAM.filterPatterns, mixed))).toEqual([1, 4]);
+  });
+
+  it("lets the score function see a day bucket written by ingestion, not one a rebuild wrote", () => {
+    const bucket = dayBucketSk(20_000);
+    const written = [
+      record(1, { sk: bucket, image: { [DAY_ATTR.ingested]: { BOOL: true } } }),
+      record(2, { sk: bucket, eventName: "INSERT" }),
+      record(3, { sk: bucket, image: { [DAY_ATTR.ingested]: { BOOL: false } } }),
+      record(4, { sk: AGGREGATE_SK }),
+    ];
+    expect(numbers(filterRecords(SCORE_STREAM.filterPatterns, written))).toEqual([1, 4]);
   });
 
   it("keeps every record when there is no filter", () => {

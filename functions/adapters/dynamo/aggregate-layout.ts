@@ -99,7 +99,18 @@ export const metricCode = (metric: Metric) => METRIC_CODES[metric];
 const METRIC_OF_CODE = new Map(METRICS.map((m) => [METRIC_CODES[m], m]));
 
 /** Day-bucket attributes besides the metric codes. */
-export const DAY_ATTR = { active: "a", features: "f", mrr: "mrr", version: "v" } as const;
+export const DAY_ATTR = {
+  active: "a",
+  features: "f",
+  mrr: "mrr",
+  version: "v",
+  /**
+   * Set by every ingestion write of the bucket, never by a rebuild: the score stream takes
+   * only these bucket writes (lib/topology.ts), so a rebuild, which writes its buckets before
+   * its state item, is scored once, at the state item, from the whole aggregate.
+   */
+  ingested: "ingested",
+} as const;
 /** Month attributes: `{code}{dd}` sums, `a{dd}` active, `r{dd}` MRR, `f_{feature}` last day. */
 const MONTH_ACTIVE = "a";
 const MONTH_MRR = "r";

@@ -208,6 +208,7 @@ export function aggregateWriteItems(
       day.unchanged(DAY_ATTR.mrr, readMrr);
     }
     day.add(VERSION, 1);
+    day.set(DAY_ATTR.ingested, true);
     day.set(TTL_ATTRIBUTE, dayExpiresAt(update.day));
     items.push(day.build(table, { pk, sk }));
   }

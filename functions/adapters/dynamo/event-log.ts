@@ -8,9 +8,11 @@
  * that index holds exactly one small item per scored customer (its SCORE), where a Scan
  * of the table (or of the AGG items, which a filter does not make cheaper: a Scan is billed
  * for every item it reads) would read every event record and history point as well.
- * An account never scored is not listed: every applied event writes its aggregate, whose
- * change the score function scores, so only an account whose every score failed is missed
- * (`--account ID` rebuilds it).
+ * An account never scored is not listed: a webhook's applied event writes its aggregate,
+ * whose change the score function scores, so the accounts missed are those whose every
+ * score failed, and those an import cut short recorded events of but did not rebuild yet
+ * (their aggregate is the rebuild's to write). Running the import again, or
+ * `--account ID`, rebuilds them.
  */
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { EventLog } from "../../replay/ports.ts";

@@ -1,7 +1,9 @@
 /**
  * DynamoDB implementation of the ingestion store. One TransactWriteItems per accepted
  * event: the event record, conditional on not existing (the dedupe marker), plus the
- * aggregate update. A duplicate cancels the transaction on the record's condition.
+ * aggregate update. A duplicate cancels the transaction on the record's condition. An
+ * import's event, whose aggregate its rebuild writes, is the record alone: one conditional
+ * Put.
  *
  * No ClientRequestToken is set: the SDK generates one per call and resends it on its own
  * retries, so an attempt that committed but timed out is answered as committed (test

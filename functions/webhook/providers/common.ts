@@ -41,6 +41,23 @@ export function currencyOf(code: string): string {
   return code.toLowerCase();
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The JSON a body holds (UTF-8, a leading BOM dropped); MalformedPayloadError if none. */
+export function parseJson(rawBody: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(rawBody);
+  } catch {
+    throw new MalformedPayloadError("body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedPayloadError("body is not valid JSON");
+  }
+}
+
 /**
  * Epoch milliseconds of an `IsoDateTime`; fractions below a millisecond are dropped. A day
  * the month does not have (Sep 31, Feb 29 of 2026) is malformed: Date.parse would roll it

@@ -29,6 +29,26 @@ function hourlyAfterSilence(days: number) {
   return { aggregate, scores };
 }
 
+/**
+ * A customer going silent, around the first tier change an hourly rescore sees: the score an
+ * hour before it, the score at it, and the due time of the first.
+ */
+function aroundFirstTierChange() {
+  const { aggregate, scores } = hourlyAfterSilence(30);
+  const change = scores.findIndex((s, i) => i > 0 && s.tier !== scores[i - 1]?.tier);
+  expect(change).toBeGreaterThan(0);
+  const before = scores[change - 1] as HealthScore;
+  const after = scores[change] as HealthScore;
+  const dueAt = nextDueAt({
+    aggregate,
+    compiled,
+    scored: before,
+    inDrop: false,
+    earlierScore: null,
+  });
+  return { aggregate, before, after, dueAt };
+}
+
 describe("nextDayStart", () => {
   it("is the start of the next UTC day, also from a day start", () => {
     expect(nextDayStart(Date.UTC(2026, 10, 22, 12))).toBe(Date.UTC(2026, 10, 23));
@@ -48,23 +68,10 @@ describe("nextDueAt", () => {
   });
 
   it("is within the minute before the tier changes when decay carries it across within the day", () => {
-    const { aggregate, scores } = hourlyAfterSilence(30);
-    // The first hour the hourly rescore sees a new tier, and the score an hour before it.
-    const change = scores.findIndex((s, i) => i > 0 && s.tier !== scores[i - 1]?.tier);
-    expect(change).toBeGreaterThan(0);
-    const before = scores[change - 1] as HealthScore;
+    const { aggregate, before, after, dueAt } = aroundFirstTierChange();
 
-    const dueAt = nextDueAt({
-      aggregate,
-      compiled,
-      scored: before,
-      inDrop: false,
-      earlierScore: null,
-    });
-
-    const changedAt = (scores[change] as HealthScore).computedAt;
     expect(dueAt).toBeGreaterThan(before.computedAt);
-    expect(dueAt).toBeLessThanOrEqual(Math.min(changedAt, nextDayStart(before.computedAt)));
+    expect(dueAt).toBeLessThanOrEqual(after.computedAt);
     expect(dueAt).toBeLessThan(nextDayStart(before.computedAt));
     // The tier is still the old one just before dueAt, and new a minute after it.
     const at = (t: number) => score(aggregate, compiled, before, t).tier;
@@ -73,26 +80,16 @@ describe("nextDueAt", () => {
   });
 
   it("is never after the change: a rescore run at the very millisecond of the change finds it due", () => {
-    const { aggregate, scores } = hourlyAfterSilence(30);
-    const change = scores.findIndex((s, i) => i > 0 && s.tier !== scores[i - 1]?.tier);
-    const before = scores[change - 1] as HealthScore;
+    const { aggregate, before, after, dueAt } = aroundFirstTierChange();
     // The exact millisecond of the change, by a bisection of the test's own.
     const changed = (t: number) => score(aggregate, compiled, before, t).tier !== before.tier;
     let same = before.computedAt;
-    let different = (scores[change] as HealthScore).computedAt;
+    let different = after.computedAt;
     while (different - same > 1) {
       const mid = same + Math.floor((different - same) / 2);
       if (changed(mid)) different = mid;
       else same = mid;
     }
-
-    const dueAt = nextDueAt({
-      aggregate,
-      compiled,
-      scored: before,
-      inDrop: false,
-      earlierScore: null,
-    });
 
     expect(dueAt).toBeLessThanOrEqual(different);
     expect(different - dueAt).toBeLessThan(DUE_RESOLUTION_MS);

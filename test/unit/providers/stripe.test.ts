@@ -230,10 +230,10 @@ describe("stripe adapter", () => {
       const object = { ...subscription(), current_period_end: 9_007_199_254_740_991 };
       expectMalformed(
         () => parse(stripeEvent("customer.subscription.updated", object), config),
-        /^current_period_end: not a valid Unix time \(after the year 9999\)$/,
+        /^stripe subscription: current_period_end: not a valid Unix time \(after the year 9999\)$/,
       );
       const late = stripeEvent("customer.subscription.updated", subscription(), { created: 1e13 });
-      expectMalformed(() => parse(late, config), /^created: not a valid Unix time/);
+      expectMalformed(() => parse(late, config), /^stripe event: created: not a valid Unix time/);
       // The last second of 9999 is still a date.
       const last = stripeEvent("customer.subscription.updated", subscription(), {
         created: 253_402_300_799,

@@ -41,7 +41,7 @@ interface Mapped {
 /** Maps one verified Stripe event. */
 export function parse(body: unknown, _config: MappingConfig): InboundEvent[] {
   const event = parseWith(StripeEvent, body, "stripe event");
-  const occurredAt = secondsMillis(event.created, "created");
+  const occurredAt = secondsMillis(event.created, "stripe event: created");
   const object = event.data.object;
   const mapped = mapObject(event.type, object, event.created);
   // A customer event without metadata.account_id has neither a signal nor an alias to teach.
@@ -203,7 +203,7 @@ function subscriptionSignal(
     renewsAt:
       status === "canceled" || periodEnd === undefined
         ? undefined
-        : secondsMillis(periodEnd, "current_period_end"),
+        : secondsMillis(periodEnd, "stripe subscription: current_period_end"),
     cancelAtPeriodEnd: sub.cancel_at_period_end,
   });
 }
