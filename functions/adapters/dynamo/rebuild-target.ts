@@ -72,14 +72,22 @@ export class DynamoRebuildTarget implements RebuildTarget {
 
   async replaceAggregate(accountId: string, aggregate: Aggregate, now: number): Promise<void> {
     const items = encodeAggregate(aggregate, now);
-    const state = items.find((item) => item.sk === STATE_SK);
-    const kept = new Set(items.map((item) => String(item.sk)));
+    // The state item is the write the score stream takes from a rebuild (its day buckets
+    // are not: lib/topology.ts), so it goes last, and always, also for an aggregate with no
+    // register (usage only), where webhooks write none: the one write that scores the
+    // rebuilt customer, from the whole aggregate.
+    const state = items.find((item) => item.sk === STATE_SK) ?? {
+      pk: accountPk(accountId),
+      sk: STATE_SK,
+      accountId,
+    };
+    const kept = new Set([...items.map((item) => String(item.sk)), STATE_SK]);
     const stale = (await this.aggregateKeys(accountId)).filter((sk) => !kept.has(sk));
     await this.batchWrite([
       ...items.filter((item) => item !== state).map((item) => ({ PutRequest: { Item: item } })),
       ...stale.map((sk) => ({ DeleteRequest: { Key: { pk: accountPk(accountId), sk } } })),
     ]);
-    if (state) await this.db.send(new PutCommand({ TableName: this.table, Item: state }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: state }));
   }
 
   /** Sort keys of the account's stored aggregate items. */
