@@ -19,7 +19,7 @@
 
 import { auc } from "../metrics.ts";
 import { type Archetype, RECOGNIZABLE } from "../simulate/archetypes.ts";
-import { LabelsError } from "./load.ts";
+import { csvTable, dayCell, LabelsError } from "./load.ts";
 import { DAY_MS, type Observation } from "./replay.ts";
 
 export interface AccountTruth {
@@ -29,45 +29,28 @@ export interface AccountTruth {
   readonly cancelScheduledAt: number | null;
 }
 
-/** 00:00 UTC of a `YYYY-MM-DD` cell, null when empty; a malformed or impossible date throws. */
-function dayOf(cell: string | undefined, what: string, line: number): number | null {
-  if (!cell) return null;
-  const at = Date.parse(`${cell}T00:00:00Z`);
-  // Date.parse rolls 2026-02-30 over to March: a real date reads back the same.
-  const valid =
-    /^\d{4}-\d{2}-\d{2}$/.test(cell) &&
-    Number.isFinite(at) &&
-    new Date(at).toISOString().slice(0, 10) === cell;
-  if (!valid) {
-    throw new LabelsError(`accounts line ${line}: ${what} "${cell}" is not a date (YYYY-MM-DD)`);
-  }
-  return at;
-}
-
 /**
  * The simulator's truth from its `accounts.csv`, or null when the file has no trouble
  * columns (an accounts file of another origin: it still gives lead times per archetype).
  */
 export function parseTruth(text: string): Map<string, AccountTruth> | null {
-  const rows = text.split(/\r?\n/).filter((row) => row.trim() !== "");
-  const header = (rows[0] ?? "").split(",").map((h) => h.trim());
-  const column = (name: string) => header.indexOf(name);
+  const table = csvTable(text);
   const [id, kind, from, to, cancel] = [
     "account_id",
     "archetype",
     "trouble_from",
     "trouble_to",
     "cancel_scheduled_on",
-  ].map(column) as [number, number, number, number, number];
+  ].map(table.column) as [number, number, number, number, number];
   if ([id, kind, from, to, cancel].some((c) => c < 0)) return null;
   const truth = new Map<string, AccountTruth>();
-  rows.slice(1).forEach((row, i) => {
-    const cells = row.split(",").map((c) => c.trim());
-    const line = i + 2;
+  for (const { cells, line } of table.rows) {
     const accountId = cells[id];
     if (!accountId) throw new LabelsError(`accounts line ${line}: account_id is empty`);
-    const troubleFrom = dayOf(cells[from], "trouble_from", line);
-    const troubleTo = dayOf(cells[to], "trouble_to", line);
+    const day = (column: number, name: string) =>
+      dayCell(cells[column], `accounts line ${line}: ${name}`);
+    const troubleFrom = day(from, "trouble_from");
+    const troubleTo = day(to, "trouble_to");
     if ((troubleFrom === null) !== (troubleTo === null) || (troubleFrom ?? 0) > (troubleTo ?? 0)) {
       throw new LabelsError(
         `accounts line ${line}: trouble_from and trouble_to must both be empty, or two dates in order`,
@@ -77,9 +60,9 @@ export function parseTruth(text: string): Map<string, AccountTruth> | null {
       archetype: cells[kind] ?? "",
       trouble:
         troubleFrom !== null && troubleTo !== null ? { from: troubleFrom, to: troubleTo } : null,
-      cancelScheduledAt: dayOf(cells[cancel], "cancel_scheduled_on", line),
+      cancelScheduledAt: day(cancel, "cancel_scheduled_on"),
     });
-  });
+  }
   return truth;
 }
 

@@ -182,49 +182,80 @@ export class LabelsError extends Error {
   override readonly name = "LabelsError";
 }
 
+/** A small CSV without quoting: the columns its header names, and its data rows' cells. */
+export interface CsvTable {
+  /** The index of the header's column `name`, or -1. */
+  column(name: string): number;
+  /** Each non-blank data row: its cells, trimmed, and its line number in the file. */
+  readonly rows: readonly { readonly cells: readonly string[]; readonly line: number }[];
+}
+
+export function csvTable(text: string): CsvTable {
+  const lines = text.split(/\r?\n/).filter((row) => row.trim() !== "");
+  const header = (lines[0] ?? "").split(",").map((h) => h.trim());
+  return {
+    column: (name) => header.indexOf(name),
+    rows: lines.slice(1).map((row, i) => ({
+      cells: row.split(",").map((c) => c.trim()),
+      line: i + 2,
+    })),
+  };
+}
+
+/**
+ * 00:00 UTC of a `YYYY-MM-DD` cell, null when empty; `what` names it when it is not a real
+ * date (Date.parse would roll 2026-02-30 over to March).
+ */
+export function dayCell(cell: string | undefined, what: string): number | null {
+  if (!cell) return null;
+  const at = Date.parse(`${cell}T00:00:00Z`);
+  const valid =
+    /^\d{4}-\d{2}-\d{2}$/.test(cell) &&
+    Number.isFinite(at) &&
+    new Date(at).toISOString().slice(0, 10) === cell;
+  if (!valid) throw new LabelsError(`${what} "${cell}" is not a date (YYYY-MM-DD)`);
+  return at;
+}
+
 /**
  * Parses a CSV with a header naming `account_id` and `churned_at` (other columns are
- * ignored). Returns each account's churn time (00:00 UTC of the date), null when empty.
+ * ignored). Returns each account's churn time (00:00 UTC of the date, or the date-time
+ * given), null when empty.
  */
 export function parseLabels(text: string): Map<string, number | null> {
-  const rows = text.split(/\r?\n/).filter((row) => row.trim() !== "");
-  const header = (rows[0] ?? "").split(",").map((h) => h.trim());
-  const idColumn = header.indexOf("account_id");
-  const dateColumn = header.indexOf("churned_at");
+  const table = csvTable(text);
+  const idColumn = table.column("account_id");
+  const dateColumn = table.column("churned_at");
   if (idColumn < 0 || dateColumn < 0) {
     throw new LabelsError("labels: the header must name account_id and churned_at");
   }
   const labels = new Map<string, number | null>();
-  rows.slice(1).forEach((row, i) => {
-    const cells = row.split(",").map((c) => c.trim());
+  for (const { cells, line } of table.rows) {
     const accountId = cells[idColumn];
     const date = cells[dateColumn] ?? "";
-    if (!accountId) throw new LabelsError(`labels line ${i + 2}: account_id is empty`);
-    if (date === "") {
-      labels.set(accountId, null);
-      return;
+    if (!accountId) throw new LabelsError(`labels line ${line}: account_id is empty`);
+    const what = `labels line ${line}: churned_at`;
+    if (date.length <= 10) {
+      labels.set(accountId, dayCell(date, what));
+      continue;
     }
-    const churnedAt = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T00:00:00Z` : date);
-    if (!Number.isFinite(churnedAt)) {
-      throw new LabelsError(`labels line ${i + 2}: churned_at "${date}" is not a date`);
-    }
+    const churnedAt = Date.parse(date);
+    if (!Number.isFinite(churnedAt)) throw new LabelsError(`${what} "${date}" is not a date`);
     labels.set(accountId, churnedAt);
-  });
+  }
   return labels;
 }
 
 /** Parses `account_id,archetype` (the simulator's accounts.csv) for per-archetype figures. */
 export function parseArchetypes(text: string): Map<string, string> {
-  const rows = text.split(/\r?\n/).filter((row) => row.trim() !== "");
-  const header = (rows[0] ?? "").split(",").map((h) => h.trim());
-  const idColumn = header.indexOf("account_id");
-  const kindColumn = header.indexOf("archetype");
+  const table = csvTable(text);
+  const idColumn = table.column("account_id");
+  const kindColumn = table.column("archetype");
   if (idColumn < 0 || kindColumn < 0) {
     throw new LabelsError("archetypes: the header must name account_id and archetype");
   }
   const out = new Map<string, string>();
-  for (const row of rows.slice(1)) {
-    const cells = row.split(",").map((c) => c.trim());
+  for (const { cells } of table.rows) {
     if (cells[idColumn]) out.set(cells[idColumn] as string, cells[kindColumn] ?? "");
   }
   return out;

@@ -2,6 +2,7 @@
  * The simulator: a customer base drawn from a mix of archetypes, played day by day into
  * generic webhook payloads (`events.jsonl`) and churn labels (`labels.csv`).
  */
+import { isoDay } from "../../../functions/domain/time.ts";
 import { mixSeed, Random } from "../random.ts";
 import type { Archetype } from "./archetypes.ts";
 import { type SimEvent, SimulatedCustomer } from "./customer.ts";
@@ -87,17 +88,14 @@ export function eventLine(event: SimEvent): string {
   return JSON.stringify({ id: event.id, type: event.type, timestamp, data: event.data });
 }
 
+/** A CSV date cell: `YYYY-MM-DD`, empty for none. */
+const dayOrEmpty = (at: number | null | undefined) => (at == null ? "" : isoDay(at));
+
 /** `labels.csv`: header `account_id,churned_at`, the date empty when not churned. */
 export function labelsCsv(accounts: readonly SimulatedAccount[]): string {
-  const rows = accounts.map(
-    (a) =>
-      `${a.accountId},${a.churnedAt === null ? "" : new Date(a.churnedAt).toISOString().slice(0, 10)}`,
-  );
+  const rows = accounts.map((a) => `${a.accountId},${dayOrEmpty(a.churnedAt)}`);
   return `account_id,churned_at\n${rows.join("\n")}\n`;
 }
-
-const isoDay = (at: number | null | undefined) =>
-  at == null ? "" : new Date(at).toISOString().slice(0, 10);
 
 /**
  * `accounts.csv`: the ground truth the backtest never reads unless asked (`--archetypes`):
@@ -109,9 +107,9 @@ export function archetypesCsv(accounts: readonly SimulatedAccount[]): string {
     [
       a.accountId,
       a.archetype,
-      isoDay(a.trouble?.from),
-      isoDay(a.trouble?.to),
-      isoDay(a.cancelScheduledAt),
+      dayOrEmpty(a.trouble?.from),
+      dayOrEmpty(a.trouble?.to),
+      dayOrEmpty(a.cancelScheduledAt),
     ].join(","),
   );
   return `account_id,archetype,trouble_from,trouble_to,cancel_scheduled_on\n${rows.join("\n")}\n`;

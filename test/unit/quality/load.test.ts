@@ -83,6 +83,14 @@ describe("parseLabels", () => {
   it("rejects a file without the header and a date that is not one", () => {
     expect(() => parseLabels("id,date\nacme,2026-03-04\n")).toThrow(LabelsError);
     expect(() => parseLabels("account_id,churned_at\nacme,soon\n")).toThrow(/line 2/);
+    // A day the month lacks is no date (Date.parse would roll it over to March).
+    expect(() => parseLabels("account_id,churned_at\nacme,2026-02-30\n")).toThrow(
+      /line 2: churned_at "2026-02-30" is not a date/,
+    );
+    // A full date-time is read as it is.
+    expect(parseLabels("account_id,churned_at\nacme,2026-03-04T12:00:00Z\n").get("acme")).toBe(
+      Date.UTC(2026, 2, 4, 12),
+    );
   });
 });
 
