@@ -2,7 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aggregateOf } from "../../../functions/domain/aggregate.ts";
 import { compileModel } from "../../../functions/domain/model.ts";
-import { type HealthScore, type PreviousScore, score } from "../../../functions/domain/score.ts";
+import {
+  type HealthScore,
+  type PreviousScore,
+  type RaisedFlag,
+  score,
+} from "../../../functions/domain/score.ts";
 import type { Signal } from "../../../functions/domain/signals.ts";
 import { signalsArb } from "../../support/arbitraries.ts";
 import { DAY, dailyUsage, NOW, signal } from "../../support/signals.ts";
@@ -26,6 +31,12 @@ const busy = () => [
 ];
 
 /** The test model with these tier settings and one flag: at-risk on an NPS of 0-2 in 30 days. */
+/** `scored` raised exactly `flag` (an at-risk one), and the flag holds it at-risk. */
+function expectOnlyAtRiskFlag(scored: HealthScore, flag: Omit<RaisedFlag, "tier">) {
+  expect(scored.flags).toEqual([{ ...flag, tier: "at-risk" }]);
+  expect(scored.tier).toBe("at-risk");
+}
+
 const releaseModel = (tiers: Partial<ReturnType<typeof testModelInput>["tiers"]>) => {
   const input = testModelInput();
   return compileModel({
@@ -145,15 +156,11 @@ describe("red flags", () => {
     const recovered = [...two, signal({ kind: "payment_succeeded", invoiceId: "in_2" }, 1)];
 
     expect(scoreOf(one).flags).toEqual([]);
-    expect(scoreOf(two).flags).toEqual([
-      {
-        name: "failedPayments",
-        component: "financial",
-        tier: "at-risk",
-        reason: "2 failed payments in the last 30 days not yet recovered, the last on Nov 20",
-      },
-    ]);
-    expect(scoreOf(two).tier).toBe("at-risk");
+    expectOnlyAtRiskFlag(scoreOf(two), {
+      name: "failedPayments",
+      component: "financial",
+      reason: "2 failed payments in the last 30 days not yet recovered, the last on Nov 20",
+    });
     expect(scoreOf(recovered).flags).toEqual([]);
   });
 
@@ -166,15 +173,11 @@ describe("red flags", () => {
       signal({ kind: "dispute" }, 30),
     ]);
 
-    expect(recent.flags).toEqual([
-      {
-        name: "dispute",
-        component: "financial",
-        tier: "at-risk",
-        reason: "a payment dispute on Nov 12",
-      },
-    ]);
-    expect(recent.tier).toBe("at-risk");
+    expectOnlyAtRiskFlag(recent, {
+      name: "dispute",
+      component: "financial",
+      reason: "a payment dispute on Nov 12",
+    });
     expect(old.flags).toEqual([]);
     expect(two.flags[0]?.reason).toBe("2 payment disputes, one within about 60 days");
   });
@@ -269,15 +272,11 @@ describe("red flags", () => {
       withEscalation,
     );
 
-    expect(two.flags).toEqual([
-      {
-        name: "escalation",
-        component: "support",
-        tier: "at-risk",
-        reason: "2 tickets open of priority urgent or high",
-      },
-    ]);
-    expect(two.tier).toBe("at-risk");
+    expectOnlyAtRiskFlag(two, {
+      name: "escalation",
+      component: "support",
+      reason: "2 tickets open of priority urgent or high",
+    });
     expect(oneSolved.flags).toEqual([]);
     expect(ordinary.flags).toEqual([]);
   });
@@ -302,15 +301,11 @@ describe("red flags", () => {
     const fromTheFuture = scoreOf([...base, nps(0, -3)], null, NOW, withDetractor);
     const passive = scoreOf([...base, nps(4, 5)], null, NOW, withDetractor);
 
-    expect(low.flags).toEqual([
-      {
-        name: "detractor",
-        component: "sentiment",
-        tier: "at-risk",
-        reason: "NPS of 2 on Nov 17",
-      },
-    ]);
-    expect(low.tier).toBe("at-risk");
+    expectOnlyAtRiskFlag(low, {
+      name: "detractor",
+      component: "sentiment",
+      reason: "NPS of 2 on Nov 17",
+    });
     expect(onTheLine.flags.map((f) => f.name)).toEqual(["detractor"]);
     expect(tooOld.flags).toEqual([]);
     expect(answeredAgain.flags).toEqual([]);
